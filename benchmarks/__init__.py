@@ -1,0 +1,1 @@
+"""Benchmark scripts comparing samplers alone and wrapped in LaMOO."""

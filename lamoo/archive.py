@@ -1,0 +1,125 @@
+"""The archive: every evaluated point, in order. It is append-only and it is the only state of a
+run: partition trees and sampler models are rebuilt from it, so resuming is replaying it."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from lamoo.exceptions import InvalidInputError
+from lamoo.space import SearchSpace
+from lamoo.task import ObjectiveSpec, check_objectives, check_Y, to_minimization
+
+SOURCES = ("init", "sampler", "fill", "user")
+NO_LEAF = -1
+
+
+class Archive:
+    """Evaluated points with their raw objective values and provenance.
+
+    ``ref_point`` (raw units, ``m,``) is the run's hypervolume reference point.
+
+    Attributes (all in evaluation order, ``n`` rows):
+        X: ``(n x d)`` points.
+        Y: ``(n x m)`` raw objective values (NaN rows: failed evaluations).
+        F: ``(n x m)`` canonical (minimization) values.
+        failed: ``(n,)`` bool.
+        errors: the error message of each failed row (``None`` elsewhere).
+        leaf_ids: ``(n,)`` int, the LaMOO leaf a point was proposed from (-1: none).
+        sources: ``"init"``, ``"sampler"``, ``"fill"`` (random top-up of a short proposal) or ``"user"``.
+        batches: ``(n,)`` int, the ask that produced each point.
+    """
+
+    def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None):
+        self.space = space
+        self.objectives = check_objectives(objectives)
+        self.ref_point = None if ref_point is None else np.asarray(ref_point, dtype=float)
+        d, m = space.n_dims, len(self.objectives)
+        self._X = np.empty((0, d))
+        self._Y = np.empty((0, m))
+        self.errors: list[str | None] = []
+        self.sources: list[str] = []
+        self._leaf_ids = np.empty(0, dtype=np.int64)
+        self._batches = np.empty(0, dtype=np.int64)
+        self._keys: set[bytes] = set()
+
+    def __len__(self) -> int:
+        return len(self._X)
+
+    @property
+    def n(self) -> int:
+        return len(self._X)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self._X
+
+    @property
+    def Y(self) -> np.ndarray:
+        return self._Y
+
+    @property
+    def F(self) -> np.ndarray:
+        return to_minimization(self._Y, self.objectives)
+
+    @property
+    def ref_F(self) -> np.ndarray | None:
+        """The reference point in canonical (minimization) form, or None if the run has none."""
+        return None if self.ref_point is None else to_minimization(self.ref_point, self.objectives)
+
+    @property
+    def failed(self) -> np.ndarray:
+        return np.isnan(self._Y).any(axis=1)
+
+    @property
+    def valid_indices(self) -> np.ndarray:
+        """Indices of the rows whose evaluation succeeded."""
+        return np.flatnonzero(~self.failed)
+
+    @property
+    def leaf_ids(self) -> np.ndarray:
+        return self._leaf_ids
+
+    @property
+    def batches(self) -> np.ndarray:
+        return self._batches
+
+    def append(self, X: np.ndarray, Y: np.ndarray, *, errors: Sequence[str | None] | None = None,
+               leaf_ids: Sequence[int] | None = None, sources: Sequence[str] | None = None,
+               batch: int = 0) -> np.ndarray:
+        """Append ``X`` (``k x d``, valid points of the space) and ``Y`` (``k x m`` raw values,
+        NaN rows for failures). Returns the new rows' indices."""
+        X = self.space.validate(X)
+        k = len(X)
+        Y = check_Y(Y, k, len(self.objectives))
+        errors = list(errors) if errors is not None else [None] * k
+        sources = list(sources) if sources is not None else ["user"] * k
+        leaf_ids = np.asarray(leaf_ids if leaf_ids is not None else [NO_LEAF] * k, dtype=np.int64)
+        if len(errors) != k or len(sources) != k or leaf_ids.shape != (k,):
+            raise InvalidInputError(f"errors, sources and leaf_ids must have {k} entries each")
+        bad = [s for s in sources if s not in SOURCES]
+        if bad:
+            raise InvalidInputError(f"unknown source {bad[0]!r}; expected one of {SOURCES}")
+        failed = np.isnan(Y).any(axis=1)
+        errors = [(e or "the evaluation returned NaN") if f else None for e, f in zip(errors, failed)]
+        start = len(self._X)
+        self._X = np.vstack([self._X, X])
+        self._Y = np.vstack([self._Y, Y])
+        self.errors.extend(errors)
+        self.sources.extend(sources)
+        self._leaf_ids = np.concatenate([self._leaf_ids, leaf_ids])
+        self._batches = np.concatenate([self._batches, np.full(k, batch, dtype=np.int64)])
+        self._keys.update(row.tobytes() for row in X)
+        return np.arange(start, start + k)
+
+    def contains(self, X: np.ndarray) -> np.ndarray:
+        """``(k,)`` bool: which rows of ``X`` were already evaluated (exact match)."""
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        return np.array([row.tobytes() in self._keys for row in X], dtype=bool)
+
+    def evaluated_candidates(self) -> np.ndarray:
+        """``(N,)`` bool over the space's candidates: which were already evaluated (finite spaces)."""
+        mask = np.zeros(self.space.n_candidates, dtype=bool)
+        idx = self.space.candidate_index(self._X)
+        mask[idx[idx >= 0]] = True
+        return mask

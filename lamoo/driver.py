@@ -1,0 +1,279 @@
+"""The driver: :class:`Study` (ask/tell with a journal) and :func:`optimize` (the whole loop).
+
+Randomness: ask number ``k`` of a study with seed ``s`` draws from its own generator
+``default_rng(SeedSequence(s, spawn_key=(1, k)))`` and the initial design from
+``SeedSequence(s, spawn_key=(0,))``. A proposal therefore depends only on the seed, the ask number
+and the archive, which is what makes a resumed run continue exactly like an uninterrupted one.
+"""
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+
+import numpy as np
+
+from lamoo.archive import NO_LEAF, Archive
+from lamoo.exceptions import InvalidInputError, JournalError, LamooError
+from lamoo.journal import Journal
+from lamoo.region import Region
+from lamoo.result import Result
+from lamoo.task import ObjectiveSpec, Task, check_objectives, check_ref_point, check_Y, evaluate_safely
+
+
+def resolve_seed(seed) -> int:
+    """An int seed from ``seed`` (int, ``numpy.random.Generator`` or None for fresh entropy)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % 2 ** 63)
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2 ** 63))
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    raise InvalidInputError(f"seed must be a non-negative int, a numpy.random.Generator or None, got {seed!r}")
+
+
+def default_n_init(n_dims: int) -> int:
+    """``2 * (d + 1)``, BoTorch's usual initial design size."""
+    return 2 * (n_dims + 1)
+
+
+def _positive_int(value, name: str) -> int:
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
+        raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def _task_description(task) -> dict:
+    describe = getattr(task, "describe", None)
+    return describe() if callable(describe) else {"class": f"{type(task).__module__}.{type(task).__qualname__}"}
+
+
+class Study:
+    """An optimization run driven by ask/tell.
+
+    Args:
+        task: the problem (see :class:`lamoo.task.Task`).
+        sampler: proposes points (a plain sampler searches the whole space; ``LaMOO(sampler)``
+            searches learned regions).
+        seed: int, ``numpy.random.Generator`` or None (fresh entropy, recorded in the journal).
+        n_init: size of the initial design returned by the first asks (default ``2 (d + 1)``).
+        journal: path of a JSON-lines journal; every told point is appended and flushed before
+            :meth:`tell` returns. Resume with :meth:`load`.
+        ref_point: overrides ``task.ref_point`` (raw units).
+    """
+
+    def __init__(self, task: Task, sampler, *, seed=None, n_init: int | None = None, journal=None,
+                 ref_point=None):
+        if not hasattr(task, "evaluate") or not hasattr(task, "space") or not hasattr(task, "objectives"):
+            raise InvalidInputError(f"task must have space, objectives, ref_point and evaluate(X), got {task!r}")
+        if not hasattr(sampler, "propose"):
+            raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
+        self.task = task
+        self.sampler = sampler
+        self.objectives = check_objectives(task.objectives)
+        self.ref_point = check_ref_point(task.ref_point if ref_point is None else ref_point, self.objectives,
+                                         getattr(task, "ideal_point", None))
+        self.seed = resolve_seed(seed)
+        self.n_init = default_n_init(task.space.n_dims) if n_init is None else _positive_int(n_init, "n_init")
+        self.archive = Archive(task.space, self.objectives, self.ref_point)
+        self._n_asks = 0
+        self._init_cursor = 0  # initial-design points handed out so far
+        self._init_design: np.ndarray | None = None
+        self._pending: dict[bytes, dict] = {}
+        self._timings: dict[int, dict] = {}
+        self._proposal_info: dict[int, dict] = {}  # what the sampler reported about each ask
+        self._journal = Journal.create(journal, self._header()) if journal is not None else None
+
+    # ------------------------------------------------------------------ persistence
+    def _header(self) -> dict:
+        config = getattr(self.sampler, "config", None)
+        return {
+            "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
+            "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
+            "space": self.task.space.to_dict(), "task": _task_description(self.task),
+            "max_hypervolume": getattr(self.task, "max_hypervolume", None),
+            "sampler": config() if callable(config) else repr(self.sampler),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+
+    @classmethod
+    def load(cls, journal, task: Task, sampler) -> "Study":
+        """Resume the run recorded in ``journal``: its points are replayed into the archive (no
+        evaluation is repeated) and new points are appended to the same file. The seed, initial
+        design size and reference point come from the journal."""
+        handle, header, records = Journal.resume(journal)
+        objectives = tuple(ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"])
+        if objectives != tuple(task.objectives):
+            raise JournalError(f"{journal} was written for objectives {objectives}, not {tuple(task.objectives)}")
+        if header["space"]["names"] != list(task.space.names) or \
+                header["space"]["bounds"] != np.column_stack([task.space.lower, task.space.upper]).tolist():
+            raise JournalError(f"{journal} was written for another search space: {header['space']}")
+        config = getattr(sampler, "config", None)
+        if callable(config) and header.get("sampler") != config():
+            warnings.warn(f"resuming {journal} with a different sampler configuration than it was started with",
+                          RuntimeWarning, stacklevel=2)
+        study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
+        study._replay(records)
+        study._journal = handle
+        return study
+
+    def _replay(self, records: list[dict]) -> None:
+        m = len(self.objectives)
+        for batch in sorted({r["batch"] for r in records}):
+            rows = [r for r in records if r["batch"] == batch]
+            Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in rows], dtype=float)
+            self.archive.append(np.array([r["x"] for r in rows], dtype=float), Y,
+                                errors=[r.get("error") for r in rows], leaf_ids=[r.get("leaf_id", NO_LEAF) for r in rows],
+                                sources=[r.get("source", "user") for r in rows], batch=batch)
+            self._timings[batch] = {"batch": batch, "ask_seconds": rows[0].get("ask_seconds"),
+                                    "eval_seconds": rows[0].get("eval_seconds")}
+        self._n_asks = max([r["batch"] for r in records], default=-1) + 1
+        self._init_cursor = sum(r.get("source") == "init" for r in records)
+
+    # ------------------------------------------------------------------ ask / tell
+    @property
+    def n_told(self) -> int:
+        return self.archive.n
+
+    def _rng(self, *key: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+    def _initial_design(self) -> np.ndarray:
+        if self._init_design is None:
+            self._init_design = self.task.space.sample_initial(self.n_init, self._rng(0))
+        return self._init_design
+
+    def ask(self, n: int = 1) -> np.ndarray:
+        """Propose ``n`` points to evaluate next, ``(n x d)``; the first asks return the initial
+        design. On finite spaces no evaluated or pending point is proposed again; if fewer than
+        ``n`` unevaluated candidates remain, fewer rows are returned."""
+        n = _positive_int(n, "n")
+        start = time.perf_counter()
+        batch = self._n_asks
+        self._n_asks += 1
+        rng = self._rng(1, batch)
+        space = self.task.space
+        n_from_init = min(n, self.n_init - self._init_cursor)
+        parts, metas = [], []
+        if n_from_init > 0:
+            parts.append(self._initial_design()[self._init_cursor:self._init_cursor + n_from_init])
+            metas += [{"source": "init", "leaf_id": NO_LEAF}] * n_from_init
+            self._init_cursor += n_from_init
+        if n - n_from_init > 0:
+            X = self.sampler.propose(Region.whole(self.archive), self.archive, n - n_from_init, rng)
+            X = np.asarray(X, dtype=float).reshape(-1, space.n_dims)
+            info = getattr(self.sampler, "proposal_info_", None) or {}
+            self._proposal_info[batch] = info
+            parts.append(X)
+            metas += [{"source": "sampler", "leaf_id": int(info.get("leaf_id", NO_LEAF))}] * len(X)
+        X, metas = self._dedup(space.repair(np.vstack(parts)) if parts else np.empty((0, space.n_dims)), metas)
+        if len(X) < n:
+            fill = self._fill(n - len(X), rng, X)
+            X = np.vstack([X, fill])
+            metas += [{"source": "fill", "leaf_id": NO_LEAF}] * len(fill)
+        elapsed = time.perf_counter() - start
+        self._timings[batch] = {"batch": batch, "ask_seconds": elapsed, "eval_seconds": None}
+        for row, meta in zip(X, metas):
+            self._pending[row.tobytes()] = {**meta, "batch": batch}
+        if len(X) == 0:
+            raise LamooError("every candidate of the finite search space has been evaluated or is pending")
+        return X
+
+    def _dedup(self, X: np.ndarray, metas: list[dict]) -> tuple[np.ndarray, list[dict]]:
+        """Drop rows already evaluated, pending, or repeated within ``X``."""
+        seen = set(self._pending)
+        keep = []
+        for i, row in enumerate(X):
+            key = row.tobytes()
+            if key in seen or self.archive.contains(row[None])[0]:
+                continue
+            seen.add(key)
+            keep.append(i)
+        return X[keep], [metas[i] for i in keep]
+
+    def _fill(self, k: int, rng: np.random.Generator, batch_so_far: np.ndarray) -> np.ndarray:
+        space = self.task.space
+        exclude = np.vstack([batch_so_far, *(np.frombuffer(key)[None] for key in self._pending)]) \
+            if self._pending else batch_so_far
+        if space.is_finite:
+            return Region.whole(self.archive).sample(k, rng, exclude=exclude)
+        X = space.sample_uniform(k, rng)
+        return X
+
+    def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
+        """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
+        and optional per-row ``errors``. Points not from :meth:`ask` are accepted too. Appended
+        to the journal (flushed) before returning."""
+        X = self.task.space.validate(X, "X")
+        Y = check_Y(Y, len(X), len(self.objectives), "Y")
+        if errors is not None and len(errors) != len(X):
+            raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
+        metas = [self._pending.pop(row.tobytes(), {"source": "user", "leaf_id": NO_LEAF, "batch": -1}) for row in X]
+        start = self.archive.n
+        for batch in sorted({meta["batch"] for meta in metas}):
+            rows = [i for i, meta in enumerate(metas) if meta["batch"] == batch]
+            self.archive.append(X[rows], Y[rows], errors=None if errors is None else [errors[i] for i in rows],
+                                leaf_ids=[metas[i]["leaf_id"] for i in rows], sources=[metas[i]["source"] for i in rows],
+                                batch=batch)
+            if batch >= 0 and eval_seconds is not None:
+                self._timings[batch]["eval_seconds"] = eval_seconds
+        if self._journal is not None:
+            self._journal.append([self._record(i) for i in range(start, self.archive.n)])
+
+    def _record(self, i: int) -> dict:
+        a = self.archive
+        batch = int(a.batches[i])
+        timing = self._timings.get(batch, {})
+        return {"type": "eval", "i": i, "batch": batch, "x": a.X[i].tolist(),
+                "y": None if a.failed[i] else a.Y[i].tolist(), "error": a.errors[i], "source": a.sources[i],
+                "leaf_id": int(a.leaf_ids[i]), "ask_seconds": timing.get("ask_seconds"),
+                "eval_seconds": timing.get("eval_seconds"), "proposal": self._proposal_info.get(batch),
+                "time": time.time()}
+
+    # ------------------------------------------------------------------ loop and results
+    def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
+        """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
+        design included) have been evaluated. A failed evaluation is recorded and the run goes on.
+        ``callback(study, X, Y)`` is called after each batch."""
+        budget = _positive_int(budget, "budget")
+        batch_size = _positive_int(batch_size, "batch_size")
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
+        try:
+            while self.n_told < budget:
+                n = self.n_init - self._init_cursor if self._init_cursor < self.n_init else batch_size
+                X = self.ask(min(n, budget - self.n_told))
+                start = time.perf_counter()
+                Y, errors = evaluate_safely(self.task, X)
+                self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
+                if bar is not None:
+                    bar.update(len(X))
+                    bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
+                if callback is not None:
+                    callback(self, X, Y)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.result()
+
+    def archive_hypervolume(self) -> float:
+        from lamoo.pareto import hypervolume
+
+        return hypervolume(self.archive.F, self.archive.ref_F)
+
+    def result(self) -> Result:
+        """The :class:`Result` of everything told so far."""
+        return Result.from_archive(self.archive, max_hypervolume=getattr(self.task, "max_hypervolume", None),
+                                   seed=self.seed, config=self._header(),
+                                   timings=[self._timings[b] for b in sorted(self._timings)])
+
+
+def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
+             journal=None, ref_point=None, progress: bool = False, callback=None) -> Result:
+    """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
+    design included), proposing ``batch_size`` points at a time. See :class:`Study`."""
+    study = Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point)
+    return study.optimize(budget, batch_size, progress=progress, callback=callback)

@@ -1,0 +1,99 @@
+"""Pareto tools on canonical (minimization) values ``F`` of shape ``(n x m)``.
+
+Rows containing NaN (failed evaluations) are never non-dominated, never dominate anything and add
+nothing to a hypervolume. Hypervolumes are computed by ``moocore`` (exact algorithms in C).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lamoo.exceptions import InvalidInputError
+
+
+def _as_F(F) -> np.ndarray:
+    F = np.asarray(F, dtype=float)
+    if F.ndim != 2:
+        raise InvalidInputError(f"objective values must have shape (n x m), got shape {F.shape}")
+    return F
+
+
+def non_dominated_mask(F) -> np.ndarray:
+    """``(n,)`` bool: rows of ``F`` (``n x m``, minimized) that no other row dominates.
+    Duplicated non-dominated rows are all kept."""
+    import moocore
+
+    F = _as_F(F)
+    valid = ~np.isnan(F).any(axis=1)
+    mask = np.zeros(len(F), dtype=bool)
+    if valid.any():
+        mask[valid] = moocore.is_nondominated(F[valid], keep_weakly=True)
+    return mask
+
+
+def dominance_number(F, chunk: int = 1024) -> np.ndarray:
+    """``(n,)`` int: for each row of ``F`` (``n x m``, minimized), how many rows dominate it
+    (are no worse in every objective and better in at least one). Failed (NaN) rows get ``n``."""
+    F = _as_F(F)
+    n = len(F)
+    valid = ~np.isnan(F).any(axis=1)
+    G = F[valid]
+    counts = np.full(n, n, dtype=np.int64)
+    out = np.empty(len(G), dtype=np.int64)
+    for s in range(0, len(G), chunk):
+        b = G[s:s + chunk][:, None, :]  # dominated candidates
+        no_worse = (G[None, :, :] <= b).all(axis=2)
+        better = (G[None, :, :] < b).any(axis=2)
+        out[s:s + chunk] = (no_worse & better).sum(axis=1)
+    counts[valid] = out
+    return counts
+
+
+def _inside(F: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    return ~np.isnan(F).any(axis=1) & (F < ref).all(axis=1)
+
+
+def hypervolume(F, ref_point) -> float:
+    """Hypervolume dominated by the rows of ``F`` (``n x m``, minimized) and bounded by
+    ``ref_point`` (``m,``, minimized). Rows that do not strictly dominate the reference add 0."""
+    import moocore
+
+    F = _as_F(F)
+    ref = np.asarray(ref_point, dtype=float)
+    if ref.shape != (F.shape[1],):
+        raise InvalidInputError(f"ref_point must have shape ({F.shape[1]},), got {ref.shape}")
+    pts = F[_inside(F, ref)]
+    if len(pts) == 0:
+        return 0.0
+    return float(moocore.hypervolume(pts, ref=ref))
+
+
+def hypervolume_trace(F, ref_point) -> np.ndarray:
+    """``(n,)`` hypervolume of the first ``i + 1`` rows of ``F`` for every ``i``.
+
+    Recomputes only when a row enters the running front, so long traces stay cheap."""
+    F = _as_F(F)
+    ref = np.asarray(ref_point, dtype=float)
+    inside = _inside(F, ref)
+    trace = np.zeros(len(F))
+    front = np.empty((0, F.shape[1]))
+    hv = 0.0
+    for i, f in enumerate(F):
+        if inside[i] and not (front <= f).all(axis=1).any():
+            front = np.vstack([front[~(f <= front).all(axis=1)], f])
+            hv = hypervolume(front, ref)
+        trace[i] = hv
+    return trace
+
+
+def hypervolume_contributions(F, ref_point) -> np.ndarray:
+    """``(n,)`` exclusive hypervolume contribution of each row of ``F`` (``n x m``, minimized);
+    0 for dominated, failed or out-of-reference rows."""
+    import moocore
+
+    F = _as_F(F)
+    ref = np.asarray(ref_point, dtype=float)
+    out = np.zeros(len(F))
+    inside = np.flatnonzero(_inside(F, ref))
+    if len(inside):
+        out[inside] = moocore.hv_contributions(F[inside], ref=ref)
+    return out

@@ -1,0 +1,161 @@
+"""Regions: the part of the search space an inner sampler must propose in.
+
+A region is the whole space narrowed by the classifiers along a tree path: a point belongs to it
+when it is a valid point of the space and every classifier on the path predicts the path's side
+for it. Everything an inner sampler needs about its region is here: membership, sampling, the
+archive samples inside it, a bounding box, its in-region candidates on finite spaces, and its
+parent (the region one split up) for relaxing when it is too small.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from lamoo.archive import Archive, NO_LEAF
+
+FeatureMap = Callable[[np.ndarray], np.ndarray]
+
+
+class Region:
+    """A part of ``archive.space`` (use :meth:`whole` and :meth:`refine` to make one).
+
+    Attributes:
+        space, archive: the search space and the archive of evaluated points.
+        members: ``(k,)`` archive indices of successfully evaluated points inside the region.
+        parent: the region one split up (``None`` for the whole space).
+        leaf_id: the id of the tree node this region is (``-1`` for the whole space).
+        depth: number of splits from the whole space.
+    """
+
+    def __init__(self, archive: Archive, *, members: np.ndarray, constraints: tuple = (),
+                 parent: "Region | None" = None, leaf_id: int = NO_LEAF, margin: float = 0.25,
+                 max_rounds: int = 20):
+        self.archive = archive
+        self.space = archive.space
+        self.members = np.asarray(members, dtype=np.int64)
+        self.constraints = constraints
+        self.parent = parent
+        self.leaf_id = leaf_id
+        self.depth = len(constraints)
+        self.margin = margin
+        self.max_rounds = max_rounds
+        self._candidate_rows: np.ndarray | None = None
+
+    @classmethod
+    def whole(cls, archive: Archive) -> "Region":
+        """The whole search space, holding every successful evaluation."""
+        return cls(archive, members=archive.valid_indices)
+
+    def refine(self, classifier, label: int, members: np.ndarray, leaf_id: int, features: FeatureMap) -> "Region":
+        """The sub-region where ``classifier.predict(features(X))`` equals ``label``;
+        ``members`` are its archive indices and ``leaf_id`` its tree node id."""
+        return Region(self.archive, members=members, constraints=self.constraints + ((classifier, label, features),),
+                      parent=self, leaf_id=leaf_id, margin=self.margin, max_rounds=self.max_rounds)
+
+    @property
+    def is_whole_space(self) -> bool:
+        return not self.constraints
+
+    @property
+    def X(self) -> np.ndarray:
+        """``(k x d)`` the member points."""
+        return self.archive.X[self.members]
+
+    @property
+    def F(self) -> np.ndarray:
+        """``(k x m)`` the members' canonical (minimized) objective values."""
+        return self.archive.F[self.members]
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """``(2 x d)`` bounding box of the region's members (the space's bounds for the whole
+        space or a region without members)."""
+        if self.is_whole_space or len(self.members) == 0:
+            return self.space.bounds
+        X = self.X
+        return np.vstack([X.min(axis=0), X.max(axis=0)])
+
+    def contains(self, X: np.ndarray) -> np.ndarray:
+        """``(n,)`` bool: which rows of ``X`` (``n x d``) lie in the region."""
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        inside = self.space.contains(X)
+        for clf, label, features in self.constraints:
+            rows = np.flatnonzero(inside)
+            if len(rows) == 0:
+                break
+            inside[rows] = np.asarray(clf.predict(features(X[rows]))) == label
+        return inside
+
+    # ------------------------------------------------------------------ finite spaces
+    def candidate_rows(self) -> np.ndarray:
+        """Indices into ``space.candidates`` of the candidates inside the region (finite spaces
+        only; cached, and computed from the parent's, so each level runs one classifier)."""
+        if self._candidate_rows is None:
+            if self.parent is not None:
+                rows = self.parent.candidate_rows()
+            else:
+                rows = np.arange(self.space.n_candidates)
+            if self.constraints and len(rows):
+                clf, label, features = self.constraints[-1]
+                rows = rows[np.asarray(clf.predict(features(self.space.candidates[rows]))) == label]
+            self._candidate_rows = rows
+        return self._candidate_rows
+
+    def candidates(self, unevaluated: bool = True) -> np.ndarray:
+        """``(k x d)`` the space's candidates inside the region (finite spaces only), without the
+        already evaluated ones unless ``unevaluated`` is False."""
+        rows = self.candidate_rows()
+        if unevaluated:
+            rows = rows[~self.archive.evaluated_candidates()[rows]]
+        return self.space.candidates[rows]
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, n: int, rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
+        """Up to ``n`` distinct points drawn uniformly from the region, as ``(k x d)`` with
+        ``k <= n``. Finite spaces: exact, among unevaluated in-region candidates not in
+        ``exclude`` (``j x d``). Otherwise: rejection sampling in the members' bounding box
+        widened by ``margin`` of its width on each side, at most ``max_rounds`` rounds; ``k < n``
+        means the region is too small for this budget of tries."""
+        if n <= 0:
+            return np.empty((0, self.space.n_dims))
+        if self.space.is_finite:
+            C = self.candidates()
+            if exclude is not None and len(exclude) and len(C):
+                C = C[~_rows_in(C, exclude)]
+            return C[rng.choice(len(C), size=min(n, len(C)), replace=False)]
+        if self.is_whole_space:
+            return self.space.sample_uniform(n, rng)
+        lo, hi = self._sampling_box()
+        found = []
+        count = 0
+        batch = max(256, 20 * n)
+        for _ in range(self.max_rounds):
+            X = self._uniform_in_box(lo, hi, batch, rng)
+            X = X[self.contains(X)]
+            found.append(X)
+            count += len(X)
+            if count >= n:
+                break
+        return np.vstack(found)[:n]
+
+    def _sampling_box(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.bounds
+        pad = self.margin * np.maximum(hi - lo, 0.02 * (self.space.upper - self.space.lower))
+        return np.maximum(lo - pad, self.space.lower), np.minimum(hi + pad, self.space.upper)
+
+    def _uniform_in_box(self, lo: np.ndarray, hi: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        X = lo + rng.random((n, len(lo))) * (hi - lo)
+        disc = self.space.discrete_mask
+        if disc.any():
+            X[:, disc] = rng.integers(np.ceil(lo[disc]), np.floor(hi[disc]) + 1, size=(n, int(disc.sum())))
+        return X
+
+    def __repr__(self) -> str:
+        return f"Region(depth={self.depth}, leaf_id={self.leaf_id}, members={len(self.members)})"
+
+
+def _rows_in(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``(len(A),)`` bool: which rows of ``A`` occur in ``B``."""
+    keys = {row.tobytes() for row in np.asarray(B, dtype=float) + 0.0}
+    return np.array([row.tobytes() in keys for row in A + 0.0], dtype=bool)

@@ -1,0 +1,1 @@
+"""Neural architecture search tasks on the NAS-Bench-201 cell space."""

@@ -1,0 +1,18 @@
+"""Uniform random search, inside the region it is given."""
+from __future__ import annotations
+
+import numpy as np
+
+from lamoo.archive import Archive
+from lamoo.region import Region
+from lamoo.sampler import Sampler
+
+
+class RandomSampler(Sampler):
+    """Draws points uniformly from the region: rejection sampling in the region's bounding box
+    on continuous spaces, exact draws among unevaluated in-region candidates on finite ones."""
+
+    name = "random"
+
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+        return region.sample(n, rng)
