@@ -104,7 +104,11 @@ class LaMOO(Sampler):
         members = region.members
         feats = self._features(archive.space)
         F = archive.F[members]
-        ref = archive.ref_F if archive.ref_F is not None else _nadir_reference(F)
+        ref = archive.ref_F
+        if ref is None or not (F < ref).all(axis=1).any():
+            # no sample dominates the run's reference yet: every node would score 0, so score
+            # nodes against the samples' own nadir instead to keep the tree informative
+            ref = _nadir_reference(F)
         min_samples = self.min_samples or max(2 * self.leaf_size, 2)
         return PartitionTree.build(
             members, feats(archive.X[members]), F, ref, make_classifier=self._make_classifier,

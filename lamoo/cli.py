@@ -1,0 +1,205 @@
+"""The ``lamoo`` command line: ``lamoo optimize``, ``lamoo report`` and the benchmark commands.
+
+Tasks other than the built-in problems come from plug-ins (``--task NAME``): a plug-in is an
+object with ``add_arguments(parser)`` and ``build(args) -> task``, registered in
+:data:`TASK_PLUGINS` by import path so that ``lamoo`` never imports them unless asked.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+COMMAND_PLUGINS: dict[str, str] = {}  # subcommand -> "module:attribute" with add_arguments/run
+
+
+def _load(spec: str):
+    module, attr = spec.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _key_values(pairs: list[str] | None, option: str) -> dict:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SystemExit(f"{option} expects KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.replace("-", "_")] = _parse_value(value)
+    return out
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",")]
+
+
+def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
+    """The LaMOO options shared by ``optimize`` and the benchmark commands."""
+    g = parser.add_argument_group("LaMOO (with --lamoo)")
+    g.add_argument("--lamoo", action="store_true", help="wrap the sampler in LaMOO (learned space partitions)")
+    g.add_argument("--cp", default="auto",
+                   help="UCB exploration constant, or 'auto' = cp-fraction x hypervolume of all samples (default: auto)")
+    g.add_argument("--cp-fraction", type=float, default=0.1, help="fraction used by --cp auto (default: 0.1)")
+    g.add_argument("--leaf-size", type=int, default=10, help="nodes with at most this many samples are leaves (default: 10)")
+    g.add_argument("--max-depth", type=int, default=6, help="maximum tree depth (default: 6)")
+    g.add_argument("--kernel", default="rbf", choices=["rbf", "poly", "linear", "sigmoid"], help="SVM kernel (default: rbf)")
+    g.add_argument("--svm-c", type=float, default=1.0, help="SVM regularization C (default: 1.0)")
+    g.add_argument("--gamma", default="scale", help="SVM gamma: 'scale', 'auto' or a number (default: scale)")
+    g.add_argument("--selection", default="path", choices=["path", "leaf"],
+                   help="'path': descend the tree by UCB; 'leaf': the leaf with the best UCB (default: path)")
+    g.add_argument("--features", default="raw", choices=["raw", "onehot"],
+                   help="classifier inputs: unit-scaled coordinates or one-hot categoricals (default: raw)")
+
+
+def lamoo_kwargs(args) -> dict:
+    cp = args.cp if args.cp == "auto" else float(args.cp)
+    gamma = args.gamma if args.gamma in ("scale", "auto") else float(args.gamma)
+    return {"cp": cp, "cp_fraction": args.cp_fraction, "leaf_size": args.leaf_size, "max_depth": args.max_depth,
+            "kernel": args.kernel, "C": args.svm_c, "gamma": gamma, "selection": args.selection,
+            "features": args.features}
+
+
+def build_sampler(args):
+    from lamoo.meta import LaMOO
+    from samplers import get_sampler
+
+    sampler = get_sampler(args.sampler, **_key_values(args.sampler_param, "--sampler-param"))
+    return LaMOO(sampler, **lamoo_kwargs(args)) if args.lamoo else sampler
+
+
+def build_task(args):
+    if args.task is not None:
+        if args.task not in TASK_PLUGINS:
+            raise SystemExit(f"unknown task {args.task!r}; available: {', '.join(sorted(TASK_PLUGINS)) or 'none'}")
+        return _load(TASK_PLUGINS[args.task]).build(args)
+    from lamoo.problems import get_problem
+
+    return get_problem(args.problem, **_key_values(args.param, "--param"))
+
+
+def _optimize_parser(sub) -> None:
+    p = sub.add_parser("optimize", help="run an optimization and write its journal, tables and plots",
+                       description="Optimize a built-in problem (--problem) or a task (--task) and write "
+                                   "journal.jsonl, results.csv, pareto.csv, pareto.png, hv_trace.png and "
+                                   "summary.json to --out.")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--problem", default="branin-currin",
+                      help="built-in problem: branin-currin, vehicle-safety, dtlz2 (default: branin-currin)")
+    what.add_argument("--task", default=None, help=f"a task plug-in instead of a problem: {', '.join(sorted(TASK_PLUGINS))}")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="problem parameter, repeatable (e.g. --param dim=8 --param num_objectives=3 for dtlz2)")
+    t = p.add_argument_group("task options shared by the --task plug-ins")
+    t.add_argument("--objectives", default=None,
+                   help="comma-separated objectives, each optionally suffixed :min or :max")
+    t.add_argument("--dataset", default=None, help="dataset the task is defined on")
+    t.add_argument("--data-root", type=Path, default=None, help="folder the task reads its data files from")
+    p.add_argument("--sampler", default="random", help="inner sampler name (default: random)")
+    p.add_argument("--sampler-param", action="append", metavar="KEY=VALUE", help="sampler parameter, repeatable")
+    add_lamoo_arguments(p)
+    p.add_argument("--budget", type=int, default=100, help="evaluations in all, initial design included (default: 100)")
+    p.add_argument("--n-init", type=int, default=None, help="initial design size (default: 2 * (d + 1))")
+    p.add_argument("--batch-size", type=int, default=5, help="points proposed per iteration (default: 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--ref-point", type=_floats, default=None, help="reference point in raw units, comma-separated")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<problem>-<sampler>-s<seed>)")
+    p.add_argument("--resume", action="store_true", help="continue the run whose journal is in --out")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    for plugin in TASK_PLUGINS.values():
+        try:
+            _load(plugin).add_arguments(p)
+        except ImportError:  # a plug-in whose optional dependencies are missing
+            pass
+
+
+def cmd_optimize(args) -> int:
+    from lamoo.driver import Study
+
+    task = build_task(args)
+    sampler = build_sampler(args)
+    name = args.task or args.problem
+    out = args.out or Path("runs") / f"{name}-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
+    out.mkdir(parents=True, exist_ok=True)
+    journal = out / "journal.jsonl"
+    if args.resume:
+        study = Study.load(journal, task, sampler)
+        print(f"resuming {journal}: {study.n_told} evaluations already done")
+    else:
+        study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=journal, ref_point=args.ref_point)
+    result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress)
+    write_report(result, out)
+    return 0
+
+
+def write_report(result, out: Path) -> None:
+    """Write results.csv, pareto.csv, summary.json and the two plots to ``out`` and print the
+    summary and Pareto front."""
+    from lamoo.plotting import plot_hypervolume_trace, plot_pareto
+    import pandas as pd
+
+    out = Path(out)
+    result.to_frame().to_csv(out / "results.csv")
+    front = result.pareto_front()
+    front.to_csv(out / "pareto.csv")
+    summary = result.summary()
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plot_pareto(result, out / "pareto.png")
+    plot_hypervolume_trace(result, out / "hv_trace.png")
+    with pd.option_context("display.max_rows", 30, "display.width", 120):
+        print(f"\nPareto front ({len(front)} points, raw units):")
+        print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
+    print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
+    print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
+
+
+def _report_parser(sub) -> None:
+    p = sub.add_parser("report", help="summarize a run folder (tables and plots) from its journal",
+                       description="Read RUN_DIR/journal.jsonl, print the summary and Pareto front, and rewrite "
+                                   "results.csv, pareto.csv, summary.json, pareto.png and hv_trace.png.")
+    p.add_argument("run_dir", type=Path, help="a folder written by 'lamoo optimize'")
+
+
+def cmd_report(args) -> int:
+    from lamoo.result import Result
+
+    journal = args.run_dir / "journal.jsonl"
+    write_report(Result.from_journal(journal), args.run_dir)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lamoo", description="Multi-objective optimization and NAS with LaMOO.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _optimize_parser(sub)
+    _report_parser(sub)
+    for name, spec in COMMAND_PLUGINS.items():
+        plugin = _load(spec)
+        plugin.add_arguments(sub.add_parser(name, help=plugin.HELP, description=plugin.HELP))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from lamoo.exceptions import LamooError
+
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "optimize":
+            return cmd_optimize(args)
+        if args.command == "report":
+            return cmd_report(args)
+        return _load(COMMAND_PLUGINS[args.command]).run(args)
+    except LamooError as exc:
+        print(f"lamoo: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

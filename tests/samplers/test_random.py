@@ -1,0 +1,5 @@
+from tests.samplers.conformance import SamplerConformance
+
+
+class TestRandomSamplerConformance(SamplerConformance):
+    sampler_name = "random"
