@@ -1,0 +1,147 @@
+"""Where cells are trained: in this process (``"local"``) or on a Ray cluster (``"ray"``).
+
+An executor maps a picklable function over jobs and returns one :class:`Outcome` per job, in job
+order: the function's result, or the error that stopped it. One job's failure never loses
+another's result.
+
+Ray (``RayExecutor``): one Ray task per cell; one GPU per task when the cluster has GPUs (else
+``cpus_per_task`` CPUs, and the worker's torch thread count is set to the same number so workers
+do not oversubscribe the cores); joins a running cluster by ``address`` (or ``$RAY_ADDRESS``),
+otherwise starts a local one. A task whose worker process dies is retried once by Ray
+(``max_retries=1``) and then recorded as failed; an exception raised by the function itself is
+not retried (training is deterministic: it would fail again).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from lamoo.exceptions import InvalidInputError, MissingDependencyError
+
+
+@dataclass
+class Outcome:
+    """The result of one job, or ``error`` (a one-line message) when it failed."""
+
+    value: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class LocalExecutor:
+    """Runs the jobs one after the other in this process."""
+
+    name = "local"
+
+    def map(self, fn: Callable, jobs: Sequence, threads: int | None = None) -> list[Outcome]:
+        out = []
+        for job in jobs:
+            try:
+                out.append(Outcome(fn(job)))
+            except Exception as exc:  # noqa: BLE001 - one cell's failure must not stop the others
+                out.append(Outcome(error=_one_line(exc)))
+        return out
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _ray_entry(fn, job, threads):
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+    return fn(job)
+
+
+class RayExecutor:
+    """Runs each job as a Ray task (see the module docstring).
+
+    Args:
+        address: a running cluster to join (``"auto"``, ``"ray://host:port"``, ...); default
+            ``$RAY_ADDRESS`` or, when unset, a new local cluster.
+        cpus_per_task: CPUs (and torch threads) per task on CPU-only clusters.
+        gpus_per_task: GPUs per task; default 1 when the cluster has GPUs, else 0.
+        num_cpus: CPUs of a local cluster started here (default: all).
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, cpus_per_task: int = 1, gpus_per_task: float | None = None,
+                 num_cpus: int | None = None):
+        if not (isinstance(cpus_per_task, int) and cpus_per_task >= 1):
+            raise InvalidInputError(f"cpus_per_task must be an integer >= 1, got {cpus_per_task!r}")
+        self.address = address or os.environ.get("RAY_ADDRESS")
+        self.cpus_per_task, self.gpus_per_task, self.num_cpus = cpus_per_task, gpus_per_task, num_cpus
+        self._started_here = False
+        self._remote = None
+
+    def _ensure(self):
+        try:
+            import ray
+        except ImportError as exc:
+            raise MissingDependencyError("executor='ray' needs Ray: pip install 'ray[default]'") from exc
+        if not ray.is_initialized():
+            if self.address:
+                ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
+            else:
+                # Workers of a local cluster must import lamoo from the same place as this process.
+                root = str(Path(__file__).resolve().parent.parent)
+                path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False,
+                         runtime_env={"env_vars": {"PYTHONPATH": path, "OMP_NUM_THREADS": str(self.cpus_per_task)}})
+                self._started_here = True
+        if self._remote is None:
+            gpus = self.gpus_per_task
+            if gpus is None:
+                gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+            self._threads = self.cpus_per_task
+            self._remote = ray.remote(num_cpus=self.cpus_per_task, num_gpus=gpus, max_retries=1,
+                                      retry_exceptions=False)(_ray_entry)
+        return ray
+
+    def map(self, fn: Callable, jobs: Sequence, threads: int | None = None) -> list[Outcome]:
+        ray = self._ensure()
+        refs = [self._remote.remote(fn, job, self._threads) for job in jobs]
+        index = {ref: i for i, ref in enumerate(refs)}
+        out: list[Outcome | None] = [None] * len(refs)
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                try:
+                    out[index[ref]] = Outcome(ray.get(ref))
+                except ray.exceptions.RayTaskError as exc:  # the function raised
+                    cause = exc.cause if getattr(exc, "cause", None) is not None else exc
+                    out[index[ref]] = Outcome(error=_one_line(cause))
+                except Exception as exc:  # noqa: BLE001 - worker died twice, object lost, ...
+                    out[index[ref]] = Outcome(error=f"Ray worker failed (retried once): {_one_line(exc)}")
+        return out  # type: ignore[return-value]
+
+    def shutdown(self) -> None:
+        if self._started_here:
+            import ray
+
+            ray.shutdown()
+            self._started_here = False
+        self._remote = None
+
+
+def get_executor(executor="local", **options):
+    """``"local"`` or ``"ray"`` (``options`` go to :class:`RayExecutor`), or an executor object."""
+    if hasattr(executor, "map"):
+        return executor
+    if executor == "local":
+        return LocalExecutor()
+    if executor == "ray":
+        return RayExecutor(**options)
+    raise InvalidInputError(f"executor must be 'local', 'ray' or an object with map(fn, jobs), got {executor!r}")
