@@ -12,7 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+    "nb201-train": "nas_tasks.cli_plugin:TRAIN_PLUGIN",
+}
 COMMAND_PLUGINS: dict[str, str] = {}  # subcommand -> "module:attribute" with add_arguments/run
 
 
