@@ -110,6 +110,7 @@ class NB201TrainTask:
         self.ideal_point = None if any(v is None for v in ideal) else np.array(ideal, dtype=float)
         self._ref_point = None if ref_point is None else check_ref_point(ref_point, self.objectives, self.ideal_point)
         self._details: list[dict] = []
+        self.details_path = None  # if set, every evaluated cell is appended there as a JSON line
 
     # ------------------------------------------------------------------ task protocol
     @property
@@ -161,6 +162,15 @@ class NB201TrainTask:
                 row["error"] = out.error
                 errors.append(out.error)
             self._details.append(row)
+        if self.details_path is not None:
+            import json
+            from pathlib import Path
+
+            path = Path(self.details_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as f:
+                for row in self._details[-len(jobs):]:
+                    f.write(json.dumps(row, default=str) + "\n")
         return Y, errors
 
     def _job(self, codes):

@@ -1,0 +1,79 @@
+"""The ``nb201-train`` task plug-in of ``lamoo optimize`` (registered in ``lamoo.cli.TASK_PLUGINS``).
+
+Example (an XNAS-style search on the bundled digits)::
+
+    lamoo optimize --task nb201-train --dataset digits --objectives accuracy,introspectability \\
+        --sampler nsga2 --lamoo --budget 40 --epochs 10 --channels 8 --cells-per-stage 1
+
+Besides the usual outputs, ``cells.jsonl`` in the run folder lists every trained cell with its
+validation and test values.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _options(pairs: list[str] | None) -> dict:
+    """``["robustness.ood=inverted", "robustness.temperature=1000"]`` -> nested dict."""
+    out: dict = {}
+    for pair in pairs or []:
+        key, eq, value = pair.partition("=")
+        name, dot, option = key.partition(".")
+        if not eq or not dot:
+            raise SystemExit(f"--objective-option expects OBJECTIVE.OPTION=VALUE, got {pair!r}")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        out.setdefault(name, {})[option.replace("-", "_")] = parsed
+    return out
+
+
+class TrainPlugin:
+    """Adds the training options and builds an :class:`nas_tasks.NB201TrainTask`."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        g = parser.add_argument_group("nb201-train: NAS-Bench-201 cells trained for real (--task nb201-train; "
+                                      "--dataset default digits, --objectives default accuracy,introspectability)")
+        g.add_argument("--epochs", type=int, default=10, help="training epochs per cell (default: 10)")
+        g.add_argument("--channels", type=int, default=16, help="network width C (default: 16, as NAS-Bench-201)")
+        g.add_argument("--cells-per-stage", type=int, default=5, help="cells per stage N (default: 5, as NAS-Bench-201)")
+        g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N (default: auto)")
+        g.add_argument("--executor", default="local", choices=["local", "ray"],
+                       help="train cells in this process or as Ray tasks (default: local)")
+        g.add_argument("--train-batch-size", type=int, default=512, help="training batch size (default: 512)")
+        g.add_argument("--lr", type=float, default=0.1, help="peak learning rate (default: 0.1)")
+        g.add_argument("--train-seed", type=int, default=0, help="weights/shuffling seed of every cell (default: 0)")
+        g.add_argument("--introspection-weight", type=float, default=0.0,
+                       help="XNAS introspection regularizer weight while training (default: 0 = off; paper: 0.5)")
+        g.add_argument("--augmentation", default="default", choices=["default", "none"],
+                       help="default: pad+crop, cutout, flips except for digits/MNIST; none: off")
+        g.add_argument("--objective-option", action="append", metavar="OBJECTIVE.OPTION=VALUE",
+                       help="objective option, repeatable (e.g. robustness.ood=inverted, robustness.epsilon=0)")
+        g.add_argument("--max-train", type=int, default=None, help="use at most this many training images")
+        g.add_argument("--cache-dir", type=Path, default=None,
+                       help="trained-cell cache (default: $LAMOO_CACHE_DIR or ~/.cache/lamoo)")
+        g.add_argument("--num-threads", type=int, default=None, help="torch CPU threads (default: all available)")
+        g.add_argument("--ray-address", default=None, help="Ray cluster to join (default: $RAY_ADDRESS or a local one)")
+        g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs (and threads) per Ray task (default: 1)")
+
+    def build(self, args):
+        from nas_tasks.train_task import NB201TrainTask
+
+        task = NB201TrainTask(
+            dataset=args.dataset or "digits", data_root=args.data_root,
+            objectives=args.objectives or "accuracy,introspectability", epochs=args.epochs, channels=args.channels,
+            cells_per_stage=args.cells_per_stage, batch_size=args.train_batch_size, lr=args.lr, seed=args.train_seed,
+            device=args.device, executor=args.executor, cache_dir=args.cache_dir,
+            augmentation=args.augmentation, introspection_weight=args.introspection_weight,
+            objective_options=_options(args.objective_option), max_train=args.max_train,
+            num_threads=args.num_threads, ray_address=args.ray_address, cpus_per_task=args.cpus_per_task)
+        if getattr(args, "out", None) is None:  # the same default folder cmd_optimize picks
+            args.out = Path("runs") / f"nb201-train-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
+        task.details_path = Path(args.out) / "cells.jsonl"
+        return task
+
+
+TRAIN_PLUGIN = TrainPlugin()
