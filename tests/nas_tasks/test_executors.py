@@ -1,0 +1,48 @@
+"""Executors: local, and one short test on a local 2-CPU Ray cluster."""
+import os
+
+import pytest
+
+from nas_tasks.executors import LocalExecutor, get_executor
+from lamoo.exceptions import InvalidInputError
+
+
+def square_or_fail(x):
+    if x == 3:
+        raise ValueError("three is bad")
+    return x * x
+
+
+def die_on_two(x):
+    if x == 2:
+        os._exit(1)  # the worker process dies
+    return x + 100
+
+
+def test_local_executor_keeps_every_other_result():
+    out = LocalExecutor().map(square_or_fail, [1, 3, 4])
+    assert [o.value for o in out] == [1, None, 16]
+    assert out[1].error == "ValueError: three is bad"
+    with pytest.raises(InvalidInputError, match="executor"):
+        get_executor("dask")
+
+
+def test_ray_executor_survives_a_dying_worker(cache_dir):
+    pytest.importorskip("ray")
+    import numpy as np
+
+    from nas_tasks import NB201TrainTask
+    ex = get_executor("ray", num_cpus=2, cpus_per_task=1)
+    try:
+        out = ex.map(die_on_two, [1, 2, 3])
+        assert [o.value for o in out] == [101, None, 103]
+        assert "retried once" in out[1].error
+        out = ex.map(square_or_fail, [3, 5])
+        assert out[0].error.endswith("three is bad") and out[1].value == 25
+        # the task trains cells as Ray tasks on the cluster already running
+        t = NB201TrainTask("digits", objectives=["accuracy"], epochs=1, channels=4, cells_per_stage=1,
+                           max_train=100, max_eval=50, batch_size=50, executor="ray")
+        Y, errors = t.evaluate_with_errors(np.array([[3, 1, 3, 1, 3, 4], [1, 1, 1, 1, 1, 1]]))
+        assert errors == [None, None] and np.isfinite(Y).all()
+    finally:
+        ex.shutdown()

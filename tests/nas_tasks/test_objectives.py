@@ -1,0 +1,126 @@
+"""Objective plug-ins: introspectability against a direct computation, the regularizer, WordNet
+weights, ODIN robustness, cost objectives."""
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.distance import pdist
+
+from nas_tasks.cell_job import build_model, task_info
+from nas_tasks.data import load_dataset, make_splits
+from nas_tasks.objectives import get_objective
+from nas_tasks.objectives.base import EvalContext
+from nas_tasks.objectives.introspectability import (IntrospectionRegularizer, class_sums, introspectability_from_means,
+                                                    resolve_layers)
+from nas_tasks.objectives.robustness import auroc, odin_scores
+from nas_tasks.training import DeviceData
+
+NET = {"channels": 4, "cells_per_stage": 1}
+ARCH = (3, 1, 3, 1, 3, 4)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    spec = {"dataset": "digits"}
+    splits = make_splits(load_dataset("digits"), max_train=200, max_eval=150)
+    data = DeviceData(splits, torch.device("cpu"))
+    model = build_model(ARCH, NET, splits, seed=0).eval()
+    # give BN non-trivial running statistics so that activations differ between classes
+    model.train()
+    with torch.no_grad():
+        for x, _ in data.batches("train", 64):
+            model(x)
+    model.eval()
+    info = task_info(spec, NET, splits, torch.device("cpu"), 64, None)
+    return splits, data, model, info
+
+
+def direct_introspectability(model, data, part, group_by="label"):
+    feats, preds = [], []
+    with torch.no_grad():
+        for x, _ in data.batches(part, 1000):
+            f, logits = model.forward_features(x)
+            feats.append(torch.cat([f[k].flatten(1) for k in model.feature_names], 1))
+            preds.append(logits.argmax(1))
+    A = torch.cat(feats).double().numpy()
+    groups = data.parts[part][1].numpy() if group_by == "label" else torch.cat(preds).numpy()
+    means = np.stack([A[groups == c].mean(0) for c in np.unique(groups)])
+    return pdist(means, "cosine").mean()
+
+
+@pytest.mark.parametrize("group_by", ["label", "prediction"])
+def test_streaming_introspectability_matches_direct_computation(setup, group_by):
+    _, data, model, info = setup
+    assert resolve_layers(model, "all") == [n for n in model.feature_names]
+    sums, counts = class_sums(model, data, "val", "all", group_by, batch_size=7)  # many small batches
+    ours = introspectability_from_means(sums / counts.clamp(min=1)[:, None], counts > 0)
+    assert ours == pytest.approx(direct_introspectability(model, data, "val", group_by), rel=1e-6)
+    obj = get_objective("introspectability", group_by=group_by)
+    val, test = obj.measure(EvalContext(model, data, info, ARCH))
+    assert val == pytest.approx(ours, rel=1e-9) and 0 < test < 2
+
+
+def test_regularizer_matches_eq1_on_the_batch_and_has_gradients(setup):
+    _, data, model, _ = setup
+    x, y = next(data.batches("val", 60))
+    with IntrospectionRegularizer(model, weight=0.5, layers="pooled", num_classes=10) as reg:
+        model(x)
+        value = reg.batch_introspectability(y)
+        loss = reg.loss(y)
+    with torch.no_grad():
+        f, _ = model.forward_features(x)
+    P = f["pooled"].double().numpy()
+    means = np.stack([P[y.numpy() == c].mean(0) for c in np.unique(y.numpy())])
+    assert float(value.detach()) == pytest.approx(pdist(means, "cosine").mean(), rel=1e-4)
+    loss.backward()
+    assert model.classifier.weight.grad is None  # pooled features do not depend on the classifier
+    assert model.stem[0].weight.grad is not None and model.stem[0].weight.grad.abs().sum() > 0
+    model.zero_grad()
+
+
+def test_pair_weights_weight_the_distances():
+    means = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    d = pdist(means.numpy(), "cosine")  # pairs (0,1), (0,2), (1,2)
+    W = torch.tensor([[1, 2, 0], [2, 1, 1], [0, 1, 1]], dtype=torch.float64)
+    assert introspectability_from_means(means, None, W) == pytest.approx((2 * d[0] + 0 * d[1] + 1 * d[2]) / 3)
+    present = torch.tensor([True, True, False])
+    assert introspectability_from_means(means, present) == pytest.approx(d[0])
+
+
+def test_odin_reduces_to_max_softmax_and_auroc(setup):
+    _, data, model, _ = setup
+    x, _ = next(data.batches("val", 20))
+    s = odin_scores(model, x, temperature=1.0, epsilon=0.0, std=data.std)
+    with torch.no_grad():
+        ref = torch.softmax(model(x), 1).max(1).values
+    assert torch.allclose(s, ref, atol=1e-6)
+    s2 = odin_scores(model, x, temperature=1000.0, epsilon=0.01, std=data.std)
+    assert s2.shape == (20,) and torch.isfinite(s2).all()
+    assert auroc(np.array([0.9, 0.8]), np.array([0.1, 0.2])) == 1.0
+    assert auroc(np.array([0.1, 0.2]), np.array([0.9, 0.8])) == 0.0
+
+
+@pytest.mark.parametrize("ood", ["uniform", "gaussian", "inverted", "vflip", "permuted"])
+def test_robustness_builtin_ood_sets(setup, ood):
+    _, data, model, info = setup
+    val, test = get_objective("robustness", ood=ood, max_samples=50).measure(EvalContext(model, data, info, ARCH))
+    assert 0 <= val <= 1 and 0 <= test <= 1
+
+
+def test_robustness_rejects_bad_options():
+    with pytest.raises(ValueError, match="temperature"):
+        get_objective("robustness", temperature=0)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        get_objective("robustness", ood="nope")
+
+
+def test_cost_objectives(setup):
+    from nas_tasks.nb201.network import network_cost
+
+    splits, data, model, info = setup
+    ctx = EvalContext(model, data, info, ARCH)
+    params, flops = network_cost(ARCH, input_size=8, num_classes=10, channels=4, cells_per_stage=1, in_channels=1)
+    assert get_objective("params").measure(ctx) == (params, params)
+    assert get_objective("flops").measure(ctx)[0] == pytest.approx(flops)
+    assert get_objective("params").default_ref(info) > params
+    lat = get_objective("latency", batch_size=8, warmup=1, repeats=3)
+    assert lat.measure(ctx)[0] > 0 and lat.default_ref(info) > 0

@@ -1,0 +1,88 @@
+"""NB201TrainTask end to end on the bundled digits (tiny budgets)."""
+import json
+
+import numpy as np
+import pytest
+
+from lamoo import optimize
+from lamoo.exceptions import InvalidInputError
+from nas_tasks import NB201TrainTask
+from nas_tasks.nb201 import encode
+from samplers import RandomSampler
+
+CELL = encode("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|")
+TINY = dict(epochs=1, channels=4, cells_per_stage=1, max_train=200, max_eval=100, batch_size=64, num_threads=1)
+
+
+def test_objectives_directions_and_reference_point(cache_dir):
+    t = NB201TrainTask("digits", objectives=["accuracy", "introspectability", "robustness", "params:min"], **TINY)
+    assert [o.direction for o in t.objectives] == ["maximize", "maximize", "maximize", "minimize"]
+    assert t.ref_point[:3].tolist() == [10.0, 0.0, 0.5] and t.ref_point[3] > 0
+    assert t.space.n_dims == 6 and len(t.space.candidates) == 15625
+    with pytest.raises(InvalidInputError, match="maximize"):
+        NB201TrainTask("digits", objectives=["accuracy:min"], **TINY)
+    with pytest.raises(InvalidInputError, match="unknown objective"):
+        NB201TrainTask("digits", objectives=["beauty"], **TINY)
+    with pytest.raises(InvalidInputError, match="channels"):
+        NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "channels": 0})
+
+
+def test_evaluate_trains_once_and_caches(cache_dir):
+    t = NB201TrainTask("digits", objectives=["accuracy", "introspectability", "flops"], **TINY)
+    X = np.array([CELL, [0, 0, 0, 0, 0, 0]])  # the second cell is disconnected
+    Y = t.evaluate(X)
+    assert Y.shape == (2, 3) and np.isfinite(Y).all()
+    d = t.details()
+    assert list(d["trained_now"]) == [True, True] and "test_accuracy" in d
+    assert Y[1, 0] < 30  # a disconnected cell is near chance (10%)
+    # a new task object with the same configuration reads the cache: nothing is retrained
+    t2 = NB201TrainTask("digits", objectives=["accuracy", "introspectability", "flops"], **TINY)
+    Y2 = t2.evaluate(X)
+    assert np.array_equal(Y, Y2) and list(t2.details()["trained_now"]) == [False, False]
+    # a new objective on a cached cell reuses its checkpoint: measured, not retrained
+    t3 = NB201TrainTask("digits", objectives=["accuracy", "robustness"], **TINY)
+    Y3 = t3.evaluate(X[:1])
+    assert Y3[0, 0] == Y[0, 0] and list(t3.details()["trained_now"]) == [False]
+    # another training configuration is another cache entry
+    t4 = NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "seed": 1})
+    t4.evaluate(X[:1])
+    assert list(t4.details()["trained_now"]) == [True]
+
+
+def test_a_failing_cell_is_recorded_and_the_run_goes_on(cache_dir):
+    from nas_tasks.objectives.accuracy import Accuracy
+
+    class Fragile(Accuracy):
+        name = "fragile"
+
+        def measure(self, ctx):
+            if ctx.arch == (0, 0, 0, 0, 0, 0):
+                raise RuntimeError("CUDA out of memory (simulated)")
+            return super().measure(ctx)
+
+    t = NB201TrainTask("digits", objectives=[Fragile()], **TINY)
+    Y, errors = t.evaluate_with_errors(np.array([[0] * 6, CELL]))
+    assert np.isnan(Y[0]).all() and "out of memory" in errors[0]
+    assert np.isfinite(Y[1]).all() and errors[1] is None
+
+
+def test_optimize_runs_with_the_driver(cache_dir):
+    t = NB201TrainTask("digits", objectives=["accuracy", "introspectability"], **TINY)
+    res = optimize(t, RandomSampler(), budget=4, n_init=2, batch_size=2, seed=0)
+    assert res.Y.shape == (4, 2) and res.hypervolume() >= 0
+
+
+def test_cli_nb201_train(cache_dir, tmp_path, capsys):
+    from lamoo.cli import main
+
+    out = tmp_path / "run"
+    rc = main(["optimize", "--task", "nb201-train", "--dataset", "digits", "--objectives",
+               "accuracy,introspectability", "--sampler", "random", "--lamoo", "--budget", "3", "--n-init", "2",
+               "--batch-size", "1", "--epochs", "1", "--channels", "4", "--cells-per-stage", "1",
+               "--max-train", "150", "--train-batch-size", "64", "--num-threads", "1", "--no-progress",
+               "--out", str(out)])
+    assert rc == 0
+    for f in ("pareto.csv", "pareto.png", "journal.jsonl", "cells.jsonl"):
+        assert (out / f).is_file()
+    rows = [json.loads(line) for line in (out / "cells.jsonl").read_text().splitlines()]
+    assert len(rows) == 3 and "test_accuracy" in rows[0]

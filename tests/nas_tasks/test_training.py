@@ -1,0 +1,80 @@
+"""The XNAS trainer on any nn.Module, and NB201 cells (disconnected ones included)."""
+import numpy as np
+import pytest
+import torch
+
+from nas_tasks.augment import Augmentation
+from nas_tasks.cell_job import build_model
+from nas_tasks.data import ImageDataset, load_dataset, make_splits
+from nas_tasks.training import DeviceData, TrainConfig, lr_factor, predict_logits, resolve_device, train_model
+from lamoo.exceptions import InvalidInputError
+
+
+def test_lr_schedule_warms_up_then_decays_to_zero():
+    f = [lr_factor(s, 5, 50) for s in range(50)]
+    assert f[0] == pytest.approx(0.2) and f[4] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(f[4:], f[5:]))
+    assert f[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def blobs(n=300, seed=0):
+    """Three classes of 1x6x6 images told apart by which third of the image is bright."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    x = rng.random((n, 1, 6, 6)).astype(np.float32) * 0.3
+    for i, c in enumerate(y):
+        x[i, 0, 2 * c:2 * c + 2] += 0.7
+    return ImageDataset("blobs", x, y.astype(np.int64), None, None, ("a", "b", "c"), scale=1.0)
+
+
+def tiny_cnn():
+    return torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                               torch.nn.AdaptiveAvgPool2d(2), torch.nn.Flatten(), torch.nn.Linear(32, 3))
+
+
+def accuracy(model, data, part):
+    return float((predict_logits(model, data, part).argmax(1) == data.parts[part][1]).float().mean())
+
+
+def test_trains_any_module_and_is_reproducible():
+    data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
+    cfg = TrainConfig(epochs=15, batch_size=32, augmentation=Augmentation.none())
+    torch.manual_seed(0)
+    m1 = tiny_cnn()
+    torch.manual_seed(0)
+    m2 = tiny_cnn()
+    r1 = train_model(m1, data, cfg, seed=3)
+    r2 = train_model(m2, data, cfg, seed=3)
+    assert r1.epoch_loss == r2.epoch_loss
+    assert r1.epoch_loss[-1] < r1.epoch_loss[0]
+    assert accuracy(m1, data, "test") > 0.9
+    assert r1.steps == 15 * int(np.ceil(len(data.parts["train"][1]) / 32))
+
+
+def test_disconnected_cell_trains_and_scores_near_chance():
+    splits = make_splits(load_dataset("digits"), max_train=300, max_eval=200)
+    data = DeviceData(splits, torch.device("cpu"))
+    model = build_model((0, 0, 0, 0, 0, 0), {"channels": 4, "cells_per_stage": 1}, splits, seed=0)
+    report = train_model(model, data, TrainConfig(epochs=2, batch_size=64), seed=0)
+    assert np.isfinite(report.epoch_loss).all()
+    assert accuracy(model, data, "val") < 0.25
+
+
+def test_bad_configs_are_rejected():
+    with pytest.raises(InvalidInputError, match="epochs"):
+        TrainConfig(epochs=0)
+    with pytest.raises(InvalidInputError, match="lr"):
+        TrainConfig(lr=-1)
+    with pytest.raises(InvalidInputError, match="device"):
+        resolve_device("tpu:0")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_training_mixed_precision():
+    splits = make_splits(load_dataset("digits"))
+    data = DeviceData(splits, torch.device("cuda"))
+    model = build_model((3, 1, 3, 1, 3, 4), {"channels": 8, "cells_per_stage": 1}, splits, seed=0)
+    report = train_model(model, data, TrainConfig(epochs=10), seed=0)
+    assert report.amp in ("bfloat16", "float16")
+    assert accuracy(model, data, "val") > 0.5
