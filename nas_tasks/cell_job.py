@@ -92,8 +92,8 @@ def task_info(spec: dict, net: dict, splits: Splits, device: torch.device, batch
 
 def run_cell_job(job: CellJob) -> dict:
     """Train ``job``'s cell (unless its checkpoint is cached), measure the objectives missing from
-    its cached record, save, and return the record: ``{"metrics": {objective key: {"val", "test"}},
-    "train": report, "trained_now": bool, ...}``."""
+    its cached record, save, and return the record: ``{"values": [{"val", "test"} per objective],
+    "metrics": {objective key: {"val", "test"}}, "train": report, "trained_now": bool, ...}``."""
     from nas_tasks.objectives.base import EvalContext
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
     from nas_tasks.training import resolve_device, set_threads, train_model
@@ -108,7 +108,7 @@ def run_cell_job(job: CellJob) -> dict:
     missing = [o for o in job.objectives if o.key(info) not in record["metrics"]]
     record["trained_now"] = False
     if not missing:
-        return record
+        return _with_values(record, job, info)
     try:
         data = get_device_data(job.data_spec, device)
         model = build_model(job.codes, job.net, splits, job.seed)
@@ -144,4 +144,11 @@ def run_cell_job(job: CellJob) -> dict:
                         "train": job.train.to_dict(), "seed": job.seed, "split": splits.info}
     record["device"] = str(device)
     cache.save(job.key, {k: v for k, v in record.items() if k != "trained_now"})
+    return _with_values(record, job, info)
+
+
+def _with_values(record: dict, job: CellJob, info) -> dict:
+    """Add ``record["values"]``: the job's objectives' ``{"val", "test"}`` in its order (keys such
+    as latency's name the worker's device, so the caller must not recompute them)."""
+    record["values"] = [record["metrics"][o.key(info)] for o in job.objectives]
     return record

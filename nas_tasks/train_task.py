@@ -149,9 +149,7 @@ class NB201TrainTask:
         for i, (job, out) in enumerate(zip(jobs, outcomes)):
             row = {"arch": _arch(job.codes), "codes": list(job.codes), "key": job.key}
             if out.ok:
-                metrics = out.value["metrics"]
-                for j, o in enumerate(self._objectives):
-                    m = metrics[o.key(self.info)]
+                for j, (o, m) in enumerate(zip(self._objectives, out.value["values"])):
                     Y[i, j] = m["val"]
                     row[o.name] = m["val"]
                     row[f"test_{o.name}"] = m["test"]
