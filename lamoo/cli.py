@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+TASK_PLUGINS["nb201"] = "nas_tasks.nb201.cli:PLUGIN"
 COMMAND_PLUGINS: dict[str, str] = {}  # subcommand -> "module:attribute" with add_arguments/run
 
 

@@ -2,10 +2,14 @@
 classes (``ArchResults``/``ResultsCount``), so the real API code paths are exercised offline.
 
 Metric values follow a formula (:func:`expected`) so tests can check what the task reads.
+:func:`synthetic_frame` makes a small CSV-style table.
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from nas_tasks import nb201
 
 DATASET_SETS = {  # evaluation sets each dataset has in NAS-Bench-201
     "cifar10-valid": ("x-valid", "ori-test"),
@@ -85,3 +89,19 @@ def write_nats_archive(folder, archs: list[str], fast: bool = True):
     for i, data in per_index.items():
         api_utils.pickle_save(data, str(root / f"{i:06d}.pickle"))
     return root
+
+
+def synthetic_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A made-up table over ``n`` random cells: accuracy grows with the number of convs, latency
+    and energy with it too (so there is a real trade-off), plus noise."""
+    rng = np.random.default_rng(seed)
+    codes = nb201.all_cells()[rng.choice(15625, n, replace=False)]
+    convs = ((codes == 2) | (codes == 3)).sum(axis=1)
+    acc = 60 + 5 * convs - 0.3 * convs ** 2 + 3 * rng.random(n)
+    acc[~nb201.is_connected(codes)] = 10.0
+    return pd.DataFrame({
+        "index": np.arange(n), "arch": nb201.decode_many(codes),
+        "cifar10_test_acc": acc, "cifar100_test_acc": acc - 25,
+        "latency_ms_dev": 1 + convs + rng.random(n), "energy_mj": 2 + 3 * convs + rng.random(n),
+        "fraction_acc": acc / 100, "mystery": rng.random(n), "note": ["x"] * n,
+    })

@@ -8,24 +8,9 @@ from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume
 from nas_tasks import NB201TableTask, nb201
 from nas_tasks.nb201.tables import TableNotFoundError
+from tests.nas_tasks.fake_benchmarks import synthetic_frame
 
 CELL0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
-
-
-def synthetic_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
-    """A made-up table over ``n`` random cells: accuracy grows with the number of convs, latency
-    and energy with it too (so there is a real trade-off), plus noise."""
-    rng = np.random.default_rng(seed)
-    codes = nb201.all_cells()[rng.choice(15625, n, replace=False)]
-    convs = ((codes == 2) | (codes == 3)).sum(axis=1)
-    acc = 60 + 5 * convs - 0.3 * convs ** 2 + 3 * rng.random(n)
-    acc[~nb201.is_connected(codes)] = 10.0
-    return pd.DataFrame({
-        "index": np.arange(n), "arch": nb201.decode_many(codes),
-        "cifar10_test_acc": acc, "cifar100_test_acc": acc - 25,
-        "latency_ms_dev": 1 + convs + rng.random(n), "energy_mj": 2 + 3 * convs + rng.random(n),
-        "fraction_acc": acc / 100, "mystery": rng.random(n), "note": ["x"] * n,
-    })
 
 
 @pytest.fixture
