@@ -68,10 +68,17 @@ def main(argv=None) -> int:
         print(f"start-up, fresh process, empty cache : {cold:7.3f} s (imports torch, counts params/FLOPs)")
         print(f"start-up, fresh process, warm cache  : {cached:7.3f} s (best of 3)  -> {cold / cached:.1f}x faster")
 
-        os.environ["LAMOO_CACHE_DIR"] = cache
         from nas_tasks import NB201TableTask, nb201
 
-        task = NB201TableTask(table, OBJECTIVES, dataset="cifar10")
+        old = os.environ.get("LAMOO_CACHE_DIR")
+        os.environ["LAMOO_CACHE_DIR"] = cache  # the warm temporary cache, not the user's
+        try:
+            task = NB201TableTask(table, OBJECTIVES, dataset="cifar10")
+        finally:
+            if old is None:
+                os.environ.pop("LAMOO_CACHE_DIR")
+            else:
+                os.environ["LAMOO_CACHE_DIR"] = old
         rng = np.random.default_rng(0)
         X = task.space.candidates[rng.integers(0, task.space.n_candidates, args.n)]
         best = np.inf
