@@ -72,7 +72,7 @@ class NB201TableTask:
             frame, self.kind, self.source = table.copy(), "dataframe", "<DataFrame>"
         else:
             frame, self.kind = load_table(table, hp=self.hp, cache=cache)
-            self.source = os.path.abspath(table)
+            self.source = os.path.abspath(os.path.expanduser(table))
         codes = self._parse_archs(frame)
         specs = parse_objectives(objectives)
         self.columns: dict[str, str] = {}

@@ -65,6 +65,7 @@ def table_kind(path: str | os.PathLike) -> str:
 def load_table(path: str | os.PathLike, *, hp: str = "200", cache: bool = True) -> tuple[pd.DataFrame, str]:
     """Read a benchmark table: returns ``(frame, kind)``. ``hp`` only applies to the benchmark
     APIs (NAS-Bench-201 / NATS-Bench); ``cache`` keeps their extracted tables on disk."""
+    path = os.path.expanduser(path)
     if not os.path.exists(path):
         raise TableNotFoundError(f"table file not found: {str(path)!r} (absolute: {os.path.abspath(path)!r})")
     kind = table_kind(path)
