@@ -172,6 +172,8 @@ def execute(spec: RunSpec) -> dict:
         record["error"] = f"{type(exc).__name__}: {exc}"
         record["traceback"] = traceback.format_exc()
     record["wall_seconds"] = time.perf_counter() - wall_start
+    if "torch" in sys.modules:
+        record["torch_threads"] = sys.modules["torch"].get_num_threads()
     record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json_atomic(Path(spec.path), record)
     return {"path": spec.path, "task": spec.task, "method": spec.method_label, "seed": spec.seed,

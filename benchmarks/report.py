@@ -179,7 +179,7 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
                _fmt_q(s["final_hv"], "{:.5g}")]
         if has_max:
             row.append(_fmt_gap(s["log_gap"], s["log_gap_floor"]))
-            row += [_fmt_q(s[f"to_{t}"], "{:.0f}") for t in THRESHOLDS]
+            row += [_fmt_q(s[f"to_{t}"], "{:g}") for t in THRESHOLDS]
             row += [f"{s[f'reached_{t}']}/{s['n_ok']}" for t in THRESHOLDS]
         rows.append(row)
     lines += _table(header, rows) + [""]

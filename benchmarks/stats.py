@@ -25,7 +25,7 @@ class Bounded:
     value: float
     kind: str = "="
 
-    def format(self, fmt: str = "{:.0f}") -> str:
+    def format(self, fmt: str = "{:g}") -> str:
         if self.kind == "?" or not np.isfinite(self.value):
             return "n/a"
         text = fmt.format(self.value)
