@@ -60,7 +60,7 @@ def method_order(runs: list[dict]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- per-task numbers
-def task_summary(runs: list[dict]) -> dict:
+def task_summary(runs: list[dict], thresholds=THRESHOLDS) -> dict:
     """Numbers of one task's runs: ``methods`` -> per-method stats, plus ``max_hv``,
     ``max_known`` and the runs' settings."""
     ok = [r for r in runs if r.get("status") == "ok"]
@@ -68,6 +68,7 @@ def task_summary(runs: list[dict]) -> dict:
     max_hv = max_known if max_known else max((max(r["hypervolume_trace"], default=0.0) for r in ok), default=None)
     budget = max((r["budget"] for r in runs), default=0)
     out = {"max_hv": max_hv, "max_known": bool(max_known), "budget": budget, "methods": {},
+           "thresholds": tuple(thresholds),
            "ref_point": ok[0]["ref_point"] if ok else None, "objectives": ok[0]["objectives"] if ok else None,
            "settings": sorted({(r["budget"], r["batch_size"], r["n_init"]) for r in runs}),
            "seeds": sorted({r["seed"] for r in runs})}
@@ -75,11 +76,11 @@ def task_summary(runs: list[dict]) -> dict:
     for r in runs:
         by_method[r["method"]].append(r)
     for label in method_order(runs):
-        out["methods"][label] = method_stats(by_method[label], max_hv, budget)
+        out["methods"][label] = method_stats(by_method[label], max_hv, budget, thresholds)
     return out
 
 
-def method_stats(runs: list[dict], max_hv: float | None, budget: int) -> dict:
+def method_stats(runs: list[dict], max_hv: float | None, budget: int, thresholds=THRESHOLDS) -> dict:
     ok = [r for r in runs if r.get("status") == "ok"]
     s = {"n_ok": len(ok), "n_failed": len(runs) - len(ok), "plan": runs[0]["method_plan"],
          "final_hv": quantiles([r["final_hypervolume"] for r in ok])}
@@ -89,7 +90,7 @@ def method_stats(runs: list[dict], max_hv: float | None, budget: int) -> dict:
         s["log_gap"] = [q if q.kind == "?" else Bounded(float(np.log10(max(q.value, floor))))
                         for q in quantiles([max_hv - r["final_hypervolume"] for r in ok])]
         s["log_gap_floor"] = float(np.log10(floor))
-        for t in THRESHOLDS:
+        for t in thresholds:
             hits = [samples_to_reach(r["hypervolume_trace"], t * max_hv) for r in ok]
             s[f"to_{t}"] = censored_quantiles([h[0] for h in hits], [h[1] for h in hits])
             s[f"reached_{t}"] = sum(not h[1] for h in hits)
@@ -169,18 +170,19 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
     lines += [f"Objectives: {objs}. Reference point: {summary['ref_point']}. Maximum hypervolume: {max_text}.",
               f"Runs: {settings}; seeds {_seed_text(summary['seeds'])}.", ""]
     has_max = bool(summary["max_hv"])
+    thresholds = summary["thresholds"]
     header = ["method", "runs", "final HV median [Q1, Q3]"]
     if has_max:
-        header += ["final log10(max HV - HV)"] + [f"samples to {t:.1%}" for t in THRESHOLDS] + \
-                  [f"reached {t:.1%}" for t in THRESHOLDS]
+        header += ["final log10(max HV - HV)"] + [f"samples to {t:.1%}" for t in thresholds] + \
+                  [f"reached {t:.1%}" for t in thresholds]
     rows = []
     for label, s in summary["methods"].items():
         row = [f"`{label}`", f"{s['n_ok']}" + (f" (+{s['n_failed']} failed)" if s["n_failed"] else ""),
                _fmt_q(s["final_hv"], "{:.5g}")]
         if has_max:
             row.append(_fmt_gap(s["log_gap"], s["log_gap_floor"]))
-            row += [_fmt_q(s[f"to_{t}"], "{:g}") for t in THRESHOLDS]
-            row += [f"{s[f'reached_{t}']}/{s['n_ok']}" for t in THRESHOLDS]
+            row += [_fmt_q(s[f"to_{t}"], "{:g}") for t in thresholds]
+            row += [f"{s[f'reached_{t}']}/{s['n_ok']}" for t in thresholds]
         rows.append(row)
     lines += _table(header, rows) + [""]
     pairs = lamoo_pairs(summary)
@@ -192,9 +194,9 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
         for plain, wrapped in pairs:
             a, b = summary["methods"][plain], summary["methods"][wrapped]
             rows.append([f"`{plain}`", f"`{wrapped}`"] +
-                        [ratio(a[f"to_{t}"][1], b[f"to_{t}"][1]).format("{:.2f}") for t in THRESHOLDS] +
+                        [ratio(a[f"to_{t}"][1], b[f"to_{t}"][1]).format("{:.2f}") for t in thresholds] +
                         [_gap_diff(a, b)])
-        lines += _table(["X", "LaMOO(X)"] + [f"ratio to {t:.1%}" for t in THRESHOLDS] +
+        lines += _table(["X", "LaMOO(X)"] + [f"ratio to {t:.1%}" for t in thresholds] +
                         ["median log10 gap: X - LaMOO(X)"], rows) + [""]
     any_s = next(iter(summary["methods"].values()), None)
     at = any_s["time_at"] if any_s else TIME_AT
@@ -257,7 +259,7 @@ def plot_task(task: str, runs: list[dict], summary: dict, path: Path) -> Path | 
         style = styles.get(plan["kind"], "-") if variant == 0 else ["-.", (0, (5, 1)), (0, (1, 1))][variant % 3]
         ax.plot(x, med, color=color, ls=style, lw=1.6, label=f"{label} (n={len(traces)})")
         ax.fill_between(x, q1, q3, color=color, alpha=0.15, lw=0)
-    for t in THRESHOLDS:
+    for t in summary["thresholds"]:
         ax.axhline(np.log10((1 - t) * max_hv), color="0.5", lw=0.8, ls=(0, (2, 3)))
         ax.text(budget, np.log10((1 - t) * max_hv), f" {t:.1%}", va="center", ha="left", fontsize=7, color="0.4")
     ax.set_xlabel("samples (evaluations)")
@@ -274,7 +276,7 @@ def plot_task(task: str, runs: list[dict], summary: dict, path: Path) -> Path | 
 
 
 # ---------------------------------------------------------------------------- the report
-def write_report(folder, out: Path | None = None) -> Path:
+def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path:
     """Write ``folder/REPORT.md`` (or ``out``) and ``folder/plots/*.png``; returns the report path."""
     from benchmarks.specs import filename_part
 
@@ -285,9 +287,12 @@ def write_report(folder, out: Path | None = None) -> Path:
     for r in runs:
         by_task[r["task"]].append(r)
     commands = sorted({r.get("command") for r in runs if r.get("command")})
+    reproduce = f"lamoo bench-report {shlex.quote(str(folder))}"
+    if tuple(thresholds) != THRESHOLDS:
+        reproduce += " --thresholds " + ",".join(f"{t:g}" for t in thresholds)
     n_bad = sum(r.get("status") != "ok" for r in runs)
     lines = [f"# Benchmark report: {folder.name}", "",
-             "Reproduce this report:", "", "```bash", f"lamoo bench-report {shlex.quote(str(folder))}", "```", ""]
+             "Reproduce this report:", "", "```bash", reproduce, "```", ""]
     if commands:
         lines += ["The runs were made with (re-running a command resumes: finished runs are skipped):", "", "```bash",
                   *commands, "```", ""]
@@ -303,7 +308,7 @@ def write_report(folder, out: Path | None = None) -> Path:
               "initial design.", ""]
     plots_dir = folder / "plots"
     for task in sorted(by_task):
-        summary = task_summary(by_task[task])
+        summary = task_summary(by_task[task], thresholds)
         plot = plot_task(task, by_task[task], summary, plots_dir / f"{filename_part(task)}.png")
         rel = plot.relative_to(out.parent) if plot is not None and plot.is_relative_to(out.parent) else plot
         lines += task_section(task, summary, rel)
@@ -325,10 +330,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      "handled honestly), the ratio X / LaMOO(X), and optimizer time per iteration near 200 samples.")
     p.add_argument("results", type=Path, help="a results folder written by 'lamoo bench'")
     p.add_argument("--output", type=Path, default=None, help="report path (default: RESULTS/REPORT.md)")
+    p.add_argument("--thresholds", type=_fractions, default=THRESHOLDS,
+                   help="fractions of the maximum hypervolume for the samples-to-threshold columns, comma-separated "
+                        "(default: 0.99,0.999)")
+
+
+def _fractions(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or not all(0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected fractions in (0, 1], comma-separated, got {text!r}")
+    return values
 
 
 def run(args) -> int:
-    path = write_report(args.results, args.output)
+    path = write_report(args.results, args.output, args.thresholds)
     print(f"wrote {path}")
     return 0
 
