@@ -192,13 +192,13 @@ class Study:
         return X[keep], [metas[i] for i in keep]
 
     def _fill(self, k: int, rng: np.random.Generator, batch_so_far: np.ndarray) -> np.ndarray:
+        """``k`` random points; on finite spaces unevaluated candidates that are neither pending
+        nor already in this batch."""
         space = self.task.space
-        exclude = np.vstack([batch_so_far, *(np.frombuffer(key)[None] for key in self._pending)]) \
-            if self._pending else batch_so_far
-        if space.is_finite:
-            return Region.whole(self.archive).sample(k, rng, exclude=exclude)
-        X = space.sample_uniform(k, rng)
-        return X
+        if not space.is_finite:
+            return space.sample_uniform(k, rng)
+        pending = [np.frombuffer(key)[None] for key in self._pending]
+        return Region.whole(self.archive).sample(k, rng, exclude=np.vstack([batch_so_far, *pending]))
 
     def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
