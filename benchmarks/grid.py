@@ -336,17 +336,22 @@ def run_grid(specs: list[RunSpec], *, workers: int = 1, threads: int = 1, progre
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(threads,)) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(threads,))
+            try:
                 futures = {pool.submit(execute, spec): spec for spec in specs}
                 for future in as_completed(futures):
                     spec = futures[future]
                     try:
                         done(future.result())
-                    except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+                    except Exception as exc:  # noqa: BLE001 - a worker killed by the OS: no file, resume reruns it
                         done({"path": spec.path, "task": spec.task, "method": spec.method_label, "seed": spec.seed,
                               "status": "crashed", "error": f"{type(exc).__name__}: {exc}",
                               "final_hypervolume": None, "wall_seconds": None})
+            except BaseException:  # Ctrl-C: drop the queued runs instead of waiting for all of them
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     finally:
         if bar is not None:
             bar.close()

@@ -7,7 +7,9 @@ the same batch size as the lamoo methods. The search space maps onto each librar
 continuous -> float, integer -> integer, categorical -> an unordered choice among the codes
 ``0 .. k-1`` (Optuna ``CategoricalDistribution``; pymoo ``Choice`` with uniform crossover and
 random-choice mutation). Neither library avoids re-proposing a point it evaluated before: on a
-finite space such a repeat is evaluated again and paid from the budget (``n_duplicates``).
+finite space such a repeat is evaluated again and paid from the budget (``n_duplicates``). On a
+finite space whose candidates are not the whole grid, a proposal that is not a candidate is
+evaluated at the nearest candidate (``n_repaired``) and its value told for the proposal.
 
 A peer is a class: ``Peer(**options)`` validates its options, ``config()`` describes it, and
 ``run(task, recorder, budget, n_init, batch_size, seed)`` runs it. :data:`PEERS` maps method names

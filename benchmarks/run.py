@@ -231,7 +231,11 @@ def run(args) -> int:
         started = time.time()
         _append_manifest(out, {"command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                "runs": len(specs), "to_run": len(plan.todo)})
-        summaries = run_grid(plan.todo, workers=args.workers, threads=args.threads, progress=not args.no_progress)
+        try:
+            summaries = run_grid(plan.todo, workers=args.workers, threads=args.threads, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print("\ninterrupted: finished runs are saved; run the same command again to resume", file=sys.stderr)
+            return 130
         bad = [s for s in summaries if s["status"] != "ok"]
         print(f"ran {len(summaries)} runs in {time.time() - started:.1f} s; {len(bad)} failed")
         for s in bad:

@@ -107,3 +107,11 @@ def test_report_of_an_empty_or_missing_folder(tmp_path):
         write_report(tmp_path)
     with pytest.raises(InvalidInputError, match="not found"):
         write_report(tmp_path / "missing")
+
+
+def test_other_thresholds(folder):
+    text = write_report(folder, thresholds=(0.5, 0.99)).read_text()
+    assert "samples to 50.0%" in text and "samples to 99.9%" not in text
+    assert "--thresholds 0.5,0.99" in text
+    # every trace starts at 50 = 50% of the maximum: reached after 1 sample
+    assert "| `random` | 4 |" in text and "1 [1, 1]" in text
