@@ -202,13 +202,16 @@ def _run(task, plan, spec: RunSpec) -> dict:
                  "trailing_optimizer_seconds": recorder.trailing_optimizer_seconds}
         optimizer_seconds = sum(it["optimizer_seconds"] for it in iterations) + recorder.trailing_optimizer_seconds
     else:
+        probe = LamooProbe() if plan.kind == "lamoo" else None
         start = time.perf_counter()
         study = Study(task, method, seed=spec.seed, n_init=spec.n_init)
-        result = study.optimize(spec.budget, spec.batch_size)
+        result = study.optimize(spec.budget, spec.batch_size, callback=probe)
         run_seconds = time.perf_counter() - start
         iterations = iterations_from_result(result)
         config = method.config()
         extra = {"n_duplicates": 0, "n_fill": int(sum(s == "fill" for s in result.sources))}
+        if probe is not None:
+            extra["lamoo"] = probe.records
         optimizer_seconds = sum(it["optimizer_seconds"] for it in iterations)
     evaluation_seconds = sum(it["evaluation_seconds"] for it in iterations)
     trace = result.hypervolume_trace
@@ -229,6 +232,31 @@ def _run(task, plan, spec: RunSpec) -> dict:
         out["Y"] = [_finite_or_none(row) for row in result.Y]
         out["sources"] = list(result.sources)
     return out
+
+
+class LamooProbe:
+    """A :meth:`lamoo.Study.optimize` callback recording what LaMOO did for each batch it
+    proposed: the depth of the region searched, how many of the valid samples it holds,
+    relaxations to a parent region, proposals outside the region, and the tree's size."""
+
+    def __init__(self):
+        self.records: list[dict] = []
+        self._last = None
+
+    def __call__(self, study, X, Y) -> None:
+        sampler = study.sampler
+        info = getattr(sampler, "proposal_info_", None)
+        if info is None or info is self._last:  # the initial design: LaMOO proposed nothing
+            return
+        self._last = info
+        tree, region = sampler.tree_, sampler.region_
+        self.records.append({
+            # n_valid: successful samples when LaMOO proposed (before this batch was told)
+            "n_evaluated": study.n_told, "n_valid": int((~study.archive.failed[:study.n_told - len(X)]).sum()),
+            "region_members": int(len(region.members)), "selected_depth": len(info["path"]) - 1,
+            "depth": len(info["path"]) - 1 - int(info["relaxed"]), "relaxed": int(info["relaxed"]),
+            "n_outside": int(info["n_outside"]), "tree_nodes": len(tree.nodes),
+            "tree_leaves": sum(node.is_leaf for node in tree.nodes)})
 
 
 def _describe(task) -> dict:

@@ -101,6 +101,15 @@ def method_stats(runs: list[dict], max_hv: float | None, budget: int, thresholds
     s["eval_total"] = quantiles([r["timing"]["evaluation_seconds"] for r in ok])
     s["wall"] = quantiles([r["wall_seconds"] for r in ok])
     s["duplicates"] = quantiles([r.get("n_duplicates", 0) for r in ok])
+    probes = [r["lamoo"] for r in ok if r.get("lamoo")]
+    if probes:
+        s["lamoo"] = {
+            "depth": quantiles([np.mean([p["depth"] for p in recs]) for recs in probes]),
+            "share": quantiles([np.mean([p["region_members"] / max(p["n_valid"], 1) for p in recs]) for recs in probes]),
+            "relaxed": quantiles([np.mean([p["relaxed"] > 0 for p in recs]) for recs in probes]),
+            "outside": quantiles([sum(p["n_outside"] for p in recs) for recs in probes]),
+            "leaves": quantiles([np.mean([p["tree_leaves"] for p in recs]) for recs in probes]),
+        }
     return s
 
 
@@ -209,6 +218,16 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
             for label, s in summary["methods"].items()]
     lines += _table(["method", f"optimizer s/iter @~{at}", "optimizer s total", "evaluation s total", "wall s",
                      "repeat evals"], rows) + [""]
+    wrapped = [(label, s["lamoo"]) for label, s in summary["methods"].items() if "lamoo" in s]
+    if wrapped:
+        lines += ["LaMOO diagnostics (medians over runs of per-run means over LaMOO's iterations): depth of the "
+                  "region the inner sampler searched, its share of the valid samples, iterations relaxed to a "
+                  "parent region (too few candidates or in-region points), proposals outside the region "
+                  "(total per run), leaves of the partition tree.", ""]
+        rows = [[f"`{label}`", _sig(d["depth"][1].value), f"{d['share'][1].value:.0%}", f"{d['relaxed'][1].value:.0%}",
+                 f"{d['outside'][1].value:g}", _sig(d["leaves"][1].value)] for label, d in wrapped]
+        lines += _table(["method", "region depth", "region share of samples", "iterations relaxed",
+                         "proposals outside region", "tree leaves"], rows) + [""]
     if plot is not None:
         lines += [f"![{task}: log10(max HV - HV) vs samples]({plot.as_posix()})", ""]
     return lines

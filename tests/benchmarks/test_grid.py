@@ -68,6 +68,12 @@ def test_grid_writes_one_complete_record_per_run_and_resumes(tmp_path, capsys):
             np.testing.assert_array_equal(X, inits[0])
     lamoo_cfg = json.loads((out / "json" / "branin-currin__lamoo-random__s0.json").read_text())["config"]
     assert lamoo_cfg["name"] == "lamoo" and lamoo_cfg["params"]["sampler"]["name"] == "random"
+    probe = json.loads((out / "json" / "toy__lamoo-random__s0.json").read_text())["lamoo"]
+    assert [p["n_evaluated"] for p in probe] == [15, 20] and [p["n_valid"] for p in probe] == [10, 15]
+    assert all(0 < p["region_members"] <= p["n_valid"] and p["tree_leaves"] >= 1 for p in probe)
+    from benchmarks.report import write_report
+
+    assert "LaMOO diagnostics" in write_report(out).read_text()
     capsys.readouterr()
 
     # resume: nothing to do, nothing rewritten
