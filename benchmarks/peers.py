@@ -70,7 +70,7 @@ class _OptunaPeer:
         import optuna
 
         return {"name": self.name, "library": "optuna", "library_version": optuna.__version__,
-                "params": self.options}
+                "params": self.options, "resolved": getattr(self, "resolved_", None)}
 
     def make_sampler(self, n_init: int, batch_size: int, seed: int):
         raise NotImplementedError
@@ -132,6 +132,7 @@ class OptunaNSGA2(_OptunaPeer):
         pop = int(o["population_size"] or n_init)
         if pop < 2:
             raise InvalidInputError(f"optuna-nsga2: population_size must be >= 2, got {pop} (set n_init >= 2)")
+        self.resolved_ = {"population_size": pop, "seed": seed}
         return optuna.samplers.NSGAIISampler(population_size=pop, mutation_prob=o["mutation_prob"],
                                              crossover_prob=o["crossover_prob"], swapping_prob=o["swapping_prob"],
                                              seed=seed)
@@ -148,6 +149,7 @@ class OptunaMOTPE(_OptunaPeer):
     def make_sampler(self, n_init, batch_size, seed):
         import optuna
 
+        self.resolved_ = {"n_startup_trials": n_init, "multivariate": True, "constant_liar": True, "seed": seed}
         return optuna.samplers.TPESampler(n_startup_trials=n_init, n_ei_candidates=int(self.options["n_ei_candidates"]),
                                           multivariate=True, constant_liar=True, seed=seed)
 
@@ -172,7 +174,8 @@ class PymooNSGA2:
     def config(self) -> dict:
         import pymoo
 
-        return {"name": self.name, "library": "pymoo", "library_version": pymoo.__version__, "params": self.options}
+        return {"name": self.name, "library": "pymoo", "library_version": pymoo.__version__, "params": self.options,
+                "resolved": getattr(self, "resolved_", None)}
 
     def _setup(self, space, m: int, n_init: int, batch_size: int, seed: int, init: np.ndarray):
         from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
@@ -184,7 +187,11 @@ class PymooNSGA2:
         pop_size = int(self.options["pop_size"] or n_init)
         if pop_size < 2:
             raise InvalidInputError(f"pymoo-nsga2: pop_size must be >= 2, got {pop_size} (set n_init >= 2)")
-        if all(k == "continuous" for k in space.kinds):
+        mixed = not all(k == "continuous" for k in space.kinds)
+        self.resolved_ = {"pop_size": pop_size, "n_offsprings": batch_size, "seed": seed,
+                          "operators": "mixed-variable (rounded SBX/PM, UX + random choice)" if mixed else
+                          "SBX(eta=15, prob=0.9), PM(eta=20)"}
+        if not mixed:
             problem = Problem(n_var=space.n_dims, n_obj=m, xl=space.lower.copy(), xu=space.upper.copy())
             algorithm = NSGA2(pop_size=pop_size, n_offsprings=batch_size, sampling=init.copy(),
                               eliminate_duplicates=True)
