@@ -24,7 +24,7 @@ import numpy as np
 
 from lamoo.exceptions import InvalidInputError
 from lamoo.task import to_minimization
-from benchmarks.trace import lamoo_initial_design
+from lamoo.driver import initial_design
 
 PEERS: dict[str, str] = {
     "optuna-nsga2": "benchmarks.peers:OptunaNSGA2",
@@ -101,7 +101,7 @@ class _OptunaPeer:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study = optuna.create_study(directions=[o.direction for o in task.objectives],
                                         sampler=self.make_sampler(n_init, batch_size, seed))
-            for x in lamoo_initial_design(space, n_init, seed):
+            for x in initial_design(space, n_init, seed):
                 study.enqueue_trial({name: (float(v) if kind == "continuous" else int(v))
                                      for name, kind, v in zip(space.names, space.kinds, x)})
         for i, k in enumerate(_batch_sizes(budget, n_init, batch_size)):
@@ -230,7 +230,7 @@ class PymooNSGA2:
         from pymoo.problems.static import StaticProblem
 
         space, objectives = task.space, tuple(task.objectives)
-        init = lamoo_initial_design(space, n_init, seed)
+        init = initial_design(space, n_init, seed)
         with recorder.optimizer():
             algorithm = self._setup(space, len(objectives), n_init, batch_size, seed, init)
         worst = None

@@ -16,14 +16,6 @@ from lamoo.result import Result
 from lamoo.task import check_ref_point, evaluate_safely
 
 
-def lamoo_initial_design(space, n_init: int, seed: int) -> np.ndarray:
-    """The ``(n_init x d)`` initial design that :class:`lamoo.Study` uses for ``seed``
-    (``SeedSequence(seed, spawn_key=(0,))``, see :mod:`lamoo.driver`). Peers start from it too,
-    so that every method of a seed shares its first ``n_init`` points."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    return space.sample_initial(n_init, rng)
-
-
 class Recorder:
     """Evaluate batches for an external optimizer and keep the run's history.
 

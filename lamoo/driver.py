@@ -37,6 +37,12 @@ def default_n_init(n_dims: int) -> int:
     return 2 * (n_dims + 1)
 
 
+def initial_design(space, n_init: int, seed: int) -> np.ndarray:
+    """The ``(n_init x d)`` initial design a :class:`Study` with this ``seed`` starts from
+    (peers in the benchmarks start from it too)."""
+    return space.sample_initial(n_init, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))))
+
+
 def _positive_int(value, name: str) -> int:
     if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
         raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
@@ -140,7 +146,7 @@ class Study:
 
     def _initial_design(self) -> np.ndarray:
         if self._init_design is None:
-            self._init_design = self.task.space.sample_initial(self.n_init, self._rng(0))
+            self._init_design = initial_design(self.task.space, self.n_init, self.seed)
         return self._init_design
 
     def ask(self, n: int = 1) -> np.ndarray:

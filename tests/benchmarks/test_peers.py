@@ -4,7 +4,8 @@ import pytest
 
 from benchmarks.peers import PEERS, OptunaMOTPE, OptunaNSGA2, PymooNSGA2
 from benchmarks.tasks import branin_currin
-from benchmarks.trace import Recorder, lamoo_initial_design
+from benchmarks.trace import Recorder
+from lamoo.driver import initial_design
 from lamoo import Study
 from samplers import RandomSampler
 from tests.toys import FiniteToyTask, MixedToyTask
@@ -26,7 +27,7 @@ def test_registry_names_the_classes():
 def test_initial_design_is_lamoos():
     task = branin_currin()
     study = Study(task, RandomSampler(), seed=7, n_init=10)
-    np.testing.assert_array_equal(study.ask(10), lamoo_initial_design(task.space, 10, 7))
+    np.testing.assert_array_equal(study.ask(10), initial_design(task.space, 10, 7))
 
 
 @pytest.mark.parametrize("peer_cls", PEER_CLASSES, ids=lambda c: c.name)
@@ -36,7 +37,7 @@ def test_peer_on_branin_currin(peer_cls):
     assert rec.n == 22
     assert [it["size"] for it in rec.iterations] == [10, 4, 4, 4]  # same initial design and batch size
     assert [it["n_evaluated"] for it in rec.iterations] == [10, 14, 18, 22]
-    np.testing.assert_array_equal(rec.X[:10], lamoo_initial_design(task.space, 10, 0))
+    np.testing.assert_array_equal(rec.X[:10], initial_design(task.space, 10, 0))
     assert rec.sources == ["init"] * 10 + ["sampler"] * 12
     assert task.space.contains(rec.X).all() and rec.n_repaired == 0
     np.testing.assert_allclose(rec.Y, task.evaluate(rec.X))  # the values really are the task's

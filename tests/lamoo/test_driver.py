@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lamoo import LaMOO, Study, optimize
+from lamoo.driver import initial_design
 from lamoo.exceptions import InvalidInputError, LamooError
 from samplers import RandomSampler
 from tests.toys import FiniteToyTask, MixedToyTask, ToyTask
@@ -72,7 +73,7 @@ def test_study_ask_returns_the_initial_design_first():
     X2 = study.ask(5)  # 3 initial points + 2 from the sampler
     study.tell(X2, task.evaluate(X2))
     assert study.archive.sources == ["init"] * 8 + ["sampler"] * 2
-    design = task.space.sample_initial(8, study._rng(0))
+    design = initial_design(task.space, 8, seed=0)
     np.testing.assert_array_equal(study.archive.X[:8], design)
     assert Study(task, RandomSampler(), seed=0).n_init == 2 * (2 + 1)
 
