@@ -14,7 +14,10 @@ from pathlib import Path
 
 TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
 TASK_PLUGINS["nb201"] = "nas_tasks.nb201.cli:PLUGIN"
-COMMAND_PLUGINS: dict[str, str] = {}  # subcommand -> "module:attribute" with add_arguments/run
+COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> "module:attribute" with HELP, add_arguments, run
+    "bench": "benchmarks.run:COMMAND",
+    "bench-report": "benchmarks.report:COMMAND",
+}
 
 
 def _load(spec: str):
