@@ -44,7 +44,7 @@ def objective_overheads(args) -> None:
             start = time.perf_counter()
             task.evaluate(encode(arch)[None])
             wall = time.perf_counter() - start
-            from nas_tasks.cache import TrainCache
+            from nas_tasks.train_cache import TrainCache
 
             record = TrainCache(cache).load(task._job(encode(arch)).key)
             train_s = record["train"]["seconds"]

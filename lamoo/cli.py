@@ -12,10 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
-    "nb201-train": "nas_tasks.cli_plugin:TRAIN_PLUGIN",
+TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+TASK_PLUGINS["nb201"] = "nas_tasks.nb201.cli:PLUGIN"
+TASK_PLUGINS["nb201-train"] = "nas_tasks.cli_plugin:TRAIN_PLUGIN"
+COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> "module:attribute" with HELP, add_arguments, run
+    "bench": "benchmarks.run:COMMAND",
+    "bench-report": "benchmarks.report:COMMAND",
 }
-COMMAND_PLUGINS: dict[str, str] = {}  # subcommand -> "module:attribute" with add_arguments/run
 
 
 def _load(spec: str):

@@ -37,6 +37,12 @@ def default_n_init(n_dims: int) -> int:
     return 2 * (n_dims + 1)
 
 
+def initial_design(space, n_init: int, seed: int) -> np.ndarray:
+    """The ``(n_init x d)`` initial design a :class:`Study` with this ``seed`` starts from
+    (peers in the benchmarks start from it too)."""
+    return space.sample_initial(n_init, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))))
+
+
 def _positive_int(value, name: str) -> int:
     if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
         raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
@@ -140,7 +146,7 @@ class Study:
 
     def _initial_design(self) -> np.ndarray:
         if self._init_design is None:
-            self._init_design = self.task.space.sample_initial(self.n_init, self._rng(0))
+            self._init_design = initial_design(self.task.space, self.n_init, self.seed)
         return self._init_design
 
     def ask(self, n: int = 1) -> np.ndarray:
@@ -192,13 +198,13 @@ class Study:
         return X[keep], [metas[i] for i in keep]
 
     def _fill(self, k: int, rng: np.random.Generator, batch_so_far: np.ndarray) -> np.ndarray:
+        """``k`` random points; on finite spaces unevaluated candidates that are neither pending
+        nor already in this batch."""
         space = self.task.space
-        exclude = np.vstack([batch_so_far, *(np.frombuffer(key)[None] for key in self._pending)]) \
-            if self._pending else batch_so_far
-        if space.is_finite:
-            return Region.whole(self.archive).sample(k, rng, exclude=exclude)
-        X = space.sample_uniform(k, rng)
-        return X
+        if not space.is_finite:
+            return space.sample_uniform(k, rng)
+        pending = [np.frombuffer(key)[None] for key in self._pending]
+        return Region.whole(self.archive).sample(k, rng, exclude=np.vstack([batch_so_far, *pending]))
 
     def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)

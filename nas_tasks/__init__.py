@@ -1,9 +1,12 @@
 """Neural architecture search tasks on the NAS-Bench-201 cell space.
 
-``NB201TrainTask`` (cells trained for real) loads lazily, so ``import nas_tasks`` stays light.
+Tasks are imported on first use so ``import nas_tasks`` stays light (no torch, no pandas)::
+
+    from nas_tasks import NB201TableTask   # look-ups in a NAS-Bench-201 table
+    from nas_tasks import NB201TrainTask   # cells trained for real
 """
 
-_LAZY = {"NB201TrainTask": "nas_tasks.train_task"}
+_LAZY = {"NB201TableTask": "nas_tasks.nb201.table_task", "NB201TrainTask": "nas_tasks.train_task"}
 
 
 def __getattr__(name):
@@ -12,3 +15,7 @@ def __getattr__(name):
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'nas_tasks' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

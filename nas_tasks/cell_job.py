@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from nas_tasks.cache import TrainCache
+from nas_tasks.train_cache import TrainCache
 from nas_tasks.data import Splits, load_dataset, make_splits
 
 _SPLITS: dict[tuple, Splits] = {}

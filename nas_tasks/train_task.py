@@ -18,7 +18,7 @@ class NB201TrainTask:
     XNAS recipe (:mod:`nas_tasks.training`) and measured on the validation split; test values are
     measured too and reported beside them (:meth:`details`). Every (cell, data, training
     configuration, seed) is trained once: records and checkpoints are cached on disk
-    (:mod:`nas_tasks.cache`) and reused, also across runs. A cell whose training fails (CUDA
+    (:mod:`nas_tasks.train_cache`) and reused, also across runs. A cell whose training fails (CUDA
     out-of-memory included) is a failed evaluation with its error; the run goes on.
 
     Args:
@@ -59,7 +59,7 @@ class NB201TrainTask:
                  num_threads: int | None = None, ray_address: str | None = None, cpus_per_task: int = 1,
                  gpus_per_task: float | None = None, eval_batch_size: int = 512):
         from nas_tasks.augment import Augmentation
-        from nas_tasks.cache import default_cache_dir
+        from nas_tasks.train_cache import default_cache_dir
         from nas_tasks.cell_job import get_splits, task_info
         from nas_tasks.data import canonical_name
         from nas_tasks.executors import get_executor

@@ -1,4 +1,13 @@
-"""NAS-Bench-201: the cell encoding (numpy only), the PyTorch network builder (lazy) and tasks."""
+"""NAS-Bench-201: the cell space, its network and benchmark-table tasks.
+
+Modules: :mod:`~nas_tasks.nb201.encoding` (codes, enumeration, connectivity, isomorphism, the
+search space; numpy only, re-exported here), :mod:`~nas_tasks.nb201.network` (the PyTorch network
+builder and params/FLOPs counting; ``build_network`` etc. are importable from here lazily),
+:mod:`~nas_tasks.nb201.cost` (cached params/FLOPs of many cells), :mod:`~nas_tasks.nb201.datasets`,
+:mod:`~nas_tasks.nb201.tables` (CSV/Parquet/NAS-Bench-201/NATS-Bench readers),
+:mod:`~nas_tasks.nb201.table_task` (``NB201TableTask``, also ``nas_tasks.NB201TableTask``) and
+:mod:`~nas_tasks.nb201.cli` (the ``--task nb201`` plug-in).
+"""
 from nas_tasks.nb201.encoding import (
     EDGE_NAMES, EDGES, NUM_CELLS, NUM_EDGES, NUM_OPS, OPS, all_cells, canonical_codes, canonical_index,
     canonical_string, decode, decode_many, encode, encode_many, is_connected, lex_index, live_edges, live_nodes,

@@ -11,14 +11,6 @@ from nas_tasks.nb201.network import (  # noqa: E402
 CELL0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_nas_bench_201_reported_cost_of_cell_0():
     params, flops = network_cost(CELL0)  # CIFAR-10: 32x32 inputs, 10 classes
     assert params == pytest.approx(0.129306, abs=5e-7)

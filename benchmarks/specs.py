@@ -1,0 +1,82 @@
+"""Names of grid entries: ``NAME[:KEY=VALUE[:KEY=VALUE...]]`` for tasks and methods.
+
+A spec string names a registered task or method and, optionally, options for it, e.g.
+``dtlz2:dim=8`` or ``lamoo-random:cp_fraction=0.05:leaf_size=20``. Values are read as JSON when
+they parse (``0.05``, ``true``, ``"rbf"``), as plain strings otherwise. A spec's *label* is its
+canonical form (options sorted by key) and names its result files, so the same run always maps
+to the same file whatever order the options were written in.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from lamoo.exceptions import InvalidInputError
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def parse_value(text: str):
+    """JSON when it parses (numbers, booleans, null, quoted strings, lists), else the text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def format_value(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def parse_key_values(pairs, what: str) -> dict:
+    """``["k=v", ...]`` -> ``{"k": parsed v}`` (dashes in keys become underscores)."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInputError(f"{what} expects KEY=VALUE, got {pair!r}")
+        out[key.strip().replace("-", "_")] = parse_value(value.strip())
+    return out
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed ``NAME[:KEY=VALUE...]``: ``name`` and its ``options``."""
+
+    name: str
+    options: dict = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str, what: str = "spec") -> "Spec":
+        text = text.strip()
+        name, *pairs = text.split(":")
+        if not _NAME.match(name):
+            raise InvalidInputError(f"{what} {text!r}: the name must be letters, digits, '-', '_' or '.', "
+                                    f"optionally followed by :KEY=VALUE options")
+        return cls(name, parse_key_values(pairs, f"{what} {text!r}"))
+
+    def with_options(self, extra: dict) -> "Spec":
+        """A copy with ``extra`` added (``extra`` does not override the spec's own options)."""
+        return Spec(self.name, {**extra, **self.options})
+
+    @property
+    def label(self) -> str:
+        return ":".join([self.name] + [f"{k}={format_value(self.options[k])}" for k in sorted(self.options)])
+
+
+def split_list(values) -> list[str]:
+    """Command-line lists: each argument may itself be a comma-separated list."""
+    out = []
+    for value in values or []:
+        out += [v for v in (s.strip() for s in value.split(",")) if v]
+    return out
+
+
+def filename_part(label: str) -> str:
+    """A label made safe for a file name (``:`` -> ``+``; anything unusual -> ``_``)."""
+    return re.sub(r"[^A-Za-z0-9._+=-]", "_", label.replace(":", "+"))
+
+
+def run_filename(task_label: str, method_label: str, seed: int) -> str:
+    return f"{filename_part(task_label)}__{filename_part(method_label)}__s{seed}.json"

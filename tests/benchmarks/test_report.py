@@ -1,0 +1,117 @@
+"""The report's numbers on hand-made hypervolume traces."""
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.grid import SCHEMA
+from benchmarks.methods import plan_method
+from benchmarks.report import load_runs, task_summary, write_report
+from benchmarks.stats import Bounded
+from lamoo.exceptions import InvalidInputError
+
+MAX_HV = 100.0
+BUDGET = 10
+
+
+def trace_reaching(at: dict[float, int], budget: int = BUDGET) -> list[float]:
+    """A trace that first reaches the fraction f of MAX_HV after at[f] samples (0 = never)."""
+    trace = np.full(budget, 50.0)
+    for frac, k in sorted(at.items()):
+        if k:
+            trace[k - 1:] = np.maximum(trace[k - 1:], frac * MAX_HV)
+    return trace.tolist()
+
+
+def record(task, method, seed, trace, status="ok", opt_seconds=0.01):
+    plan = plan_method(method)
+    n = len(trace)
+    iterations = [{"batch": 0, "size": 4, "n_evaluated": 4, "optimizer_seconds": 0.0, "evaluation_seconds": 0.0}]
+    iterations += [{"batch": b, "size": 2, "n_evaluated": 4 + 2 * b, "optimizer_seconds": opt_seconds * b,
+                    "evaluation_seconds": 0.001} for b in range(1, (n - 4) // 2 + 1)]
+    out = {"schema": SCHEMA, "status": status, "task": task, "method": plan.label, "method_plan": plan.to_dict(),
+           "seed": seed, "budget": BUDGET, "batch_size": 2, "n_init": 4, "command": "lamoo bench --made-by-hand",
+           "versions": {"lamoo": "test"}, "wall_seconds": 1.0}
+    if status == "ok":
+        out.update({"objectives": [{"name": "a", "direction": "minimize"}, {"name": "b", "direction": "maximize"}],
+                    "ref_point": [1.0, 0.0], "max_hypervolume": MAX_HV, "hypervolume_trace": trace,
+                    "final_hypervolume": trace[-1], "n_duplicates": 0,
+                    "timing": {"optimizer_seconds": 0.5, "evaluation_seconds": 0.1, "iterations": iterations}})
+    else:
+        out["error"] = "RuntimeError: exploded\nmore lines"
+    return out
+
+
+@pytest.fixture
+def folder(tmp_path):
+    runs = [
+        # random: 99% after 6, 8, never, never; 99.9% never
+        record("toy", "random", 0, trace_reaching({0.99: 6})),
+        record("toy", "random", 1, trace_reaching({0.99: 8})),
+        record("toy", "random", 2, trace_reaching({})),
+        record("toy", "random", 3, trace_reaching({})),
+        # lamoo-random: 99% after 3, 4, 5, 6; 99.9% after 5, 9, 10, never
+        record("toy", "lamoo-random", 0, trace_reaching({0.99: 3, 0.999: 5})),
+        record("toy", "lamoo-random", 1, trace_reaching({0.99: 4, 0.999: 9})),
+        record("toy", "lamoo-random", 2, trace_reaching({0.99: 5, 0.999: 10})),
+        record("toy", "lamoo-random", 3, trace_reaching({0.99: 6})),
+        record("toy", "pymoo-nsga2", 0, trace_reaching({0.99: 2, 1.0: 3})),
+        record("toy", "pymoo-nsga2", 1, [], status="error"),
+    ]
+    (tmp_path / "json").mkdir()
+    for r in runs:
+        (tmp_path / "json" / f"{r['task']}__{r['method']}__s{r['seed']}.json").write_text(json.dumps(r))
+    return tmp_path
+
+
+def test_samples_to_threshold_with_censoring(folder):
+    s = task_summary(load_runs(folder))
+    assert s["max_hv"] == MAX_HV and s["max_known"]
+    rnd, lam, nsga = (s["methods"][m] for m in ("random", "lamoo-random", "pymoo-nsga2"))
+    # random, 99%: [6, 8, >10, >10] -> Q1 7.5 exact, median > 9 (leans on a censored run), Q3 > 10
+    assert rnd["to_0.99"] == [Bounded(7.5), Bounded(9.0, ">"), Bounded(10.0, ">")]
+    assert rnd["to_0.999"] == [Bounded(10.0, ">")] * 3 and rnd["reached_0.999"] == 0
+    assert lam["to_0.99"] == [Bounded(3.75), Bounded(4.5), Bounded(5.25)]
+    # lamoo-random, 99.9%: [5, 9, 10, >10] -> Q1 8, median 9.5, Q3 > 10
+    assert lam["to_0.999"] == [Bounded(8.0), Bounded(9.5), Bounded(10.0, ">")]
+    assert nsga["n_ok"] == 1 and nsga["n_failed"] == 1
+    assert nsga["to_0.999"][1] == Bounded(3.0)
+    # final gaps: random 1, 1, 50, 50 -> median 25.5; pymoo reached the maximum exactly
+    assert rnd["log_gap"][1].value == pytest.approx(np.log10(25.5))
+    assert nsga["log_gap"][1].value == pytest.approx(s["methods"]["pymoo-nsga2"]["log_gap_floor"])
+    # optimizer seconds per iteration near min(200, budget) = 10: the last iterations of 0.01 * b
+    assert rnd["time_at"] == BUDGET
+    assert rnd["opt_per_iter"][1].value == pytest.approx(np.mean([0.03, 0.02, 0.01]))
+
+
+def test_report_markdown_and_plot(folder):
+    path = write_report(folder)
+    text = path.read_text()
+    assert path == folder / "REPORT.md"
+    assert f"lamoo bench-report {folder}" in text and "lamoo bench --made-by-hand" in text
+    assert "| `random` | 4 |" in text and "> 9 [7.5, > 10]" in text and "> 10 [> 10, > 10]" in text
+    assert "| `lamoo-random` | 4 |" in text and "4.5 [3.75, 5.25]" in text and "9.5 [8, > 10]" in text
+    assert "| `pymoo-nsga2` | 1 (+1 failed) |" in text and "max [max, max]" in text
+    # X / LaMOO(X): 99%: > 9 / 4.5 = > 2; 99.9%: > 10 / 9.5 = > 1.05
+    assert "| `random` | `lamoo-random` | > 2.00 | > 1.05 |" in text
+    assert "censored" in text
+    assert "## Failed runs" in text and "RuntimeError: exploded" in text
+    png = folder / "plots" / "toy.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "(plots/toy.png)" in text
+    # the methods come in a fixed order: samplers alone, wrapped, then peers
+    assert text.index("| `random` |") < text.index("| `lamoo-random` |") < text.index("| `pymoo-nsga2` |")
+
+
+def test_report_of_an_empty_or_missing_folder(tmp_path):
+    with pytest.raises(InvalidInputError, match="no run records"):
+        write_report(tmp_path)
+    with pytest.raises(InvalidInputError, match="not found"):
+        write_report(tmp_path / "missing")
+
+
+def test_other_thresholds(folder):
+    text = write_report(folder, thresholds=(0.5, 0.99)).read_text()
+    assert "samples to 50.0%" in text and "samples to 99.9%" not in text
+    assert "--thresholds 0.5,0.99" in text
+    # every trace starts at 50 = 50% of the maximum: reached after 1 sample
+    assert "| `random` | 4 |" in text and "1 [1, 1]" in text

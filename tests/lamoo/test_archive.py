@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from lamoo.archive import Archive
+from lamoo.exceptions import InvalidInputError
+from tests.toys import FiniteToyTask, MixedToyTask
+
+
+def test_append_keeps_order_provenance_and_failures():
+    task = MixedToyTask()
+    a = Archive(task.space, task.objectives, task.ref_point)
+    X = np.array([[0.1, 1, 0], [0.5, 2, 1]])
+    Y = task.evaluate(X)
+    Y[1] = np.nan
+    a.append(X, Y, errors=[None, "boom"], leaf_ids=[3, 4], sources=["sampler", "sampler"], batch=2)
+    assert a.n == 2 and a.failed.tolist() == [False, True]
+    assert a.errors == [None, "boom"] and a.leaf_ids.tolist() == [3, 4] and a.batches.tolist() == [2, 2]
+    assert a.valid_indices.tolist() == [0]
+    np.testing.assert_allclose(a.F[0], Y[0] * [1, -1])  # the maximized score is negated
+    np.testing.assert_allclose(a.ref_F, [1.1, 1.1])
+    assert a.contains(X).all() and not a.contains(np.array([[0.2, 1, 0]]))[0]
+
+
+def test_nan_rows_without_message_get_one():
+    task = MixedToyTask()
+    a = Archive(task.space, task.objectives)
+    a.append(np.array([[0.1, 1, 0]]), np.array([[np.nan, 1.0]]))
+    assert a.errors == ["the evaluation returned NaN"] and a.failed.all()
+
+
+def test_append_validates_its_input():
+    task = MixedToyTask()
+    a = Archive(task.space, task.objectives)
+    with pytest.raises(InvalidInputError, match=r"shape \(n x 3\)"):
+        a.append(np.zeros((1, 2)), np.zeros((1, 2)))
+    with pytest.raises(InvalidInputError, match=r"shape \(1 x 2\)"):
+        a.append(np.zeros((1, 3)), np.zeros((1, 3)))
+    with pytest.raises(InvalidInputError, match="unknown source"):
+        a.append(np.zeros((1, 3)), np.zeros((1, 2)), sources=["magic"])
+
+
+def test_evaluated_candidates_on_a_finite_space():
+    task = FiniteToyTask()
+    a = Archive(task.space, task.objectives)
+    a.append(task.space.candidates[[4, 9]], task.evaluate(task.space.candidates[[4, 9]]))
+    assert np.flatnonzero(a.evaluated_candidates()).tolist() == [4, 9]

@@ -1,0 +1,139 @@
+import numpy as np
+import pytest
+
+from lamoo import LaMOO, Study, optimize
+from lamoo.driver import initial_design
+from lamoo.exceptions import InvalidInputError, LamooError
+from samplers import RandomSampler
+from tests.toys import FiniteToyTask, MixedToyTask, ToyTask
+
+
+def test_optimize_spends_exactly_the_budget():
+    task = ToyTask(d=2)
+    res = optimize(task, RandomSampler(), budget=23, n_init=10, batch_size=5, seed=0)
+    assert res.X.shape == (23, 2) and res.Y.shape == (23, 2)
+    assert task.calls == [10, 5, 5, 3]
+    assert res.sources[:10] == ["init"] * 10 and res.sources[10:] == ["sampler"] * 13
+    assert len(res.hypervolume_trace) == 23 and res.hypervolume_trace[-1] == pytest.approx(res.hypervolume())
+
+
+def test_same_seed_same_run_and_other_seed_other_run():
+    task = ToyTask(d=2)
+    a = optimize(task, LaMOO(RandomSampler()), 40, 10, 5, seed=3)
+    b = optimize(task, LaMOO(RandomSampler()), 40, 10, 5, seed=3)
+    c = optimize(task, LaMOO(RandomSampler()), 40, 10, 5, seed=4)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert not np.array_equal(a.X, c.X)
+
+
+def test_a_generator_seed_is_accepted():
+    res = optimize(ToyTask(d=2), RandomSampler(), 12, 10, 2, seed=np.random.default_rng(5))
+    assert len(res) == 12 and isinstance(res.seed, int)
+
+
+class Crashing(ToyTask):
+    def evaluate(self, X):
+        X = np.asarray(X)
+        if (X[:, 0] > 0.7).any():
+            raise MemoryError("simulated out of memory")
+        return super().evaluate(X)
+
+
+def test_failed_evaluations_are_recorded_and_the_run_goes_on():
+    res = optimize(Crashing(d=2), LaMOO(RandomSampler()), budget=40, n_init=10, batch_size=5, seed=0)
+    assert len(res) == 40
+    failed = res.failed
+    assert failed.any() and (~failed).any()
+    assert all("simulated out of memory" in res.errors[i] for i in np.flatnonzero(failed))
+    assert (res.X[failed, 0] > 0.7).all() and (res.X[~failed, 0] <= 0.7).all()
+    assert np.isfinite(res.hypervolume())
+
+
+def test_finite_spaces_never_repeat_a_point_and_stop_when_exhausted():
+    task = FiniteToyTask()
+    study = Study(task, LaMOO(RandomSampler(), leaf_size=4), seed=0, n_init=10)
+    res = study.optimize(81, batch_size=7)
+    assert len({row.tobytes() for row in res.X}) == 81
+    with pytest.raises(LamooError, match="every candidate"):
+        study.ask(1)
+
+
+def test_pending_points_are_not_proposed_twice():
+    task = FiniteToyTask()
+    study = Study(task, RandomSampler(), seed=1, n_init=4)
+    A, B = study.ask(4), study.ask(30)
+    assert len({row.tobytes() for row in np.vstack([A, B])}) == 34
+
+
+def test_study_ask_returns_the_initial_design_first():
+    task = ToyTask(d=2)
+    study = Study(task, RandomSampler(), seed=0, n_init=8)
+    X1 = study.ask(5)
+    study.tell(X1, task.evaluate(X1))
+    X2 = study.ask(5)  # 3 initial points + 2 from the sampler
+    study.tell(X2, task.evaluate(X2))
+    assert study.archive.sources == ["init"] * 8 + ["sampler"] * 2
+    design = initial_design(task.space, 8, seed=0)
+    np.testing.assert_array_equal(study.archive.X[:8], design)
+    assert Study(task, RandomSampler(), seed=0).n_init == 2 * (2 + 1)
+
+
+def test_tell_accepts_points_that_were_not_asked():
+    task = MixedToyTask()
+    study = Study(task, RandomSampler(), seed=0)
+    X = np.array([[0.3, 2, 1]])
+    study.tell(X, task.evaluate(X))
+    assert study.archive.sources == ["user"] and study.archive.batches.tolist() == [-1]
+
+
+@pytest.mark.parametrize("X, Y, match", [
+    (np.zeros((2, 7)), np.zeros((2, 2)), r"shape \(n x 3\)"),
+    (np.zeros((2, 3)), np.zeros((2, 3)), r"shape \(2 x 2\)"),
+    (np.full((1, 3), 2.0), np.zeros((1, 2)), "outside the search space"),
+    (np.full((1, 3), np.nan), np.zeros((1, 2)), "outside the search space"),
+    (np.zeros((1, 3)), np.array([[np.inf, 0.0]]), "infinite"),
+])
+def test_tell_rejects_bad_input(X, Y, match):
+    study = Study(ToyTask(d=3), RandomSampler(), seed=0)
+    with pytest.raises(ValueError, match=match):
+        study.tell(X, Y)
+    assert study.n_told == 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"seed": -1}, "seed"), ({"seed": "x"}, "seed"), ({"n_init": 0}, "n_init"),
+    ({"ref_point": [1.0]}, "ref_point"),
+])
+def test_study_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        Study(ToyTask(d=2), RandomSampler(), **kwargs)
+
+
+def test_bad_budget_and_batch_size():
+    with pytest.raises(InvalidInputError, match="budget"):
+        optimize(ToyTask(d=2), RandomSampler(), budget=0)
+    with pytest.raises(InvalidInputError, match="batch_size"):
+        optimize(ToyTask(d=2), RandomSampler(), budget=10, batch_size=0)
+    with pytest.raises(InvalidInputError, match="sampler"):
+        Study(ToyTask(d=2), "random")
+
+
+def test_a_sampler_that_falls_short_is_topped_up_with_random_points():
+    class Lazy(RandomSampler):
+        def propose(self, region, archive, n, rng):
+            return region.sample(1, rng)  # always one point, whatever n
+
+    res = optimize(ToyTask(d=2), Lazy(), budget=20, n_init=10, batch_size=5, seed=0)
+    assert res.sources[10:15] == ["sampler"] + ["fill"] * 4
+
+
+def test_result_frames_and_summary():
+    res = optimize(MixedToyTask(), RandomSampler(), budget=20, n_init=6, batch_size=2, seed=0)
+    df = res.to_frame()
+    assert list(df.columns[:5]) == ["lr", "layers", "op", "f1", "score"]
+    front = res.pareto_front()
+    assert len(front) == res.pareto_mask().sum() >= 1
+    assert front["f1"].is_monotonic_increasing
+    summary = res.summary()
+    assert summary["evaluations"] == 20 and summary["optimizer_seconds"] >= 0
+    assert res.hypervolume(ref_point=[2.0, -2.0]) > res.hypervolume()  # looser in both directions

@@ -1,0 +1,105 @@
+import json
+
+import numpy as np
+import pytest
+
+from lamoo import LaMOO, Study
+from lamoo.exceptions import JournalError
+from lamoo.journal import read_journal
+from lamoo.result import Result
+from samplers import RandomSampler
+from tests.toys import FiniteToyTask, MixedToyTask, ToyTask
+from tests.lamoo.test_driver import Crashing
+
+
+def test_every_tell_is_on_disk_before_tell_returns(tmp_path):
+    task = ToyTask(d=2)
+    path = tmp_path / "run.jsonl"
+    study = Study(task, LaMOO(RandomSampler()), seed=2, journal=path)
+    X = study.ask(5)
+    study.tell(X, task.evaluate(X))
+    header, records = read_journal(path)
+    assert header["seed"] == 2 and header["n_init"] == 6 and header["ref_point"] == [1.1, 1.1]
+    assert header["sampler"]["name"] == "lamoo" and header["sampler"]["params"]["sampler"]["name"] == "random"
+    assert [r["x"] for r in records] == X.tolist()
+    assert {r["source"] for r in records} == {"init"} and all(r["leaf_id"] == -1 for r in records)
+
+
+def test_a_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path):
+    task = ToyTask(d=2)
+    full = Study(task, LaMOO(RandomSampler(), leaf_size=4), seed=7, n_init=10).optimize(45, batch_size=5)
+
+    path = tmp_path / "run.jsonl"  # interrupted after 25 = 10 + 3 x 5 evaluations
+    Study(task, LaMOO(RandomSampler(), leaf_size=4), seed=7, n_init=10, journal=path).optimize(25, batch_size=5)
+    resumed = Study.load(path, task, LaMOO(RandomSampler(), leaf_size=4))
+    assert resumed.n_told == 25
+    calls_before = len(task.calls)
+    res = resumed.optimize(45, batch_size=5)
+    assert sum(task.calls[calls_before:]) == 20  # nothing paid twice
+    np.testing.assert_array_equal(res.X, full.X)
+    np.testing.assert_array_equal(res.leaf_ids, full.leaf_ids)
+    np.testing.assert_array_equal(Result.from_journal(path).X, full.X)
+
+
+def test_resume_in_the_middle_of_the_initial_design(tmp_path):
+    task = ToyTask(d=2)
+    uninterrupted = Study(task, RandomSampler(), seed=1, n_init=10)
+    X = uninterrupted.ask(4)
+    uninterrupted.tell(X, task.evaluate(X))
+    full = uninterrupted.optimize(20, batch_size=4)
+    path = tmp_path / "run.jsonl"
+    study = Study(task, RandomSampler(), seed=1, n_init=10, journal=path)
+    X = study.ask(4)
+    study.tell(X, task.evaluate(X))
+    res = Study.load(path, task, RandomSampler()).optimize(20, batch_size=4)
+    np.testing.assert_array_equal(res.X, full.X)
+
+
+def test_failures_round_trip_through_the_journal(tmp_path):
+    path = tmp_path / "run.jsonl"
+    res = Study(Crashing(d=2), RandomSampler(), seed=0, journal=path).optimize(30, batch_size=5)
+    back = Result.from_journal(path)
+    np.testing.assert_array_equal(back.failed, res.failed)
+    assert back.errors == res.errors
+    np.testing.assert_array_equal(back.hypervolume_trace, res.hypervolume_trace)
+    assert [t["batch"] for t in back.timings] == [t["batch"] for t in res.timings]
+
+
+def test_a_truncated_last_line_is_dropped_and_the_run_resumes(tmp_path):
+    task = FiniteToyTask()
+    path = tmp_path / "run.jsonl"
+    Study(task, RandomSampler(), seed=0, n_init=5, journal=path).optimize(15, batch_size=5)
+    text = path.read_text()
+    path.write_text(text + text.splitlines()[-1][:25])  # a crash in the middle of a write
+    with pytest.warns(RuntimeWarning, match="truncated"):
+        study = Study.load(path, task, RandomSampler())
+    assert study.n_told == 15
+    study.optimize(20, batch_size=5)
+    assert len(read_journal(path)[1]) == 20
+
+
+def test_an_existing_journal_is_not_overwritten(tmp_path):
+    path = tmp_path / "run.jsonl"
+    Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path)
+    with pytest.raises(JournalError, match="already exists"):
+        Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path)
+
+
+def test_loading_with_another_task_is_refused(tmp_path):
+    path = tmp_path / "run.jsonl"
+    Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path).optimize(8)
+    with pytest.raises(JournalError, match="objectives"):
+        Study.load(path, MixedToyTask(), RandomSampler())
+    with pytest.raises(JournalError, match="search space"):
+        Study.load(path, ToyTask(d=3), RandomSampler())
+    with pytest.warns(RuntimeWarning, match="different sampler"):
+        Study.load(path, ToyTask(d=2), LaMOO(RandomSampler()))
+
+
+def test_unreadable_journals_are_named(tmp_path):
+    with pytest.raises(JournalError, match="not found"):
+        Study.load(tmp_path / "missing.jsonl", ToyTask(d=2), RandomSampler())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"hello": 1}) + "\n")
+    with pytest.raises(JournalError, match="not a lamoo journal"):
+        read_journal(bad)

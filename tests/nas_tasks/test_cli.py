@@ -1,0 +1,32 @@
+import json
+
+from lamoo.cli import TASK_PLUGINS, main
+from tests.nas_tasks.fake_benchmarks import synthetic_frame
+
+
+def test_optimize_on_a_table(tmp_path, capsys):
+    table = tmp_path / "table.csv"
+    synthetic_frame().to_csv(table, index=False)
+    out = tmp_path / "run"
+    rc = main(["optimize", "--task", "nb201", "--table", str(table), "--objectives", "cifar10_test_acc,energy_mj:min",
+               "--dataset", "cifar10", "--sampler", "random", "--lamoo", "--features", "onehot", "--budget", "25",
+               "--seed", "3", "--out", str(out), "--no-progress"])
+    assert rc == 0 and "nb201" in TASK_PLUGINS
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["evaluations"] == 25 and 0 < summary["hv_ratio"] <= 1
+    header = json.loads((out / "journal.jsonl").read_text().splitlines()[0])
+    assert header["task"]["task"] == "nb201-table" and header["task"]["objectives"][1] == "energy_mj:min"
+
+
+def test_data_root_and_errors(tmp_path, capsys):
+    synthetic_frame().to_csv(tmp_path / "table.csv", index=False)
+    args = ["optimize", "--task", "nb201", "--objectives", "cifar10_test_acc,latency_ms_dev", "--budget", "12",
+            "--out", str(tmp_path / "run"), "--no-progress"]
+    assert main(args + ["--table", "table.csv", "--data-root", str(tmp_path)]) == 0
+    assert main(args) == 2
+    assert "needs --table" in capsys.readouterr().err
+    assert main(args + ["--table", str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+    assert main(["optimize", "--task", "nb201", "--table", str(tmp_path / "table.csv"), "--no-progress",
+                 "--out", str(tmp_path / "r2")]) == 2
+    assert "needs --objectives" in capsys.readouterr().err
