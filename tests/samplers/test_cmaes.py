@@ -1,0 +1,5 @@
+from tests.samplers.conformance import SamplerConformance
+
+
+class TestCMAESSamplerConformance(SamplerConformance):
+    sampler_name = "cmaes"
