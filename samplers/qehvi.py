@@ -2,8 +2,9 @@
 
 One Gaussian process per objective (a batched multi-output ``SingleTaskGP``) is fitted on every
 successful archive point (the model is global; the proposals are regional), with inputs scaled to
-the unit cube and outcomes standardized. BoTorch maximizes, so the canonical (minimized) values
-``F`` are negated, and so is the reference point.
+the unit cube (integer and categorical dimensions by their codes) and outcomes standardized.
+BoTorch maximizes, so the canonical (minimized) values ``F`` are negated, and so is the reference
+point (the run's, or the archive's nadir widened by 10% of the range when the run has none).
 
 A batch of ``q = n`` points is built by sequential greedy selection: each new point maximizes the
 acquisition given the points already chosen as pending. Inside a region every point is chosen
@@ -64,7 +65,7 @@ class QEHVISampler(Sampler):
     """
 
     def __init__(self, acquisition: str = "qehvi", *, num_restarts: int = 4, raw_samples: int = 256,
-                 rescore: int = 32, mc_samples: int = 64, max_candidates: int = 2000, maxiter: int = 50,
+                 rescore: int = 32, mc_samples: int = 32, max_candidates: int = 2000, maxiter: int = 50,
                  fit_maxiter: int = 50, min_points: int = 2):
         if acquisition not in ACQUISITIONS:
             raise InvalidInputError(f"acquisition must be one of {ACQUISITIONS}, got {acquisition!r}")
