@@ -37,7 +37,7 @@ def _make(name: str, wrapped: bool):
     return LaMOO(sampler) if wrapped else sampler
 
 
-def timing(problems, samplers, n_archive: int, batch: int, repeats: int) -> list[dict]:
+def timing(problems, samplers, n_archive: int, batch: int, repeats: int, modes=(False, True)) -> list[dict]:
     from lamoo.archive import Archive
     from lamoo.problems import get_problem
     from lamoo.region import Region
@@ -53,7 +53,7 @@ def timing(problems, samplers, n_archive: int, batch: int, repeats: int) -> list
         small.append(X[:12], archive.Y[:12], sources=["init"] * 12)
         for name in samplers:
             _make(name, False).propose(Region.whole(small), small, batch, np.random.default_rng(0))  # imports
-            for wrapped in (False, True):
+            for wrapped in modes:
                 walls, cpus = [], []
                 for r in range(repeats):
                     sampler = _make(name, wrapped)
@@ -69,14 +69,15 @@ def timing(problems, samplers, n_archive: int, batch: int, repeats: int) -> list
     return rows
 
 
-def compare(problem: str, samplers, seeds: int, budget: int, batch: int, n_init: int) -> list[dict]:
+def compare(problem: str, samplers, seeds: int, budget: int, batch: int, n_init: int,
+            modes=(False, True)) -> list[dict]:
     from lamoo import optimize
     from lamoo.problems import get_problem
 
     task = get_problem(problem)
     rows = []
     for name in samplers:
-        for wrapped in (False, True):
+        for wrapped in modes:
             label = f"LaMOO({name})" if wrapped else name
             hvs, seconds = [], []
             for seed in range(seeds):
@@ -114,17 +115,19 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--n-init", type=int, default=10)
+    parser.add_argument("--modes", default="alone,lamoo", help="alone, lamoo or both (comma-separated)")
     args = parser.parse_args(argv)
+    modes = tuple(m == "lamoo" for m in args.modes.split(","))
     _limit_threads()
     samplers = args.samplers.split(",")
     if args.part in ("timing", "all"):
         print(f"optimizer seconds per batch of {args.batch} at {args.archive} archived samples (1 torch thread)")
-        rows = timing(args.problems.split(","), samplers, args.archive, args.batch, args.repeats)
+        rows = timing(args.problems.split(","), samplers, args.archive, args.batch, args.repeats, modes)
         print(_markdown(rows, [("problem", "problem"), ("method", "method"), ("wall s", "wall_s"),
                                ("CPU s", "cpu_s")]))
     if args.part in ("compare", "all"):
         print(f"{args.problem}: budget {args.budget}, batch {args.batch}, {args.n_init} initial, {args.seeds} seeds")
-        rows = compare(args.problem, samplers, args.seeds, args.budget, args.batch, args.n_init)
+        rows = compare(args.problem, samplers, args.seeds, args.budget, args.batch, args.n_init, modes)
         print(_markdown(rows, [("method", "method"), ("median final HV", "hv_median"),
                                ("median log10(max HV - HV)", "log_gap_median"), ("s/run", "seconds")]))
 
