@@ -47,8 +47,9 @@ class QEHVISampler(Sampler):
             integrates over the uncertain values of the evaluated points).
         num_restarts: gradient-optimization starts per greedy step (continuous and mixed spaces).
         raw_samples: in-region uniform draws scored to pick the starts and to fall back on.
-        rescore: after the first greedy step only this many of the best-scoring draws are
-            scored again (each score costs more as pending points accumulate).
+        rescore: after the first greedy step only this many of the best-scoring draws (or
+            candidates, on finite spaces) are scored again: each score costs more as pending
+            points accumulate.
         mc_samples: quasi-Monte-Carlo samples of the posterior for the acquisition.
         max_candidates: on finite spaces, at most this many unevaluated in-region candidates are
             scored (a uniform subsample when there are more).
@@ -168,7 +169,8 @@ class QEHVISampler(Sampler):
 
     # ------------------------------------------------------------------ batch selection
     def _select_discrete(self, acq, region: Region, archive: Archive, n: int, rng) -> np.ndarray:
-        """Sequential greedy maximization over the region's unevaluated candidates."""
+        """Sequential greedy maximization over the region's unevaluated candidates (a subsample
+        of ``max_candidates``; after the first pick, over the ``rescore`` best of the first step)."""
         import torch
 
         C = region.candidates()
@@ -177,9 +179,16 @@ class QEHVISampler(Sampler):
         self.proposal_info_["n_candidates"] = len(C)
         U = torch.as_tensor(archive.space.to_unit(C), dtype=torch.float64)
         available = np.ones(len(C), dtype=bool)
+        first_values = _evaluate(acq, U).numpy()
+        # as on continuous spaces, later steps rescore only the best candidates of the first
+        shortlist = np.argsort(-first_values, kind="stable")[:max(self.rescore, n)]
         chosen: list[int] = []
-        for _ in range(min(n, len(C))):
-            values = _evaluate(acq, U).numpy()
+        for step in range(min(n, len(C))):
+            values = np.full(len(C), -np.inf)
+            if step == 0:
+                values[:] = first_values
+            else:
+                values[shortlist] = _evaluate(acq, U[shortlist]).numpy()
             values[~available] = -np.inf
             best = int(np.argmax(values))
             chosen.append(best)
