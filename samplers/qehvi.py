@@ -193,7 +193,8 @@ class QEHVISampler(Sampler):
             best = int(np.argmax(values))
             chosen.append(best)
             available[best] = False
-            acq.set_X_pending(U[chosen])
+            if len(chosen) < n:
+                acq.set_X_pending(U[chosen])
         self.proposal_info_.update(n_optimized=len(chosen), n_raw=0)
         return C[chosen]
 
@@ -249,7 +250,8 @@ class QEHVISampler(Sampler):
                 raw_free[best_raw] = False
                 n_raw += 1
             points.offer(pick[None])
-            acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
+            if len(points) < n:  # qLogNEHVI re-partitions per MC sample on every change: skip the last
+                acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
         self.proposal_info_.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back)
         return points.array()
 
