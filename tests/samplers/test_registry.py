@@ -36,3 +36,23 @@ def test_importing_samplers_loads_no_heavy_back_end():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["cmaes", "nsga2"])
+def test_a_resumed_run_continues_exactly_like_an_uninterrupted_one(name, tmp_path):
+    # the samplers keep no state between calls: the archive is all they need
+    import numpy as np
+
+    from lamoo import LaMOO, Study, optimize
+    from tests.toys import ToyTask
+
+    task = ToyTask(d=2)
+
+    def make():
+        return LaMOO(get_sampler(name), leaf_size=4)
+
+    journal = tmp_path / "run.jsonl"
+    Study(task, make(), seed=3, n_init=10, journal=journal).optimize(20, batch_size=5)
+    resumed = Study.load(journal, task, make()).optimize(35, batch_size=5)
+    whole = optimize(task, make(), budget=35, n_init=10, batch_size=5, seed=3)
+    np.testing.assert_array_equal(resumed.X, whole.X)
