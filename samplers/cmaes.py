@@ -1,0 +1,119 @@
+"""CMA-ES (package ``cma``) on a random Chebyshev scalarization of all objectives.
+
+Each call draws weights ``w`` uniformly from the simplex (from the rng) and ranks points by the
+augmented Chebyshev scalarization of their normalized objectives (as ParEGO does):
+``g(f) = max_j w_j f'_j + rho * sum_j w_j f'_j`` with ``f' = (f - ideal) / (nadir - ideal)`` over the
+archive's successful points. Successive batches thus pull towards different parts of the front.
+
+The sampler is stateless: the evolution strategy is rebuilt on every call, in unit-scaled
+coordinates. It starts from the recombination of the region's best members (under this call's
+scalarization) with a step size from the region's extent, replays the region's members in archive
+order as generations of ``popsize`` to adapt the covariance and step size, recentres on the
+region's best members, and asks. Asks are repaired into the space (clipped, rounded, snapped to a
+candidate on finite spaces); those outside the region or already evaluated are rejected and asked
+again, at most ``max_tries`` rounds, and a remaining shortfall is topped up with uniform region
+draws.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from lamoo.archive import Archive
+from lamoo.exceptions import InvalidInputError, require
+from lamoo.region import Region
+from lamoo.sampler import Sampler
+from samplers._common import NewPoints, unit_to_space
+
+
+class CMAESSampler(Sampler):
+    """Multi-objective CMA-ES by random Chebyshev scalarization (stateless, region-aware).
+
+    Args:
+        popsize: generation size used to replay the history (default
+            ``max(n, 4 + floor(3 ln d))`` for a batch of ``n``).
+        sigma_fraction: initial step size as a fraction of the region's mean extent (unit scale).
+        min_sigma: lower bound on the step size (unit scale), so a collapsed replay still explores.
+        rho: weight of the augmented (weighted-sum) term of the Chebyshev scalarization.
+        max_tries: rounds of asking before a shortfall is filled with uniform region draws.
+
+    After :meth:`propose`, ``proposal_info_`` holds the scalarization ``weights``, the number of
+    ``replayed`` generations, the final ``sigma``, ``n_cma`` points from CMA-ES asks and
+    ``n_fill`` from uniform region draws (and ``fallback``, the reason when no CMA-ES was run).
+    """
+
+    name = "cmaes"
+
+    def __init__(self, *, popsize: int | None = None, sigma_fraction: float = 0.3, min_sigma: float = 0.01,
+                 rho: float = 0.05, max_tries: int = 20):
+        if popsize is not None and not (isinstance(popsize, numbers.Integral) and popsize >= 2):
+            raise InvalidInputError(f"popsize must be None or an integer >= 2, got {popsize!r}")
+        if not (isinstance(sigma_fraction, numbers.Real) and 0 < sigma_fraction <= 1):
+            raise InvalidInputError(f"sigma_fraction must be in (0, 1], got {sigma_fraction!r}")
+        if not (isinstance(min_sigma, numbers.Real) and 0 < min_sigma <= 1):
+            raise InvalidInputError(f"min_sigma must be in (0, 1], got {min_sigma!r}")
+        if not (isinstance(rho, numbers.Real) and rho >= 0):
+            raise InvalidInputError(f"rho must be >= 0, got {rho!r}")
+        if not (isinstance(max_tries, numbers.Integral) and max_tries >= 1):
+            raise InvalidInputError(f"max_tries must be an integer >= 1, got {max_tries!r}")
+        self.popsize = popsize
+        self.sigma_fraction = sigma_fraction
+        self.min_sigma = min_sigma
+        self.rho = rho
+        self.max_tries = max_tries
+
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+        cma = require("cma", "cma")
+        space = archive.space
+        points = NewPoints(region, archive, n)
+        members = np.sort(region.members)
+        weights = rng.dirichlet(np.ones(len(archive.objectives)))
+        self.proposal_info_ = {"weights": weights.tolist(), "fallback": None, "replayed": 0, "n_cma": 0}
+        if len(members) < 2:
+            self.proposal_info_["fallback"] = f"only {len(members)} successful evaluations in the region"
+            self.proposal_info_["n_fill"] = points.top_up(rng)
+            return points.array()
+        d = space.n_dims
+        U = space.to_unit(archive.X[members])
+        g = self.scalarize(archive.F[members], archive.F[archive.valid_indices], weights)
+        lam = self.popsize or max(n, 4 + int(3 * np.log(d)))
+        mu = lam // 2
+        x0 = _recombine(U, g, mu)
+        lo, hi = space.to_unit(region.bounds)
+        sigma0 = float(np.clip(self.sigma_fraction * np.mean(hi - lo), self.min_sigma, 0.5))
+        local = np.random.default_rng(rng.integers(2 ** 63))
+        es = cma.CMAEvolutionStrategy(x0, sigma0, {
+            "popsize": lam, "verbose": -9, "seed": np.nan,
+            # draw from our generator, never numpy's global one
+            "randn": lambda *shape: local.standard_normal(shape)})
+        replayed = 0
+        for start in range(0, len(members) - lam + 1, lam):
+            es.ask()
+            es.tell(list(U[start:start + lam]), g[start:start + lam].tolist())
+            replayed += 1
+        es.mean = x0.copy()  # elitist: ask around the region's best members, not the last generation's
+        es.sigma = float(np.clip(es.sigma, self.min_sigma, 1.0))
+        for _ in range(self.max_tries):
+            need = n - len(points)
+            if need <= 0:
+                break
+            asked = np.clip(np.array(es.ask(max(2 * need, lam))), 0.0, 1.0)
+            self.proposal_info_["n_cma"] += points.offer(unit_to_space(space, asked))
+        self.proposal_info_.update(replayed=replayed, sigma=float(es.sigma), n_fill=points.top_up(rng))
+        return points.array()
+
+    def scalarize(self, F: np.ndarray, F_all: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """``(k,)`` augmented Chebyshev values (smaller is better) of ``F`` (``k x m``, minimized),
+        normalized by the ideal and nadir of ``F_all`` (``N x m``)."""
+        ideal, nadir = F_all.min(axis=0), F_all.max(axis=0)
+        Fn = (F - ideal) / np.maximum(nadir - ideal, 1e-12)
+        weighted = weights * Fn
+        return weighted.max(axis=1) + self.rho * weighted.sum(axis=1)
+
+
+def _recombine(U: np.ndarray, g: np.ndarray, mu: int) -> np.ndarray:
+    """CMA-ES's weighted recombination of the ``mu`` best rows of ``U`` by ``g`` (``d,``)."""
+    best = np.argsort(g, kind="stable")[:max(1, min(mu, len(g)))]
+    w = np.log(len(best) + 0.5) - np.log(np.arange(1, len(best) + 1))
+    return (w / w.sum()) @ U[best]

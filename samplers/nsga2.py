@@ -1,0 +1,140 @@
+"""NSGA-II offspring from pymoo's operators, seeded from the region's members.
+
+The sampler is stateless: every call rebuilds the parent population from the archive. The region's
+successful members are ranked by non-dominated sorting and crowding distance (pymoo's
+``RankAndCrowding`` survival) and the best ``pop_size`` become the parents; offspring come from
+binary tournament selection (dominance, then crowding, as pymoo's NSGA-II), simulated binary
+crossover and polynomial mutation. Defaults follow XNAS for integer encodings: SBX with
+probability 0.9 and eta 3, polynomial mutation of each variable with probability ``1/d`` and eta 3.
+Offspring are repaired into the space (clipped, rounded, snapped to a candidate on finite spaces);
+those outside the region, already evaluated or repeated are dropped and mating is retried, at most
+``max_tries`` rounds, and a remaining shortfall is topped up with uniform region draws.
+"""
+from __future__ import annotations
+
+import numbers
+from types import SimpleNamespace
+
+import numpy as np
+
+from lamoo.archive import Archive
+from lamoo.exceptions import InvalidInputError, require
+from lamoo.region import Region
+from lamoo.sampler import Sampler
+from samplers._common import NewPoints
+
+
+def _check_probability(value, name: str, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not (isinstance(value, numbers.Real) and 0 <= value <= 1):
+        raise InvalidInputError(f"{name} must be a probability in [0, 1]{' or None' if allow_none else ''}, "
+                                f"got {value!r}")
+
+
+def _check_positive(value, name: str) -> None:
+    if not (isinstance(value, numbers.Real) and value > 0):
+        raise InvalidInputError(f"{name} must be a number > 0, got {value!r}")
+
+
+class NSGA2Sampler(Sampler):
+    """NSGA-II mating (pymoo operators) on the region's best members (stateless, region-aware).
+
+    Args:
+        pop_size: at most this many region members, the best by rank and crowding, are parents.
+        crossover_prob: probability that a mating applies SBX (otherwise parents are copied).
+        crossover_eta: SBX distribution index (small: offspring far from the parents).
+        mutation_prob: per-variable polynomial-mutation probability (``None``: ``1/d``).
+        mutation_eta: polynomial-mutation distribution index.
+        max_tries: mating rounds before a shortfall is filled with uniform region draws.
+
+    After :meth:`propose`, ``proposal_info_`` holds ``n_parents``, ``n_offspring`` (kept
+    offspring), ``n_fill`` (uniform region draws) and ``fallback`` (the reason when no mating ran).
+    """
+
+    name = "nsga2"
+
+    def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
+                 mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20):
+        if not (isinstance(pop_size, numbers.Integral) and pop_size >= 2):
+            raise InvalidInputError(f"pop_size must be an integer >= 2, got {pop_size!r}")
+        _check_probability(crossover_prob, "crossover_prob")
+        _check_positive(crossover_eta, "crossover_eta")
+        _check_probability(mutation_prob, "mutation_prob", allow_none=True)
+        _check_positive(mutation_eta, "mutation_eta")
+        if not (isinstance(max_tries, numbers.Integral) and max_tries >= 1):
+            raise InvalidInputError(f"max_tries must be an integer >= 1, got {max_tries!r}")
+        self.pop_size = pop_size
+        self.crossover_prob = crossover_prob
+        self.crossover_eta = crossover_eta
+        self.mutation_prob = mutation_prob
+        self.mutation_eta = mutation_eta
+        self.max_tries = max_tries
+
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+        space = archive.space
+        points = NewPoints(region, archive, n)
+        self.proposal_info_ = {"fallback": None, "n_parents": 0, "n_offspring": 0}
+        if len(region.members) < 2:
+            self.proposal_info_["fallback"] = f"only {len(region.members)} successful evaluations in the region"
+            self.proposal_info_["n_fill"] = points.top_up(rng)
+            return points.array()
+        problem = self._problem(archive)
+        parents = self._parent_population(region, archive, rng)
+        # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
+        algorithm = SimpleNamespace(tournament_type="comp_by_dom_and_crowding", random_state=rng)
+        mating = self.make_mating(space.n_dims)
+        for _ in range(self.max_tries):
+            need = n - len(points)
+            if need <= 0:
+                break
+            off = mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm)
+            self.proposal_info_["n_offspring"] += points.offer(space.repair(off.get("X")))
+        self.proposal_info_.update(n_parents=len(parents), n_fill=points.top_up(rng))
+        return points.array()
+
+    def select_parents(self, region: Region, archive: Archive, rng: np.random.Generator) -> np.ndarray:
+        """Archive indices of the parents: the region's best ``pop_size`` members by
+        non-dominated rank, then crowding distance (pymoo's ``RankAndCrowding`` survival)."""
+        return np.asarray(self._parent_population(region, archive, rng).get("index"), dtype=np.int64)
+
+    def _parent_population(self, region: Region, archive: Archive, rng: np.random.Generator):
+        """The parents as a pymoo population carrying the ``rank`` and ``crowding`` that the
+        tournament compares, and each one's archive ``index``."""
+        require("pymoo", "pymoo")
+        from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+        members = np.sort(region.members)
+        pop = self._population(archive, members)
+        pop.set("index", members)
+        return RankAndCrowding().do(self._problem(archive), pop, n_survive=min(self.pop_size, len(pop)),
+                                    random_state=rng)
+
+    def make_mating(self, n_dims: int):
+        """pymoo's NSGA-II mating: binary tournament (dominance, then crowding), SBX and
+        polynomial mutation with this sampler's parameters, for ``n_dims`` variables."""
+        require("pymoo", "pymoo")
+        from pymoo.algorithms.moo.nsga2 import binary_tournament
+        from pymoo.core.mating import Mating
+        from pymoo.operators.crossover.sbx import SBX
+        from pymoo.operators.mutation.pm import PM
+        from pymoo.operators.selection.tournament import TournamentSelection
+
+        prob_var = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_dims
+        return Mating(TournamentSelection(func_comp=binary_tournament),
+                      SBX(prob=self.crossover_prob, eta=self.crossover_eta),
+                      PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+
+    @staticmethod
+    def _problem(archive: Archive):
+        require("pymoo", "pymoo")
+        from pymoo.core.problem import Problem
+
+        space = archive.space
+        return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), xl=space.lower, xu=space.upper)
+
+    @staticmethod
+    def _population(archive: Archive, rows: np.ndarray):
+        from pymoo.core.population import Population
+
+        return Population.new("X", archive.X[rows], "F", archive.F[rows])

@@ -1,0 +1,154 @@
+import pytest
+
+from tests.samplers.conformance import SamplerConformance
+
+FAST = {"num_restarts": 1, "raw_samples": 32, "rescore": 4, "mc_samples": 8, "maxiter": 5, "fit_maxiter": 10}
+
+
+class TestQEHVISamplerConformance(SamplerConformance):
+    sampler_name = "qehvi"
+    sampler_kwargs = FAST
+
+
+class TestQLogEHVISamplerConformance(SamplerConformance):
+    sampler_name = "qlogehvi"
+    sampler_kwargs = FAST
+
+
+class TestQLogNEHVISamplerConformance(SamplerConformance):
+    sampler_name = "qlognehvi"
+    sampler_kwargs = FAST
+
+
+# ---------------------------------------------------------------------------------------------
+# what is specific to the BoTorch sampler
+
+import numpy as np  # noqa: E402
+
+from lamoo.archive import Archive  # noqa: E402
+from lamoo.partition import GOOD  # noqa: E402
+from lamoo.region import Region  # noqa: E402
+from lamoo.space import SearchSpace  # noqa: E402
+from lamoo.task import ObjectiveSpec  # noqa: E402
+from samplers import QEHVISampler, get_sampler  # noqa: E402
+from tests.toys import FiniteToyTask, HalfSpaceClassifier, ToyTask, filled_archive  # noqa: E402
+
+SMALL = {"num_restarts": 2, "raw_samples": 64, "rescore": 8, "mc_samples": 16, "maxiter": 20, "fit_maxiter": 25}
+
+
+class SlopeTask:
+    """Both objectives fall as x0 falls: the whole Pareto front lies on x0 = 0."""
+
+    def __init__(self):
+        self.space = SearchSpace.box([0, 0], [1, 1])
+        self.objectives = (ObjectiveSpec("f1", "minimize"), ObjectiveSpec("f2", "minimize"))
+        self.ref_point = np.array([2.0, 2.0])
+
+    def evaluate(self, X):
+        return np.column_stack([X[:, 0] + 0.5 * X[:, 1], X[:, 0] + 0.5 * (1 - X[:, 1])])
+
+
+def upper_half(archive):
+    """The region x0 >= 0.5, away from the front."""
+    whole = Region.whole(archive)
+    clf = HalfSpaceClassifier()
+    features = archive.space.to_unit
+    members = whole.members[clf.predict(features(archive.X[whole.members])) != GOOD]
+    return whole.refine(clf, 1 - GOOD, members, leaf_id=2, features=features)
+
+
+@pytest.mark.parametrize("acquisition", ["qehvi", "qlogehvi"])
+def test_proposals_stay_in_the_region_when_the_optimum_lies_outside(acquisition):
+    archive = filled_archive(SlopeTask(), 20, seed=0)
+    sampler = QEHVISampler(acquisition, **SMALL)
+    free = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert (free[:, 0] < 0.2).all(), free  # unconstrained, it heads for the front at x0 = 0
+    region = upper_half(archive)
+    X = sampler.propose(region, archive, 3, np.random.default_rng(0))
+    assert len(X) == 3 and region.contains(X).all(), X
+    assert sampler.proposal_info_["fallback"] is None
+    if acquisition == "qlogehvi":
+        # still optimizing: the optimizer heads out of the region and its points are pulled back
+        # to the region's near edge. (Plain qEHVI is exactly 0 on points the front dominates, so
+        # in such a region it has no gradient and its picks are arbitrary.)
+        assert sampler.proposal_info_["n_pulled_back"] > 0
+        assert X[:, 0].max() < 0.6, X
+        dropped = QEHVISampler(acquisition, pull_back_steps=0, **SMALL).propose(region, archive, 3,
+                                                                                 np.random.default_rng(0))
+        assert region.contains(dropped).all() and dropped[:, 0].mean() > X[:, 0].mean()
+
+
+def test_no_global_rng_state_is_used_or_changed():
+    import torch
+
+    archive = filled_archive(ToyTask(d=2), 12, seed=1)
+    torch.manual_seed(123)
+    np.random.seed(5)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    a = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3))
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert (np.random.get_state()[1] == np_state).all()
+    torch.manual_seed(999)  # a different global state must not change the proposal
+    b = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch):
+    from botorch.exceptions.errors import ModelFittingError
+
+    def failing_fit(self, archive, valid):
+        raise ModelFittingError("all attempts to fit the model have failed")
+
+    monkeypatch.setattr(QEHVISampler, "_fit", failing_fit)
+    archive = filled_archive(SlopeTask(), 20, seed=0)
+    region = upper_half(archive)
+    sampler = QEHVISampler(**SMALL)
+    X = sampler.propose(region, archive, 4, np.random.default_rng(0))
+    assert len(X) == 4 and region.contains(X).all()
+    assert sampler.proposal_info_["fallback"].startswith("GP fit failed: ModelFittingError")
+
+
+def test_too_few_points_fall_back_to_random():
+    archive = filled_archive(ToyTask(d=2), 3, seed=0, failed=2)
+    sampler = QEHVISampler(**SMALL)
+    X = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert X.shape == (3, 2)
+    assert "1 successful" in sampler.proposal_info_["fallback"]
+
+
+def test_finite_space_scores_a_bounded_subsample_of_unevaluated_candidates():
+    task = FiniteToyTask()
+    archive = filled_archive(task, 20, seed=0)
+    sampler = QEHVISampler("qlogehvi", max_candidates=10, **SMALL)
+    X = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert sampler.proposal_info_["n_candidates"] == 10
+    assert len(X) == 3 and not archive.contains(X).any() and (task.space.candidate_index(X) >= 0).all()
+
+
+def test_without_a_reference_point_the_nadir_is_used():
+    task = SlopeTask()
+    archive = Archive(task.space, task.objectives)  # no reference point
+    X = task.space.sample_uniform(10, np.random.default_rng(0))
+    archive.append(X, task.evaluate(X))
+    sampler = QEHVISampler(**SMALL)
+    sampler.propose(Region.whole(archive), archive, 1, np.random.default_rng(0))
+    F = archive.F
+    expected = F.max(0) + 0.1 * (F.max(0) - F.min(0))
+    np.testing.assert_allclose(sampler.proposal_info_["ref_point"], expected)
+
+
+def test_bad_arguments_raise_a_clear_value_error():
+    with pytest.raises(ValueError, match="acquisition must be one of .*'qlognehvi'.*got 'ehvi'"):
+        QEHVISampler("ehvi")
+    with pytest.raises(ValueError, match="num_restarts must be an integer >= 1, got 0"):
+        QEHVISampler(num_restarts=0)
+    with pytest.raises(ValueError, match="min_points"):
+        QEHVISampler(min_points=1)
+    with pytest.raises(ValueError, match="fixes acquisition"):
+        get_sampler("qehvi", acquisition="qlogehvi")
+
+
+def test_registry_names_select_the_acquisition():
+    for name in ("qehvi", "qlogehvi", "qlognehvi"):
+        sampler = get_sampler(name)
+        assert sampler.acquisition == name and sampler.config()["name"] == name
