@@ -126,7 +126,7 @@ class Region:
             return C[rng.choice(len(C), size=min(n, len(C)), replace=False)]
         if self.is_whole_space:
             return self.space.sample_uniform(n, rng)
-        lo, hi = self._sampling_box()
+        lo, hi = self.sampling_box()
         found = []
         count = 0
         batch = max(256, 20 * n)
@@ -139,7 +139,10 @@ class Region:
                 break
         return np.vstack(found)[:n]
 
-    def _sampling_box(self) -> tuple[np.ndarray, np.ndarray]:
+    def sampling_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)``, each ``(d,)``: the members' bounding box widened by ``margin`` of its
+        width (at least 2% of the space's range) on each side, clipped to the space. Continuous
+        samplers draw and optimize in it; the region may extend beyond it."""
         lo, hi = self.bounds
         pad = self.margin * np.maximum(hi - lo, 0.02 * (self.space.upper - self.space.lower))
         return np.maximum(lo - pad, self.space.lower), np.minimum(hi + pad, self.space.upper)

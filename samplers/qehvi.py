@@ -289,7 +289,7 @@ def _unit_box(region: Region) -> tuple[np.ndarray, np.ndarray]:
     space = region.space
     if region.is_whole_space:
         return np.zeros(space.n_dims), np.ones(space.n_dims)
-    lo, hi = region._sampling_box()
+    lo, hi = region.sampling_box()
     return space.to_unit(lo[None])[0], space.to_unit(hi[None])[0]
 
 
