@@ -61,8 +61,9 @@ def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--gamma", default="scale", help="SVM gamma: 'scale', 'auto' or a number (default: scale)")
     g.add_argument("--selection", default="path", choices=["path", "leaf"],
                    help="'path': descend the tree by UCB; 'leaf': the leaf with the best UCB (default: path)")
-    g.add_argument("--features", default="raw", choices=["raw", "onehot"],
-                   help="classifier inputs: unit-scaled coordinates or one-hot categoricals (default: raw)")
+    g.add_argument("--features", default="auto", choices=["auto", "raw", "onehot"],
+                   help="classifier inputs: unit-scaled coordinates (raw), one-hot categoricals (onehot), or "
+                        "one-hot when the space has categorical dimensions (auto, the default)")
 
 
 def lamoo_kwargs(args) -> dict:

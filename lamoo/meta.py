@@ -18,7 +18,7 @@ from lamoo.region import Region
 from lamoo.sampler import Sampler
 from lamoo.tree import SELECTIONS, PartitionTree
 
-FEATURES = ("raw", "onehot")
+FEATURES = ("auto", "raw", "onehot")
 
 
 class LaMOO(Sampler):
@@ -35,8 +35,11 @@ class LaMOO(Sampler):
             on standardized features).
         selection: ``"path"`` (descend by UCB from the root, as MCTS) or ``"leaf"`` (the leaf
             with the largest UCB).
-        features: classifier inputs: ``"raw"`` (unit-scaled coordinates) or ``"onehot"``
-            (categorical dimensions one-hot encoded).
+        features: classifier inputs: ``"raw"`` (unit-scaled coordinates), ``"onehot"``
+            (categorical dimensions one-hot encoded) or ``"auto"``: one-hot when the space has
+            categorical dimensions (an SVM on ordinal codes imposes an order that does not exist;
+            on NAS-Bench-201 one-hot partitions reached higher hypervolume, see
+            ``benchmarks/results/tuning-nb201``), raw otherwise.
         classifier: a scikit-learn classifier to use instead of the SVM (cloned at each split).
         min_samples: below this many successful evaluations in the region no split is made and
             the inner sampler searches the whole given region (default: ``2 * leaf_size``).
@@ -51,7 +54,7 @@ class LaMOO(Sampler):
     def __init__(self, sampler: Sampler, *, cp: float | str = "auto", cp_fraction: float = 0.1,
                  leaf_size: int = 10, max_depth: int | None = 6, kernel: str = "rbf", C: float = 1.0,
                  gamma: str | float = "scale", degree: int = 3, selection: str = "path",
-                 features: str = "raw", classifier=None, min_samples: int | None = None):
+                 features: str = "auto", classifier=None, min_samples: int | None = None):
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
         if not (cp == "auto" or (isinstance(cp, numbers.Real) and cp >= 0)):
@@ -96,7 +99,7 @@ class LaMOO(Sampler):
         return SVMConfig(self.kernel, self.C, self.gamma, self.degree).make()
 
     def _features(self, space):
-        one_hot = self.features == "onehot"
+        one_hot = self.features == "onehot" or (self.features == "auto" and "categorical" in space.kinds)
         return lambda X: space.features(X, one_hot=one_hot)
 
     def fit_tree(self, region: Region, archive: Archive) -> PartitionTree:

@@ -83,3 +83,13 @@ def test_lamoo_beats_random_search_on_the_toy_problem():
     plain = np.median([optimize(task, RandomSampler(), 60, 10, 5, seed=s).hypervolume() for s in range(3)])
     wrapped = np.median([optimize(task, LaMOO(RandomSampler()), 60, 10, 5, seed=s).hypervolume() for s in range(3)])
     assert wrapped > plain
+
+
+def test_auto_features_one_hot_encode_categorical_spaces_only():
+    finite = filled_archive(FiniteToyTask(), 40, seed=4)
+    lamoo = LaMOO(RandomSampler(), leaf_size=5)
+    propose(lamoo, finite)
+    assert lamoo.tree_.root.classifier[-1].shape_fit_[1] == 12  # 4 dims x 3 options
+    continuous = filled_archive(ToyTask(d=3), 40, seed=4)
+    propose(lamoo, continuous)
+    assert lamoo.tree_.root.classifier[-1].shape_fit_[1] == 3

@@ -1,0 +1,12 @@
+import pytest
+
+from benchmarks import overhead
+
+pytest.importorskip("botorch")
+
+
+def test_overhead_prints_one_row_per_setting(capsys):
+    overhead.main(["--sizes", "30", "--repeats", "1", "--samplers", "random", "nsga2"])
+    rows = [line for line in capsys.readouterr().out.splitlines()[1:] if line.strip()]
+    assert len(rows) == 2 * 2  # problems x samplers
+    assert all(float(row.split()[5]) > 0 for row in rows)  # LaMOO seconds
