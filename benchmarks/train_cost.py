@@ -62,7 +62,6 @@ def objective_overheads(args) -> None:
 
 
 def throughput(args) -> None:
-    import torch
 
     from nas_tasks.cell_job import build_model
     from nas_tasks.data import ImageDataset, make_splits

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from lamoo.archive import NO_LEAF, Archive
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, JournalError, LamooError
 from lamoo.journal import Journal
 from lamoo.region import Region
@@ -41,12 +42,6 @@ def initial_design(space, n_init: int, seed: int) -> np.ndarray:
     """The ``(n_init x d)`` initial design a :class:`Study` with this ``seed`` starts from
     (peers in the benchmarks start from it too)."""
     return space.sample_initial(n_init, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))))
-
-
-def _positive_int(value, name: str) -> int:
-    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
-        raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _task_description(task) -> dict:
@@ -80,7 +75,7 @@ class Study:
         self.ref_point = check_ref_point(task.ref_point if ref_point is None else ref_point, self.objectives,
                                          getattr(task, "ideal_point", None))
         self.seed = resolve_seed(seed)
-        self.n_init = default_n_init(task.space.n_dims) if n_init is None else _positive_int(n_init, "n_init")
+        self.n_init = default_n_init(task.space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
         self.archive = Archive(task.space, self.objectives, self.ref_point)
         self._n_asks = 0
         self._init_cursor = 0  # initial-design points handed out so far
@@ -153,7 +148,7 @@ class Study:
         """Propose ``n`` points to evaluate next, ``(n x d)``; the first asks return the initial
         design. On finite spaces no evaluated or pending point is proposed again; if fewer than
         ``n`` unevaluated candidates remain, fewer rows are returned."""
-        n = _positive_int(n, "n")
+        n = check_int(n, "n", 1)
         start = time.perf_counter()
         batch = self._n_asks
         self._n_asks += 1
@@ -241,8 +236,8 @@ class Study:
         """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
         design included) have been evaluated. A failed evaluation is recorded and the run goes on.
         ``callback(study, X, Y)`` is called after each batch."""
-        budget = _positive_int(budget, "budget")
-        batch_size = _positive_int(batch_size, "batch_size")
+        budget = check_int(budget, "budget", 1)
+        batch_size = check_int(batch_size, "batch_size", 1)
         bar = None
         if progress:
             from tqdm.auto import tqdm

@@ -7,11 +7,10 @@ inside it.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from lamoo.archive import Archive
+from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError
 from lamoo.partition import BAD, GOOD, SVMConfig
 from lamoo.region import Region
@@ -57,26 +56,18 @@ class LaMOO(Sampler):
                  features: str = "auto", classifier=None, min_samples: int | None = None):
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
-        if not (cp == "auto" or (isinstance(cp, numbers.Real) and cp >= 0)):
-            raise InvalidInputError(f"cp must be 'auto' or a number >= 0, got {cp!r}")
-        if not (isinstance(cp_fraction, numbers.Real) and cp_fraction >= 0):
-            raise InvalidInputError(f"cp_fraction must be >= 0, got {cp_fraction!r}")
-        if not (isinstance(leaf_size, numbers.Integral) and leaf_size >= 1):
-            raise InvalidInputError(f"leaf_size must be an integer >= 1, got {leaf_size!r}")
-        if max_depth is not None and not (isinstance(max_depth, numbers.Integral) and max_depth >= 0):
-            raise InvalidInputError(f"max_depth must be None or an integer >= 0, got {max_depth!r}")
-        if kernel not in ("rbf", "poly", "linear", "sigmoid"):
-            raise InvalidInputError(f"kernel must be one of 'rbf', 'poly', 'linear', 'sigmoid', got {kernel!r}")
-        if not (isinstance(C, numbers.Real) and C > 0):
-            raise InvalidInputError(f"C must be > 0, got {C!r}")
-        if not (gamma in ("scale", "auto") or (isinstance(gamma, numbers.Real) and gamma > 0)):
-            raise InvalidInputError(f"gamma must be 'scale', 'auto' or a number > 0, got {gamma!r}")
-        if selection not in SELECTIONS:
-            raise InvalidInputError(f"selection must be one of {SELECTIONS}, got {selection!r}")
-        if features not in FEATURES:
-            raise InvalidInputError(f"features must be one of {FEATURES}, got {features!r}")
-        if min_samples is not None and not (isinstance(min_samples, numbers.Integral) and min_samples >= 2):
-            raise InvalidInputError(f"min_samples must be None or an integer >= 2, got {min_samples!r}")
+        if cp != "auto":
+            check_number(cp, "cp", low=0)  # or 'auto'
+        check_number(cp_fraction, "cp_fraction", low=0)
+        check_int(leaf_size, "leaf_size", 1)
+        check_int(max_depth, "max_depth", 0, allow_none=True)
+        check_choice(kernel, "kernel", ("rbf", "poly", "linear", "sigmoid"))
+        check_number(C, "C", low=0, low_open=True)
+        if gamma not in ("scale", "auto"):
+            check_number(gamma, "gamma", low=0, low_open=True)  # or 'scale', 'auto'
+        check_choice(selection, "selection", SELECTIONS)
+        check_choice(features, "features", FEATURES)
+        check_int(min_samples, "min_samples", 2, allow_none=True)
         self.sampler = sampler
         self.cp = cp
         self.cp_fraction = cp_fraction

@@ -16,12 +16,12 @@ draws.
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.exceptions import InvalidInputError, require
+from lamoo.checks import check_int, check_number
+from lamoo.exceptions import require
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import NewPoints, unit_to_space
@@ -47,16 +47,11 @@ class CMAESSampler(Sampler):
 
     def __init__(self, *, popsize: int | None = None, sigma_fraction: float = 0.3, min_sigma: float = 0.01,
                  rho: float = 0.05, max_tries: int = 20):
-        if popsize is not None and not (isinstance(popsize, numbers.Integral) and popsize >= 2):
-            raise InvalidInputError(f"popsize must be None or an integer >= 2, got {popsize!r}")
-        if not (isinstance(sigma_fraction, numbers.Real) and 0 < sigma_fraction <= 1):
-            raise InvalidInputError(f"sigma_fraction must be in (0, 1], got {sigma_fraction!r}")
-        if not (isinstance(min_sigma, numbers.Real) and 0 < min_sigma <= 1):
-            raise InvalidInputError(f"min_sigma must be in (0, 1], got {min_sigma!r}")
-        if not (isinstance(rho, numbers.Real) and rho >= 0):
-            raise InvalidInputError(f"rho must be >= 0, got {rho!r}")
-        if not (isinstance(max_tries, numbers.Integral) and max_tries >= 1):
-            raise InvalidInputError(f"max_tries must be an integer >= 1, got {max_tries!r}")
+        check_int(popsize, "popsize", 2, allow_none=True)
+        check_number(sigma_fraction, "sigma_fraction", low=0, high=1, low_open=True)
+        check_number(min_sigma, "min_sigma", low=0, high=1, low_open=True)
+        check_number(rho, "rho", low=0)
+        check_int(max_tries, "max_tries", 1)
         self.popsize = popsize
         self.sigma_fraction = sigma_fraction
         self.min_sigma = min_sigma

@@ -12,29 +12,16 @@ those outside the region, already evaluated or repeated are dropped and mating i
 """
 from __future__ import annotations
 
-import numbers
 from types import SimpleNamespace
 
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.exceptions import InvalidInputError, require
+from lamoo.checks import check_int, check_number
+from lamoo.exceptions import require
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import NewPoints
-
-
-def _check_probability(value, name: str, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if not (isinstance(value, numbers.Real) and 0 <= value <= 1):
-        raise InvalidInputError(f"{name} must be a probability in [0, 1]{' or None' if allow_none else ''}, "
-                                f"got {value!r}")
-
-
-def _check_positive(value, name: str) -> None:
-    if not (isinstance(value, numbers.Real) and value > 0):
-        raise InvalidInputError(f"{name} must be a number > 0, got {value!r}")
 
 
 class NSGA2Sampler(Sampler):
@@ -56,14 +43,12 @@ class NSGA2Sampler(Sampler):
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
                  mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20):
-        if not (isinstance(pop_size, numbers.Integral) and pop_size >= 2):
-            raise InvalidInputError(f"pop_size must be an integer >= 2, got {pop_size!r}")
-        _check_probability(crossover_prob, "crossover_prob")
-        _check_positive(crossover_eta, "crossover_eta")
-        _check_probability(mutation_prob, "mutation_prob", allow_none=True)
-        _check_positive(mutation_eta, "mutation_eta")
-        if not (isinstance(max_tries, numbers.Integral) and max_tries >= 1):
-            raise InvalidInputError(f"max_tries must be an integer >= 1, got {max_tries!r}")
+        check_int(pop_size, "pop_size", 2)
+        check_number(crossover_prob, "crossover_prob", low=0, high=1)
+        check_number(crossover_eta, "crossover_eta", low=0, low_open=True)
+        check_number(mutation_prob, "mutation_prob", low=0, high=1, allow_none=True)
+        check_number(mutation_eta, "mutation_eta", low=0, low_open=True)
+        check_int(max_tries, "max_tries", 1)
         self.pop_size = pop_size
         self.crossover_prob = crossover_prob
         self.crossover_eta = crossover_eta

@@ -18,24 +18,19 @@ acquisition is maximized exactly over (a subsample of) the region's unevaluated 
 from __future__ import annotations
 
 import contextlib
-import numbers
 import time
 import warnings
 
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.exceptions import InvalidInputError, require
+from lamoo.checks import check_choice, check_int
+from lamoo.exceptions import require
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import NewPoints, unit_to_space
 
 ACQUISITIONS = ("qehvi", "qlogehvi", "qlognehvi")
-
-
-def _check_int(value, name: str, minimum: int) -> None:
-    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum):
-        raise InvalidInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 class QEHVISampler(Sampler):
@@ -72,17 +67,16 @@ class QEHVISampler(Sampler):
     def __init__(self, acquisition: str = "qehvi", *, num_restarts: int = 4, raw_samples: int = 256,
                  rescore: int = 32, mc_samples: int = 32, max_candidates: int = 2000, maxiter: int = 50,
                  fit_maxiter: int = 50, pull_back_steps: int = 8, min_points: int = 2):
-        if acquisition not in ACQUISITIONS:
-            raise InvalidInputError(f"acquisition must be one of {ACQUISITIONS}, got {acquisition!r}")
-        _check_int(num_restarts, "num_restarts", 1)
-        _check_int(raw_samples, "raw_samples", 1)
-        _check_int(rescore, "rescore", 1)
-        _check_int(mc_samples, "mc_samples", 1)
-        _check_int(max_candidates, "max_candidates", 1)
-        _check_int(maxiter, "maxiter", 1)
-        _check_int(fit_maxiter, "fit_maxiter", 1)
-        _check_int(pull_back_steps, "pull_back_steps", 0)
-        _check_int(min_points, "min_points", 2)
+        check_choice(acquisition, "acquisition", ACQUISITIONS)
+        check_int(num_restarts, "num_restarts", 1)
+        check_int(raw_samples, "raw_samples", 1)
+        check_int(rescore, "rescore", 1)
+        check_int(mc_samples, "mc_samples", 1)
+        check_int(max_candidates, "max_candidates", 1)
+        check_int(maxiter, "maxiter", 1)
+        check_int(fit_maxiter, "fit_maxiter", 1)
+        check_int(pull_back_steps, "pull_back_steps", 0)
+        check_int(min_points, "min_points", 2)
         self.acquisition = acquisition
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples

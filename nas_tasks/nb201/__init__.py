@@ -14,6 +14,12 @@ from nas_tasks.nb201.encoding import (
     num_isomorphism_classes, search_space, try_encode_many,
 )
 
+__all__ = [
+    "EDGE_NAMES", "EDGES", "NUM_CELLS", "NUM_EDGES", "NUM_OPS", "OPS", "all_cells", "canonical_codes",
+    "canonical_index", "canonical_string", "decode", "decode_many", "encode", "encode_many", "is_connected",
+    "lex_index", "live_edges", "live_nodes", "num_isomorphism_classes", "search_space", "try_encode_many",
+]
+
 _LAZY = {  # torch-backed names, imported on first use so `import nas_tasks.nb201` stays light
     "build_network": "nas_tasks.nb201.network", "NB201Network": "nas_tasks.nb201.network",
     "NB201Cell": "nas_tasks.nb201.network", "count_parameters": "nas_tasks.nb201.network",

@@ -1,6 +1,5 @@
 """The grid runner end to end on tiny budgets: files, schema, resume, failures, workers, CLI."""
 import json
-import os
 from pathlib import Path
 
 import numpy as np
