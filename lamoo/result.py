@@ -24,12 +24,13 @@ class Result:
         sources: ``"init"``, ``"sampler"``, ``"fill"`` or ``"user"`` per row.
         batches: ``(n,)`` the ask each point came from.
         names: the search space's dimension names.
+        choices: per dimension, the labels of a categorical dimension's codes (else ``None``).
         max_hypervolume: the task's known optimum, if any.
         timings: per-batch ``ask_seconds`` (optimizer) and ``eval_seconds`` (evaluation).
     """
 
     def __init__(self, X: np.ndarray, Y: np.ndarray, objectives: Sequence[ObjectiveSpec], ref_point,
-                 *, errors=None, leaf_ids=None, sources=None, batches=None, names=None,
+                 *, errors=None, leaf_ids=None, sources=None, batches=None, names=None, choices=None,
                  max_hypervolume: float | None = None, seed: int | None = None, config: dict | None = None,
                  timings: list[dict] | None = None):
         self.X = np.asarray(X, dtype=float)
@@ -42,6 +43,7 @@ class Result:
         self.sources = list(sources) if sources is not None else ["user"] * n
         self.batches = np.asarray(batches if batches is not None else np.zeros(n), dtype=np.int64)
         self.names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(self.X.shape[1]))
+        self.choices = tuple(choices) if choices is not None else (None,) * len(self.names)
         self.max_hypervolume = max_hypervolume
         self.seed = seed
         self.config = config or {}
@@ -51,7 +53,8 @@ class Result:
     def from_archive(cls, archive, **kwargs) -> "Result":
         return cls(archive.X.copy(), archive.Y.copy(), archive.objectives, archive.ref_point,
                    errors=list(archive.errors), leaf_ids=archive.leaf_ids.copy(), sources=list(archive.sources),
-                   batches=archive.batches.copy(), names=archive.space.names, **kwargs)
+                   batches=archive.batches.copy(), names=archive.space.names,
+                   choices=archive.space.choices, **kwargs)
 
     @classmethod
     def from_journal(cls, path) -> "Result":
@@ -67,6 +70,7 @@ class Result:
         return cls(X, Y, objectives, header["ref_point"], errors=[r.get("error") for r in records],
                    leaf_ids=[r.get("leaf_id", -1) for r in records], sources=[r.get("source", "user") for r in records],
                    batches=[r.get("batch", -1) for r in records], names=header["space"]["names"],
+                   choices=header["space"].get("choices"),
                    max_hypervolume=header.get("max_hypervolume"), seed=header.get("seed"), config=header,
                    timings=_timings_from_records(records))
 
@@ -101,12 +105,16 @@ class Result:
         """``(n,)`` bool: the non-dominated successful evaluations."""
         return non_dominated_mask(self.F)
 
-    def to_frame(self):
-        """All evaluations as a pandas DataFrame: one column per dimension and objective, then
-        ``failed``, ``error``, ``source``, ``batch``, ``leaf_id``, ``pareto``."""
+    def to_frame(self, labels: bool = True):
+        """All evaluations as a pandas DataFrame: one column per dimension (categorical ones as
+        their labels unless ``labels`` is False) and objective, then ``failed``, ``error``,
+        ``source``, ``batch``, ``leaf_id``, ``pareto``."""
         import pandas as pd
 
         df = pd.DataFrame(self.X, columns=list(self.names))
+        for name, options in zip(self.names, self.choices):
+            if labels and options is not None:
+                df[name] = [options[int(code)] for code in df[name]]
         for j, o in enumerate(self.objectives):
             df[o.name] = self.Y[:, j]
         df["failed"] = self.failed

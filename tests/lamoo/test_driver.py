@@ -137,3 +137,13 @@ def test_result_frames_and_summary():
     summary = res.summary()
     assert summary["evaluations"] == 20 and summary["optimizer_seconds"] >= 0
     assert res.hypervolume(ref_point=[2.0, -2.0]) > res.hypervolume()  # looser in both directions
+
+
+def test_categorical_dimensions_show_their_labels(tmp_path):
+    from lamoo.result import Result
+
+    path = tmp_path / "run.jsonl"
+    res = Study(MixedToyTask(), RandomSampler(), seed=0, journal=path).optimize(10)
+    assert set(res.to_frame()["op"]) <= {"a", "b", "c"}
+    assert set(res.to_frame(labels=False)["op"]) <= {0.0, 1.0, 2.0}
+    assert set(Result.from_journal(path).pareto_front()["op"]) <= {"a", "b", "c"}
