@@ -12,9 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-TASK_PLUGINS: dict[str, str] = {}  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
-TASK_PLUGINS["nb201"] = "nas_tasks.nb201.cli:PLUGIN"
-TASK_PLUGINS["nb201-train"] = "nas_tasks.cli_plugin:TRAIN_PLUGIN"
+TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
+    "nb201": "nas_tasks.nb201.cli:PLUGIN",
+    "nb201-train": "nas_tasks.nb201.train_cli:TRAIN_PLUGIN",
+}
 COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> "module:attribute" with HELP, add_arguments, run
     "bench": "benchmarks.run:COMMAND",
     "bench-report": "benchmarks.report:COMMAND",

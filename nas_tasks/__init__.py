@@ -6,7 +6,7 @@ Tasks are imported on first use so ``import nas_tasks`` stays light (no torch, n
     from nas_tasks import NB201TrainTask   # cells trained for real
 """
 
-_LAZY = {"NB201TableTask": "nas_tasks.nb201.table_task", "NB201TrainTask": "nas_tasks.train_task"}
+_LAZY = {"NB201TableTask": "nas_tasks.nb201.table_task", "NB201TrainTask": "nas_tasks.nb201.train_task"}
 
 
 def __getattr__(name):

@@ -1,12 +1,14 @@
-"""NAS-Bench-201: the cell space, its network and benchmark-table tasks.
+"""NAS-Bench-201: the cell space, its network, benchmark-table tasks and trained-cell tasks.
 
 Modules: :mod:`~nas_tasks.nb201.encoding` (codes, enumeration, connectivity, isomorphism, the
 search space; numpy only, re-exported here), :mod:`~nas_tasks.nb201.network` (the PyTorch network
 builder and params/FLOPs counting; ``build_network`` etc. are importable from here lazily),
 :mod:`~nas_tasks.nb201.cost` (cached params/FLOPs of many cells), :mod:`~nas_tasks.nb201.datasets`,
 :mod:`~nas_tasks.nb201.tables` (CSV/Parquet/NAS-Bench-201/NATS-Bench readers),
-:mod:`~nas_tasks.nb201.table_task` (``NB201TableTask``, also ``nas_tasks.NB201TableTask``) and
-:mod:`~nas_tasks.nb201.cli` (the ``--task nb201`` plug-in).
+:mod:`~nas_tasks.nb201.table_task` (``NB201TableTask``, also ``nas_tasks.NB201TableTask``),
+:mod:`~nas_tasks.nb201.train_task` (``NB201TrainTask``, also ``nas_tasks.NB201TrainTask``), and the
+``lamoo optimize`` plug-ins :mod:`~nas_tasks.nb201.cli` (``--task nb201``) and
+:mod:`~nas_tasks.nb201.train_cli` (``--task nb201-train``).
 """
 from nas_tasks.nb201.encoding import (
     EDGE_NAMES, EDGES, NUM_CELLS, NUM_EDGES, NUM_OPS, OPS, all_cells, canonical_codes, canonical_index,

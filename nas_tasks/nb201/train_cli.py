@@ -60,7 +60,7 @@ class TrainPlugin:
         g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs (and threads) per Ray task (default: 1)")
 
     def build(self, args):
-        from nas_tasks.train_task import NB201TrainTask
+        from nas_tasks.nb201.train_task import NB201TrainTask
 
         task = NB201TrainTask(
             dataset=args.dataset or "digits", data_root=args.data_root,
