@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, LamooError
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
@@ -295,7 +296,6 @@ def make_splits(dataset: ImageDataset, val_fraction: float = 0.2, test_fraction:
 def _cap(part: tuple[np.ndarray, np.ndarray], cap: int | None, seed: int, name: str):
     if cap is None or len(part[1]) <= cap:
         return part
-    if not isinstance(cap, (int, np.integer)) or cap < 2:
-        raise InvalidInputError(f"{name} must be an integer >= 2 or None, got {cap!r}")
+    check_int(cap, name, 2)
     idx = stratified_split(part[1], (cap / len(part[1]), 1 - cap / len(part[1])), seed)[0]
     return part[0][idx], part[1][idx]

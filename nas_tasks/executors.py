@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, MissingDependencyError
 
 
@@ -78,8 +79,7 @@ class RayExecutor:
 
     def __init__(self, address: str | None = None, cpus_per_task: int = 1, gpus_per_task: float | None = None,
                  num_cpus: int | None = None):
-        if not (isinstance(cpus_per_task, int) and cpus_per_task >= 1):
-            raise InvalidInputError(f"cpus_per_task must be an integer >= 1, got {cpus_per_task!r}")
+        check_int(cpus_per_task, "cpus_per_task", 1)
         self.address = address or os.environ.get("RAY_ADDRESS")
         self.cpus_per_task, self.gpus_per_task, self.num_cpus = cpus_per_task, gpus_per_task, num_cpus
         self._started_here = False

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.augment import Augmentation, cutout, random_crop, random_flip
 from nas_tasks.data import Splits
@@ -40,10 +41,8 @@ class TrainConfig:
     introspection_weight: float = 0.0  # XNAS Eq. 5 regularizer weight (0.5 in the paper); 0 = off
 
     def __post_init__(self):
-        if not (isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1):
-            raise InvalidInputError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 2):
-            raise InvalidInputError(f"batch_size must be an integer >= 2, got {self.batch_size!r}")
+        check_int(self.epochs, "epochs", 1)
+        check_int(self.batch_size, "batch_size", 2)
         for name in ("lr", "momentum", "weight_decay", "warmup_epochs", "introspection_weight"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):

@@ -42,6 +42,8 @@ from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
+
+from lamoo.checks import check_int
 import torch
 from torch import nn
 
@@ -160,8 +162,7 @@ class NB201Network(nn.Module):
         super().__init__()
         for name, value in (("channels", channels), ("cells_per_stage", cells_per_stage),
                             ("num_classes", num_classes), ("in_channels", in_channels)):
-            if not (isinstance(value, (int, np.integer)) and value >= 1):
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            check_int(value, name, 1)
         self.codes = tuple(int(c) for c in check_codes(codes)[0])
         self.arch = decode(self.codes)
         self.channels, self.cells_per_stage = int(channels), int(cells_per_stage)

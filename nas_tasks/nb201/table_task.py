@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
@@ -241,8 +242,7 @@ class NB201TableTask:
 
 def _dataset(dataset, num_classes, input_size) -> tuple[DatasetSpec | None, int, int]:
     for name, value in (("num_classes", num_classes), ("input_size", input_size)):
-        if value is not None and not (isinstance(value, (int, np.integer)) and value >= 1):
-            raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
+        check_int(value, name, 1, allow_none=True)
     if num_classes is not None and input_size is not None:
         try:
             spec = get_dataset(dataset)

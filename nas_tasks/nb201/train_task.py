@@ -5,6 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from lamoo.task import ObjectiveSpec, check_ref_point
 
@@ -67,10 +68,8 @@ class NB201TrainTask:
         from nas_tasks.training import TrainConfig, resolve_device
 
         for name, v in (("channels", channels), ("cells_per_stage", cells_per_stage), ("eval_batch_size", eval_batch_size)):
-            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
-                raise InvalidInputError(f"{name} must be an integer >= 1, got {v!r}")
-        if not (isinstance(seed, (int, np.integer)) and seed >= 0):
-            raise InvalidInputError(f"seed must be an integer >= 0, got {seed!r}")
+            check_int(v, name, 1)
+        check_int(seed, "seed", 0)
         self.dataset = canonical_name(dataset)
         self.data_root = None if data_root is None else str(data_root)
         self.data_spec = {"dataset": self.dataset, "data_root": self.data_root, "val_fraction": val_fraction,

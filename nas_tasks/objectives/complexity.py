@@ -11,6 +11,8 @@ import statistics
 import time
 
 import numpy as np
+
+from lamoo.checks import check_int
 import torch
 
 from nas_tasks.objectives.base import EvalContext, Objective, TaskInfo
@@ -68,8 +70,7 @@ class Latency(Objective):
 
     def __init__(self, batch_size: int = 256, warmup: int = 3, repeats: int = 10):
         for n, v, lo in (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1)):
-            if not (isinstance(v, (int, np.integer)) and v >= lo):
-                raise ValueError(f"latency {n} must be an integer >= {lo}, got {v!r}")
+            check_int(v, f"latency {n}", lo)
         self.batch_size, self.warmup, self.repeats = int(batch_size), int(warmup), int(repeats)
 
     def params(self) -> dict:

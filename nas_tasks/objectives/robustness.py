@@ -18,6 +18,8 @@ AUROC is scikit-learn's ``roc_auc_score`` with ID as the positive class.
 from __future__ import annotations
 
 import numpy as np
+
+from lamoo.checks import check_int
 import torch
 import torch.nn.functional as F
 
@@ -111,8 +113,7 @@ class Robustness(Objective):
             raise ValueError(f"robustness temperature must be > 0, got {temperature!r}")
         if not epsilon >= 0:
             raise ValueError(f"robustness epsilon must be >= 0, got {epsilon!r}")
-        if not (isinstance(max_samples, (int, np.integer)) and max_samples >= 2):
-            raise ValueError(f"robustness max_samples must be an integer >= 2, got {max_samples!r}")
+        check_int(max_samples, "robustness max_samples", 2)
         if ood not in BUILTIN_OOD:
             from nas_tasks.data import canonical_name
 
