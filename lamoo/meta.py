@@ -12,6 +12,7 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError
+from lamoo.pareto import nadir_reference
 from lamoo.partition import BAD, GOOD, SVMConfig
 from lamoo.region import Region
 from lamoo.sampler import Sampler
@@ -102,7 +103,7 @@ class LaMOO(Sampler):
         if ref is None or not (F < ref).all(axis=1).any():
             # no sample dominates the run's reference yet: every node would score 0, so score
             # nodes against the samples' own nadir instead to keep the tree informative
-            ref = _nadir_reference(F)
+            ref = nadir_reference(F)
         min_samples = self.min_samples or max(2 * self.leaf_size, 2)
         return PartitionTree.build(
             members, feats(archive.X[members]), F, ref, make_classifier=self._make_classifier,
@@ -137,13 +138,3 @@ def _can_supply(region: Region, n: int, rng: np.random.Generator) -> bool:
     if region.space.is_finite:
         return len(region.candidates()) >= n
     return len(region.sample(n, rng)) >= n
-
-
-def _nadir_reference(F: np.ndarray) -> np.ndarray:
-    """A reference point when the run has none: the worst value per objective plus 10% of the
-    range (in minimization form)."""
-    if len(F) == 0:
-        return np.zeros(F.shape[1])
-    lo, hi = F.min(axis=0), F.max(axis=0)
-    return hi + 0.1 * np.maximum(hi - lo, 1e-12)
-

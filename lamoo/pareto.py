@@ -100,3 +100,13 @@ def hypervolume_contributions(F, ref_point) -> np.ndarray:
     if len(inside):
         out[inside] = moocore.hv_contributions(F[inside], ref=ref)
     return out
+
+
+def nadir_reference(F) -> np.ndarray:
+    """``(m,)`` a reference point for runs without one: the worst value of each objective of ``F``
+    (``n x m``, minimized, no NaN) plus 10% of its range (zeros when ``F`` is empty)."""
+    F = _as_F(F)
+    if len(F) == 0:
+        return np.zeros(F.shape[1])
+    lo, hi = F.min(axis=0), F.max(axis=0)
+    return hi + 0.1 * np.maximum(hi - lo, 1e-12)

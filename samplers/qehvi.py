@@ -26,6 +26,7 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int
 from lamoo.exceptions import require
+from lamoo.pareto import nadir_reference
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import NewPoints, unit_to_space
@@ -143,7 +144,7 @@ class QEHVISampler(Sampler):
         from botorch.sampling.normal import SobolQMCNormalSampler
 
         F = archive.F[valid]
-        ref_F = archive.ref_F if archive.ref_F is not None else _nadir_reference(F)
+        ref_F = archive.ref_F if archive.ref_F is not None else nadir_reference(F)
         ref = torch.as_tensor(-ref_F, dtype=torch.float64)
         self.proposal_info_["ref_point"] = ref_F.tolist()
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
@@ -285,13 +286,6 @@ def _unit_box(region: Region) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(space.n_dims), np.ones(space.n_dims)
     lo, hi = region.sampling_box()
     return space.to_unit(lo[None])[0], space.to_unit(hi[None])[0]
-
-
-def _nadir_reference(F: np.ndarray) -> np.ndarray:
-    """A reference point (minimization form) when the run has none: the worst value per
-    objective plus 10% of the range."""
-    lo, hi = F.min(axis=0), F.max(axis=0)
-    return hi + 0.1 * np.maximum(hi - lo, 1e-9)
 
 
 def _is_fit_failure(exc: Exception) -> bool:
