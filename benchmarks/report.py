@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lamoo.exceptions import InvalidInputError, LamooError
+from lamoo.exceptions import InvalidInputError
 from benchmarks.stats import Bounded, censored_quantiles, pad_trace, quantiles, ratio, samples_to_reach
 
 HELP = "turn a 'lamoo bench' results folder into REPORT.md with tables and plots"
@@ -370,26 +370,10 @@ def run(args) -> int:
     return 0
 
 
-class Command:
-    """The ``lamoo bench-report`` command plug-in (see ``COMMAND_PLUGINS`` in :mod:`lamoo.cli`)."""
-
-    HELP = HELP
-    add_arguments = staticmethod(add_arguments)
-    run = staticmethod(run)
-
-
-COMMAND = Command()
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.report")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except LamooError as exc:
-        print(f"benchmarks.report: error: {exc}", file=sys.stderr)
-        return 2
+    from lamoo.cli import run_command_module
+
+    return run_command_module(sys.modules[__name__], "python -m benchmarks.report", argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from lamoo.exceptions import InvalidInputError, LamooError
+from lamoo.exceptions import InvalidInputError
 
 HELP = "run a benchmark grid (task x method x seed), one JSON file per run, resumable"
 RESULTS_ROOT = Path("benchmarks") / "results"
@@ -249,26 +249,10 @@ def run(args) -> int:
     return 0
 
 
-class Command:
-    """The ``lamoo bench`` command plug-in (see ``COMMAND_PLUGINS`` in :mod:`lamoo.cli`)."""
-
-    HELP = HELP
-    add_arguments = staticmethod(add_arguments)
-    run = staticmethod(run)
-
-
-COMMAND = Command()
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except LamooError as exc:
-        print(f"benchmarks.run: error: {exc}", file=sys.stderr)
-        return 2
+    from lamoo.cli import run_command_module
+
+    return run_command_module(sys.modules[__name__], "python -m benchmarks.run", argv)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,31 @@ TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --obj
     "nb201": "nas_tasks.nb201.cli:PLUGIN",
     "nb201-train": "nas_tasks.nb201.train_cli:TRAIN_PLUGIN",
 }
-COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> "module:attribute" with HELP, add_arguments, run
-    "bench": "benchmarks.run:COMMAND",
-    "bench-report": "benchmarks.report:COMMAND",
+COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> module with HELP, add_arguments(parser), run(args)
+    "bench": "benchmarks.run",
+    "bench-report": "benchmarks.report",
 }
 
 
 def _load(spec: str):
-    module, attr = spec.split(":")
-    return getattr(importlib.import_module(module), attr)
+    """Import ``"module:attribute"`` (that attribute) or ``"module"`` (the module itself)."""
+    module, _, attr = spec.partition(":")
+    loaded = importlib.import_module(module)
+    return getattr(loaded, attr) if attr else loaded
+
+
+def run_command_module(module, prog: str, argv: list[str] | None = None) -> int:
+    """Run a command plug-in module as its own script (``python -m benchmarks.run ...``)."""
+    from lamoo.exceptions import LamooError
+
+    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
+    module.add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return module.run(args)
+    except LamooError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parse_value(text: str):
