@@ -32,6 +32,7 @@ from lamoo.sampler import Sampler
 from samplers._common import NewPoints, unit_to_space
 
 ACQUISITIONS = ("qehvi", "qlogehvi", "qlognehvi")
+CATEGORICAL_KERNELS = ("hamming", "ordinal")
 
 
 class QEHVISampler(Sampler):
@@ -57,6 +58,12 @@ class QEHVISampler(Sampler):
             to the last in-region point on its path from its start (0: drop such points).
         min_points: below this many successful evaluations no model is fitted and the sampler
             proposes uniform in-region points.
+        categorical: how the GP treats categorical dimensions: ``"ordinal"`` (default: the
+            RBF kernel on the unit-scaled codes, which imposes an order the choices do not have)
+            or ``"hamming"`` (BoTorch's ``MixedSingleTaskGP``: a kernel on whether two points
+            share each choice). On NAS-Bench-201 (one seed, budget 300) ``"hamming"`` ended with
+            a slightly higher hypervolume but made each iteration about 2.5x slower, so the
+            measured benchmarks use the default.
 
     After :meth:`propose`, ``proposal_info_`` holds ``acquisition``, ``fallback`` (``None`` or
     the reason random points were proposed), ``n_optimized`` / ``n_raw`` (greedy picks that came
@@ -67,7 +74,8 @@ class QEHVISampler(Sampler):
 
     def __init__(self, acquisition: str = "qehvi", *, num_restarts: int = 4, raw_samples: int = 256,
                  rescore: int = 32, mc_samples: int = 32, max_candidates: int = 2000, maxiter: int = 50,
-                 fit_maxiter: int = 50, pull_back_steps: int = 8, min_points: int = 2):
+                 fit_maxiter: int = 50, pull_back_steps: int = 8, min_points: int = 2,
+                 categorical: str = "ordinal"):
         check_choice(acquisition, "acquisition", ACQUISITIONS)
         check_int(num_restarts, "num_restarts", 1)
         check_int(raw_samples, "raw_samples", 1)
@@ -78,6 +86,7 @@ class QEHVISampler(Sampler):
         check_int(fit_maxiter, "fit_maxiter", 1)
         check_int(pull_back_steps, "pull_back_steps", 0)
         check_int(min_points, "min_points", 2)
+        check_choice(categorical, "categorical", CATEGORICAL_KERNELS)
         self.acquisition = acquisition
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples
@@ -88,6 +97,7 @@ class QEHVISampler(Sampler):
         self.fit_maxiter = fit_maxiter
         self.pull_back_steps = pull_back_steps
         self.min_points = min_points
+        self.categorical = categorical
         self.name = acquisition
 
     # ------------------------------------------------------------------ entry point
@@ -134,7 +144,15 @@ class QEHVISampler(Sampler):
         space = archive.space
         train_X = torch.as_tensor(space.to_unit(archive.X[valid]), dtype=torch.float64)
         train_Y = torch.as_tensor(-archive.F[valid], dtype=torch.float64)  # BoTorch maximizes
-        model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=train_Y.shape[-1]))
+        cat_dims = [j for j, kind in enumerate(space.kinds) if kind == "categorical"]
+        if cat_dims and self.categorical == "hamming":
+            from botorch.models import MixedSingleTaskGP
+
+            # unit-scaled codes stay distinct per choice, which is all the categorical kernel compares
+            model = MixedSingleTaskGP(train_X, train_Y, cat_dims=cat_dims,
+                                      outcome_transform=Standardize(m=train_Y.shape[-1]))
+        else:
+            model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=train_Y.shape[-1]))
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
                          optimizer_kwargs={"options": {"maxiter": self.fit_maxiter}})
         return model, train_X

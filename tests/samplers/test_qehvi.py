@@ -31,7 +31,7 @@ from lamoo.region import Region  # noqa: E402
 from lamoo.space import SearchSpace  # noqa: E402
 from lamoo.task import ObjectiveSpec  # noqa: E402
 from samplers import QEHVISampler, get_sampler  # noqa: E402
-from tests.toys import FiniteToyTask, HalfSpaceClassifier, ToyTask, filled_archive  # noqa: E402
+from tests.toys import FiniteToyTask, HalfSpaceClassifier, MixedToyTask, ToyTask, filled_archive  # noqa: E402
 
 SMALL = {"num_restarts": 2, "raw_samples": 64, "rescore": 8, "mc_samples": 16, "maxiter": 20, "fit_maxiter": 25}
 
@@ -152,3 +152,20 @@ def test_registry_names_select_the_acquisition():
     for name in ("qehvi", "qlogehvi", "qlognehvi"):
         sampler = get_sampler(name)
         assert sampler.acquisition == name and sampler.config()["name"] == name
+
+
+@pytest.mark.parametrize("task_class", [FiniteToyTask, MixedToyTask])
+def test_hamming_kernel_models_categorical_dimensions_without_an_order(task_class):
+    from botorch.models import MixedSingleTaskGP, SingleTaskGP
+
+    task = task_class()
+    archive = filled_archive(task, 15, seed=0)
+    valid = np.isfinite(archive.F).all(axis=1)
+    hamming, ordinal = QEHVISampler(categorical="hamming", **SMALL), QEHVISampler(**SMALL)
+    assert type(hamming._fit(archive, valid)[0]) is MixedSingleTaskGP
+    assert type(ordinal._fit(archive, valid)[0]) is SingleTaskGP
+    X = hamming.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert X.shape == (3, task.space.n_dims) and task.space.contains(X).all()
+    assert hamming.proposal_info_["fallback"] is None
+    with pytest.raises(ValueError, match="categorical must be one of"):
+        QEHVISampler(categorical="onehot")
