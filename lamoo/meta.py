@@ -29,7 +29,10 @@ class LaMOO(Sampler):
         cp: UCB exploration constant, or ``"auto"``: ``cp_fraction`` times the hypervolume of
             all samples (LaMOO uses about 10% of the maximum hypervolume).
         cp_fraction: see ``cp``.
-        leaf_size: nodes with at most this many samples are not split.
+        leaf_size: nodes with at most this many samples are not split. Population-based inner
+            samplers (NSGA-II, CMA-ES) do better with larger leaves, about 30: a leaf of ~15% of
+            the samples gives them too few parents or too short a history (see
+            ``benchmarks/results/diagnostics``).
         max_depth: maximum tree depth (``None``: unlimited).
         kernel, C, gamma, degree: parameters of the default SVM classifier (``sklearn.svm.SVC``
             on standardized features).
