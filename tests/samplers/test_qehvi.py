@@ -155,13 +155,13 @@ def test_registry_names_select_the_acquisition():
 
 
 @pytest.mark.parametrize("task_class", [FiniteToyTask, MixedToyTask])
-def test_hamming_kernel_models_categorical_dimensions_without_an_order(task_class):
+def test_the_default_hamming_kernel_models_categorical_dimensions_without_an_order(task_class):
     from botorch.models import MixedSingleTaskGP, SingleTaskGP
 
     task = task_class()
     archive = filled_archive(task, 15, seed=0)
     valid = np.isfinite(archive.F).all(axis=1)
-    hamming, ordinal = QEHVISampler(categorical="hamming", **SMALL), QEHVISampler(**SMALL)
+    hamming, ordinal = QEHVISampler(**SMALL), QEHVISampler(categorical="ordinal", **SMALL)
     assert type(hamming._fit(archive, valid)[0]) is MixedSingleTaskGP
     assert type(ordinal._fit(archive, valid)[0]) is SingleTaskGP
     X = hamming.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
