@@ -30,6 +30,16 @@ def test_too_few_samples_searches_the_whole_region():
     assert len(lamoo.tree_.nodes) == 1 and lamoo.region_.is_whole_space
 
 
+def test_no_split_until_a_sample_dominates_the_reference_point():
+    lamoo = LaMOO(RandomSampler(), leaf_size=8)
+    task = ToyTask(d=2)
+    task.ref_point = np.array([0.01, 0.01])  # no point of the toy problem dominates it
+    propose(lamoo, filled_archive(task, 60))
+    assert len(lamoo.tree_.nodes) == 1 and lamoo.region_.is_whole_space
+    propose(lamoo, filled_archive(ToyTask(d=2), 60))
+    assert len(lamoo.tree_.nodes) > 1
+
+
 def test_a_region_too_small_for_the_request_is_relaxed_to_its_parent():
     task = FiniteToyTask()
     archive = filled_archive(task, 60, seed=1)  # 21 unevaluated cells left
