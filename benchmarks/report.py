@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError
+from benchmarks.run import bench_command, seeds_text
 from benchmarks.stats import Bounded, censored_quantiles, pad_trace, quantiles, ratio, samples_to_reach
 
 HELP = "turn a 'lamoo bench' results folder into REPORT.md with tables and plots"
@@ -57,6 +58,98 @@ def method_order(runs: list[dict]) -> list[str]:
         return (kind == 2, family != "random", family, kind, label)
 
     return sorted({r["method"] for r in runs}, key=key)
+
+
+# ---------------------------------------------------------------------------- the commands of the runs
+def reproduce_commands(runs: list[dict], out) -> list[str]:
+    """``lamoo bench`` commands that make exactly the runs in ``runs`` (into ``out``), rebuilt
+    from the run records themselves, not from the commands that were typed (an interrupted
+    command finished by another one would list runs that do not exist).
+
+    Runs are grouped by the settings that shape their results (budget, batch size, initial design
+    size, the NB201 table); within a group, each method's runs are split into blocks
+    ``tasks x seeds``, and methods with the same block share one command. A complete grid is one
+    command; a partial one becomes one command per method (or per task and method) as needed.
+    The worker count is left out (it does not change results)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in runs:
+        groups[_run_settings(r, out)].append(r)
+    commands = []
+    for key in sorted(groups, key=lambda k: json.dumps(k)):
+        budget, batch_size, n_init, table = key
+        group = groups[key]
+        seeds_of: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))  # method -> task -> seeds
+        add_task = {}
+        for r in group:
+            seeds_of[r["method"]][r["task"]].add(int(r["seed"]))
+            add_task.update(_add_task(r))
+        blocks: dict[tuple, list[str]] = {}  # (tasks, seeds) -> methods, in method order
+        for method in method_order(group):
+            for block in _blocks(seeds_of[method]):
+                blocks.setdefault(block, []).append(method)
+        for (tasks, seeds), methods in blocks.items():
+            commands.append(bench_command(tasks, methods, seeds, budget=budget, batch_size=batch_size, n_init=n_init,
+                                          out=out, table=table,
+                                          add_task=sorted({add_task[t] for t in tasks if t in add_task})))
+    return commands
+
+
+def _blocks(seeds_of: dict[str, set]) -> list[tuple[tuple, tuple]]:
+    """Disjoint ``(tasks, seeds)`` products that cover one method's runs exactly (``seeds_of``:
+    task -> seeds): the tasks that share a seed set, or the seeds that share a task set (an
+    interrupted grid, which runs seed by seed, leaves whole seeds done), whichever needs fewer."""
+    by_seeds: dict[tuple, list] = defaultdict(list)
+    for task, seeds in seeds_of.items():
+        by_seeds[tuple(sorted(seeds))].append(task)
+    tasks_of_seed: dict[int, list] = defaultdict(list)
+    for task, seeds in seeds_of.items():
+        for seed in seeds:
+            tasks_of_seed[seed].append(task)
+    by_tasks: dict[tuple, list] = defaultdict(list)
+    for seed, tasks in tasks_of_seed.items():
+        by_tasks[tuple(sorted(tasks))].append(seed)
+    a = sorted((tuple(sorted(tasks)), seeds) for seeds, tasks in by_seeds.items())
+    b = sorted((tasks, tuple(sorted(seeds))) for tasks, seeds in by_tasks.items())
+    return a if len(a) < len(b) else b
+
+
+def _run_settings(run: dict, out) -> tuple:
+    """What a run shares with the others of one ``lamoo bench`` command: budget, batch size,
+    initial design size and ``--table`` (None for the default table)."""
+    from benchmarks.specs import Spec
+
+    options = dict(run.get("task_options") or {})
+    for key in Spec.parse(run["task"], "task").options:  # inline options are part of the task label
+        options.pop(key, None)
+    return (int(run["budget"]), int(run["batch_size"]), int(run["n_init"]), _table_argument(options.get("table"), out))
+
+
+def _table_argument(table, out) -> str | None:
+    """The ``--table`` value of a run's table: None for the default table; relative to the working
+    directory (or its parent) when ``out`` is relative (the commands run from there), else absolute."""
+    import os
+
+    from benchmarks.tasks import DEFAULT_NB201_TABLE
+
+    if not table:
+        return None
+    path = Path(table).expanduser().resolve()
+    if path == DEFAULT_NB201_TABLE.resolve():
+        return None
+    if Path(out).is_absolute() or not path.is_relative_to(Path.cwd().parent):
+        return str(path)
+    return os.path.relpath(path)
+
+
+def _add_task(run: dict) -> dict[str, str]:
+    """``{task label: "NAME=module:callable"}`` when the run's task is not a built-in one."""
+    from benchmarks.specs import Spec
+    from benchmarks.tasks import TASKS
+
+    name, path = Spec.parse(run["task"], "task").name, run.get("task_path")
+    if not path or (TASKS.get(name) == path and path.startswith("benchmarks.tasks:")):
+        return {}
+    return {run["task"]: f"{name}={path}"}
 
 
 # ---------------------------------------------------------------------------- per-task numbers
@@ -177,7 +270,7 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
                 f"{summary['max_hv']:.6g} (unknown: the best final hypervolume of all runs stands in)"
                 if summary["max_hv"] else "unknown")
     lines += [f"Objectives: {objs}. Reference point: {summary['ref_point']}. Maximum hypervolume: {max_text}.",
-              f"Runs: {settings}; seeds {_seed_text(summary['seeds'])}.", ""]
+              f"Runs: {settings}; seeds {seeds_text(summary['seeds'])} ({len(summary['seeds'])}).", ""]
     has_max = bool(summary["max_hv"])
     thresholds = summary["thresholds"]
     header = ["method", "runs", "final HV median [Q1, Q3]"]
@@ -240,12 +333,6 @@ def _gap_diff(a: dict, b: dict) -> str:
     return f"{x.value - y.value:+.2f}"
 
 
-def _seed_text(seeds: list[int]) -> str:
-    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"{seeds[0]}-{seeds[-1]} ({len(seeds)})"
-    return ", ".join(map(str, seeds))
-
-
 # ---------------------------------------------------------------------------- plots
 def plot_task(task: str, runs: list[dict], summary: dict, path: Path) -> Path | None:
     """``log10(max HV - HV)`` against samples: median line and interquartile band per method."""
@@ -305,7 +392,7 @@ def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path
     by_task = defaultdict(list)
     for r in runs:
         by_task[r["task"]].append(r)
-    commands = sorted({r.get("command") for r in runs if r.get("command")})
+    commands = reproduce_commands(runs, folder)
     reproduce = f"lamoo bench-report {shlex.quote(str(folder))}"
     if tuple(thresholds) != THRESHOLDS:
         reproduce += " --thresholds " + ",".join(f"{t:g}" for t in thresholds)
@@ -313,8 +400,8 @@ def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path
     lines = [f"# Benchmark report: {folder.name}", "",
              "Reproduce this report:", "", "```bash", reproduce, "```", ""]
     if commands:
-        lines += ["The runs were made with (re-running a command resumes: finished runs are skipped):", "", "```bash",
-                  *commands, "```", ""]
+        lines += ["These commands make exactly the runs of this report (rebuilt from the run records; re-running a "
+                  "command resumes: finished runs are skipped):", "", "```bash", *commands, "```", ""]
     lines += [f"{len(runs)} runs ({n_bad} failed), {len(by_task)} task(s). Versions: "
               + ", ".join(f"{k} {v}" for k, v in (runs[0].get("versions") or {}).items() if v) + ".", "",
               "How to read the tables: every cell is the median over seeds with the interquartile range "

@@ -122,23 +122,42 @@ def reproduce_command(args, out: Path) -> str:
     """The canonical ``lamoo bench`` command for these arguments (for the records)."""
     from benchmarks.specs import split_list
 
-    parts = ["lamoo", "bench", "--tasks", *split_list(args.tasks), "--methods", *split_list(args.methods),
-             "--seeds", _seeds_text(args.seeds), "--budget", str(args.budget), "--batch-size", str(args.batch_size),
-             "--n-init", str(args.n_init)]
-    if args.table:
-        parts += ["--table", str(args.table)]
-    for item in args.add_task:
+    return bench_command(split_list(args.tasks), split_list(args.methods), args.seeds, budget=args.budget,
+                         batch_size=args.batch_size, n_init=args.n_init, out=out, table=args.table,
+                         add_task=args.add_task, lamoo_param=args.lamoo_param, workers=args.workers)
+
+
+def bench_command(tasks, methods, seeds, *, budget: int, batch_size: int, n_init: int, out, table=None,
+                  add_task=(), lamoo_param=(), workers: int | None = None) -> str:
+    """One ``lamoo bench`` command line (shell-quoted): the grid ``tasks x methods x seeds`` with
+    these settings, written to ``out``. ``workers=None`` leaves the worker count at its default
+    (it does not change results). Used for the records of a grid and by the report, which
+    rebuilds the commands from the runs it holds."""
+    parts = ["lamoo", "bench", "--tasks", *tasks, "--methods", *methods, "--seeds", seeds_text(seeds),
+             "--budget", str(budget), "--batch-size", str(batch_size), "--n-init", str(n_init)]
+    if table:
+        parts += ["--table", str(table)]
+    for item in add_task:
         parts += ["--add-task", item]
-    for item in args.lamoo_param:
+    for item in lamoo_param:
         parts += ["--lamoo-param", item]
-    parts += ["--workers", str(args.workers), "--out", str(out)]
+    if workers is not None:
+        parts += ["--workers", str(workers)]
+    parts += ["--out", str(out)]
     return shlex.join(parts)
 
 
-def _seeds_text(seeds: list[int]) -> str:
-    if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 1:
-        return f"{seeds[0]}-{seeds[-1]}"
-    return ",".join(map(str, seeds))
+def seeds_text(seeds) -> str:
+    """Seeds as ``--seeds`` reads them back: runs of 3 or more consecutive seeds as ``lo-hi``
+    (``[0, 1, 2, 3, 7, 9]`` -> ``"0-3,7,9"``)."""
+    seeds = sorted(set(int(s) for s in seeds))
+    parts, start = [], 0
+    for i in range(1, len(seeds) + 1):
+        if i == len(seeds) or seeds[i] != seeds[i - 1] + 1:
+            run = seeds[start:i]
+            parts += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(v) for v in run]
+            start = i
+    return ",".join(parts)
 
 
 def build_specs(args, out: Path, command: str) -> list:

@@ -156,6 +156,11 @@ def test_lamoo_cli_commands(tmp_path, capsys):
     r = json.loads((out / "json" / names[0]).read_text())
     assert r["config"]["params"]["cp_fraction"] == 0.05 and r["config"]["params"]["leaf_size"] == 5
     assert (out / "REPORT.md").exists() and (out / "plots" / "branin-currin.png").exists()
+    # the report's commands, rebuilt from the records (--lamoo-param is in the label), make these runs
+    from tests.benchmarks.test_report import commands_in, runs_of
+
+    assert runs_of(commands_in((out / "REPORT.md").read_text())) == {
+        ("branin-currin", "random", 0), ("branin-currin", "lamoo-random:cp_fraction=0.05:leaf_size=5", 0)}
     assert main(["bench-report", str(out)]) == 0
     assert "REPORT.md" in capsys.readouterr().out
     assert main(["bench", "--tasks", "branin-currin", "--methods", "random", "--seeds", "0-2", "--budget", "15",

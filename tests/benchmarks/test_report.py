@@ -1,5 +1,7 @@
 """The report's numbers on hand-made hypervolume traces."""
+import argparse
 import json
+import shlex
 
 import numpy as np
 import pytest
@@ -23,14 +25,18 @@ def trace_reaching(at: dict[float, int], budget: int = BUDGET) -> list[float]:
     return trace.tolist()
 
 
-def record(task, method, seed, trace, status="ok", opt_seconds=0.01):
+TASK_PATHS = {"toy": "tests.toys:FiniteToyTask", "branin-currin": "benchmarks.tasks:branin_currin"}
+
+
+def record(task, method, seed, trace, status="ok", opt_seconds=0.01, budget=BUDGET, task_options=None):
     plan = plan_method(method)
     n = len(trace)
     iterations = [{"batch": 0, "size": 4, "n_evaluated": 4, "optimizer_seconds": 0.0, "evaluation_seconds": 0.0}]
     iterations += [{"batch": b, "size": 2, "n_evaluated": 4 + 2 * b, "optimizer_seconds": opt_seconds * b,
                     "evaluation_seconds": 0.001} for b in range(1, (n - 4) // 2 + 1)]
     out = {"schema": SCHEMA, "status": status, "task": task, "method": plan.label, "method_plan": plan.to_dict(),
-           "seed": seed, "budget": BUDGET, "batch_size": 2, "n_init": 4, "command": "lamoo bench --made-by-hand",
+           "seed": seed, "budget": budget, "batch_size": 2, "n_init": 4, "command": "lamoo bench --made-by-hand",
+           "task_path": TASK_PATHS[task], "task_options": task_options or {},
            "versions": {"lamoo": "test"}, "wall_seconds": 1.0}
     if status == "ok":
         out.update({"objectives": [{"name": "a", "direction": "minimize"}, {"name": "b", "direction": "maximize"}],
@@ -40,6 +46,34 @@ def record(task, method, seed, trace, status="ok", opt_seconds=0.01):
     else:
         out["error"] = "RuntimeError: exploded\nmore lines"
     return out
+
+
+def write_records(folder, runs):
+    (folder / "json").mkdir(exist_ok=True)
+    for r in runs:
+        (folder / "json" / f"{r['task']}__{r['method']}__s{r['seed']}.json").write_text(json.dumps(r))
+    return folder
+
+
+def commands_in(report: str) -> list[str]:
+    """The ``lamoo bench`` command lines of a report."""
+    return [line for line in report.splitlines() if line.startswith("lamoo bench ")]
+
+
+def runs_of(commands: list[str]) -> set[tuple[str, str, int]]:
+    """The (task, method, seed) runs that ``lamoo bench`` commands make (as ``lamoo bench`` plans them)."""
+    from benchmarks.run import add_arguments, build_specs, results_dir
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    runs = []
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[:2] == ["lamoo", "bench"], command
+        args = parser.parse_args(argv[2:])
+        runs += [(s.task, s.method_label, s.seed) for s in build_specs(args, results_dir(args), command)]
+    assert len(runs) == len(set(runs)), "two commands make the same run"
+    return set(runs)
 
 
 @pytest.fixture
@@ -58,10 +92,7 @@ def folder(tmp_path):
         record("toy", "pymoo-nsga2", 0, trace_reaching({0.99: 2, 1.0: 3})),
         record("toy", "pymoo-nsga2", 1, [], status="error"),
     ]
-    (tmp_path / "json").mkdir()
-    for r in runs:
-        (tmp_path / "json" / f"{r['task']}__{r['method']}__s{r['seed']}.json").write_text(json.dumps(r))
-    return tmp_path
+    return write_records(tmp_path, runs)
 
 
 def test_samples_to_threshold_with_censoring(folder):
@@ -88,7 +119,12 @@ def test_report_markdown_and_plot(folder):
     path = write_report(folder)
     text = path.read_text()
     assert path == folder / "REPORT.md"
-    assert f"lamoo bench-report {folder}" in text and "lamoo bench --made-by-hand" in text
+    assert f"lamoo bench-report {folder}" in text and "--made-by-hand" not in text
+    commands = commands_in(text)
+    assert runs_of(commands) == {(r["task"], r["method"], r["seed"]) for r in load_runs(folder)}
+    assert commands[0].startswith("lamoo bench --tasks toy --methods random lamoo-random --seeds 0-3 --budget 10 "
+                                  "--batch-size 2 --n-init 4 --add-task toy=tests.toys:FiniteToyTask --out ")
+    assert "--methods pymoo-nsga2 --seeds 0,1 " in commands[1] and len(commands) == 2
     assert "| `random` | 4 |" in text and "> 9 [7.5, > 10]" in text and "> 10 [> 10, > 10]" in text
     assert "| `lamoo-random` | 4 |" in text and "4.5 [3.75, 5.25]" in text and "9.5 [8, > 10]" in text
     assert "| `pymoo-nsga2` | 1 (+1 failed) |" in text and "max [max, max]" in text
@@ -115,3 +151,26 @@ def test_other_thresholds(folder):
     assert "--thresholds 0.5,0.99" in text
     # every trace starts at 50 = 50% of the maximum: reached after 1 sample
     assert "| `random` | 4 |" in text and "1 [1, 1]" in text
+
+
+def test_commands_cover_exactly_the_runs_present_after_an_interrupted_grid(tmp_path):
+    """Grid A (4 methods, seeds 0-3, two tasks) is interrupted during seed 1; grid B (2 of its
+    methods, seeds 0-3) finishes. The qLogEHVI methods have seed 0 only (and toy seed 1 for
+    qlogehvi): neither typed command reproduces this folder, the report's commands must."""
+    trace = trace_reaching({0.99: 6})
+    runs = [record(t, m, s, trace) for s in range(4) for t in ("toy", "branin-currin") for m in ("random", "lamoo-random")]
+    runs += [record(t, m, 0, trace) for t in ("toy", "branin-currin") for m in ("qlogehvi", "lamoo-qlogehvi")]
+    runs.append(record("toy", "qlogehvi", 1, trace))
+    # another setting in the same folder (e.g. a grid with another table): a command of its own
+    table = tmp_path / "other_table.csv"
+    runs.append(record("toy", "random", 7, trace, budget=12, task_options={"table": str(table)}))
+    text = write_report(write_records(tmp_path, runs)).read_text()
+    commands = commands_in(text)
+    assert runs_of(commands) == {(r["task"], r["method"], r["seed"]) for r in runs}
+    assert len(commands) == 4, commands
+    qlog = [c for c in commands if "qlogehvi" in c]
+    assert all("--seeds 0-3" not in c for c in qlog) and all("--budget 10 " in c for c in qlog)
+    assert any(f"--budget 12 " in c and f"--table {table}" in c and "--seeds 7 " in c for c in commands)
+    # the settings of every command are those of its runs
+    for command in commands:
+        assert "--batch-size 2 --n-init 4" in command and "--workers" not in command
