@@ -86,17 +86,21 @@ class Archive:
 
     def append(self, X: np.ndarray, Y: np.ndarray, *, errors: Sequence[str | None] | None = None,
                leaf_ids: Sequence[int] | None = None, sources: Sequence[str] | None = None,
-               batch: int = 0) -> np.ndarray:
+               batch: int | Sequence[int] = 0) -> np.ndarray:
         """Append ``X`` (``k x d``, valid points of the space) and ``Y`` (``k x m`` raw values,
-        NaN rows for failures). Returns the new rows' indices."""
+        NaN rows for failures) in the given order. ``batch`` is one ask number for all rows or
+        ``(k,)``, one per row. Returns the new rows' indices."""
         X = self.space.validate(X)
         k = len(X)
         Y = check_Y(Y, k, len(self.objectives))
         errors = list(errors) if errors is not None else [None] * k
         sources = list(sources) if sources is not None else ["user"] * k
         leaf_ids = np.asarray(leaf_ids if leaf_ids is not None else [NO_LEAF] * k, dtype=np.int64)
-        if len(errors) != k or len(sources) != k or leaf_ids.shape != (k,):
-            raise InvalidInputError(f"errors, sources and leaf_ids must have {k} entries each")
+        batches = np.asarray(batch, dtype=np.int64)
+        batches = np.full(k, batches) if batches.ndim == 0 else batches
+        if len(errors) != k or len(sources) != k or leaf_ids.shape != (k,) or batches.shape != (k,):
+            raise InvalidInputError(f"errors, sources, leaf_ids and batch (unless one int) must have {k} entries each, "
+                                    f"got {len(errors)}, {len(sources)}, {leaf_ids.size} and {batches.size}")
         bad = [s for s in sources if s not in SOURCES]
         if bad:
             raise InvalidInputError(f"unknown source {bad[0]!r}; expected one of {SOURCES}")
@@ -108,7 +112,7 @@ class Archive:
         self.errors.extend(errors)
         self.sources.extend(sources)
         self._leaf_ids = np.concatenate([self._leaf_ids, leaf_ids])
-        self._batches = np.concatenate([self._batches, np.full(k, batch, dtype=np.int64)])
+        self._batches = np.concatenate([self._batches, batches])
         self._keys.update(row.tobytes() for row in X)
         return np.arange(start, start + k)
 

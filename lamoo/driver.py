@@ -119,15 +119,22 @@ class Study:
         return study
 
     def _replay(self, records: list[dict]) -> None:
+        """Append the journal's records to the archive in file order (the order they were told)."""
         m = len(self.objectives)
-        for batch in sorted({r["batch"] for r in records}):
-            rows = [r for r in records if r["batch"] == batch]
-            Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in rows], dtype=float)
-            self.archive.append(np.array([r["x"] for r in rows], dtype=float), Y,
-                                errors=[r.get("error") for r in rows], leaf_ids=[r.get("leaf_id", NO_LEAF) for r in rows],
-                                sources=[r.get("source", "user") for r in rows], batch=batch)
-            self._timings[batch] = {"batch": batch, "ask_seconds": rows[0].get("ask_seconds"),
-                                    "eval_seconds": rows[0].get("eval_seconds")}
+        numbers = [r.get("i") for r in records]
+        if numbers != list(range(len(records))):
+            raise JournalError(f"the journal's records must be numbered 0, 1, 2, ... in file order, "
+                               f"got i = {numbers[:10]}{' ...' if len(numbers) > 10 else ''}")
+        Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
+                     dtype=float).reshape(-1, m)
+        self.archive.append(np.array([r["x"] for r in records], dtype=float).reshape(-1, self.task.space.n_dims), Y,
+                            errors=[r.get("error") for r in records],
+                            leaf_ids=[r.get("leaf_id", NO_LEAF) for r in records],
+                            sources=[r.get("source", "user") for r in records], batch=[r["batch"] for r in records])
+        for r in records:  # the last record of a batch holds its latest timings, as in the run itself
+            if r["batch"] >= 0:
+                self._timings[r["batch"]] = {"batch": r["batch"], "ask_seconds": r.get("ask_seconds"),
+                                             "eval_seconds": r.get("eval_seconds")}
         self._n_asks = max([r["batch"] for r in records], default=-1) + 1
         self._init_cursor = sum(r.get("source") == "init" for r in records)
 
@@ -211,12 +218,10 @@ class Study:
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
         metas = [self._pending.pop(row.tobytes(), {"source": "user", "leaf_id": NO_LEAF, "batch": -1}) for row in X]
         start = self.archive.n
-        for batch in sorted({meta["batch"] for meta in metas}):
-            rows = [i for i, meta in enumerate(metas) if meta["batch"] == batch]
-            self.archive.append(X[rows], Y[rows], errors=None if errors is None else [errors[i] for i in rows],
-                                leaf_ids=[metas[i]["leaf_id"] for i in rows], sources=[metas[i]["source"] for i in rows],
-                                batch=batch)
-            if batch >= 0 and eval_seconds is not None:
+        self.archive.append(X, Y, errors=errors, leaf_ids=[meta["leaf_id"] for meta in metas],
+                            sources=[meta["source"] for meta in metas], batch=[meta["batch"] for meta in metas])
+        if eval_seconds is not None:
+            for batch in {meta["batch"] for meta in metas} - {-1}:
                 self._timings[batch]["eval_seconds"] = eval_seconds
         if self._journal is not None:
             self._journal.append([self._record(i) for i in range(start, self.archive.n)])

@@ -44,3 +44,13 @@ def test_evaluated_candidates_on_a_finite_space():
     a = Archive(task.space, task.objectives)
     a.append(task.space.candidates[[4, 9]], task.evaluate(task.space.candidates[[4, 9]]))
     assert np.flatnonzero(a.evaluated_candidates()).tolist() == [4, 9]
+
+
+def test_append_takes_one_batch_id_per_row():
+    task = MixedToyTask()
+    a = Archive(task.space, task.objectives)
+    X = np.array([[0.1, 1, 0], [0.5, 2, 1], [0.7, 3, 2]])
+    a.append(X, task.evaluate(X), batch=[2, -1, 0])
+    assert a.batches.tolist() == [2, -1, 0]
+    with pytest.raises(InvalidInputError, match="3 entries each"):
+        a.append(X, task.evaluate(X), batch=[1, 2])

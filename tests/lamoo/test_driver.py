@@ -147,3 +147,15 @@ def test_categorical_dimensions_show_their_labels(tmp_path):
     assert set(res.to_frame()["op"]) <= {"a", "b", "c"}
     assert set(res.to_frame(labels=False)["op"]) <= {0.0, 1.0, 2.0}
     assert set(Result.from_journal(path).pareto_front()["op"]) <= {"a", "b", "c"}
+
+
+def test_tell_keeps_the_order_rows_were_told_in():
+    task = ToyTask(d=2)
+    study = Study(task, RandomSampler(), seed=0, n_init=2)
+    A, B = study.ask(2), study.ask(2)  # batch 0 (initial design) and batch 1 (sampler)
+    user = np.array([[0.5, 0.5]])
+    X = np.vstack([B[1], user[0], A[0], B[0], A[1]])
+    study.tell(X, task.evaluate(X))
+    np.testing.assert_array_equal(study.archive.X, X)
+    assert study.archive.batches.tolist() == [1, -1, 0, 1, 0]
+    assert study.archive.sources == ["sampler", "user", "init", "sampler", "init"]

@@ -103,3 +103,35 @@ def test_unreadable_journals_are_named(tmp_path):
     bad.write_text(json.dumps({"hello": 1}) + "\n")
     with pytest.raises(JournalError, match="not a lamoo journal"):
         read_journal(bad)
+
+
+def _ask_tell_with_a_user_point(study, task, user_point):
+    """Ask 4 (the initial design), tell them, tell ``user_point`` (not from ask), ask 2, tell them."""
+    X = study.ask(4)
+    study.tell(X, task.evaluate(X))
+    study.tell(user_point, task.evaluate(user_point))
+    X = study.ask(2)
+    study.tell(X, task.evaluate(X))
+
+
+# seeds where replaying the user point first (the old bug) also changed later proposals
+@pytest.mark.parametrize("task, user_point, seed", [
+    (ToyTask(d=2), np.array([[0.25, 0.75]]), 1),
+    (FiniteToyTask(), np.array([[2.0, 1.0, 0.0, 2.0]]), 5),
+])
+def test_a_point_told_outside_ask_keeps_its_place_on_resume(tmp_path, task, user_point, seed):
+    def make():
+        return LaMOO(RandomSampler(), leaf_size=4)
+
+    whole = Study(task, make(), seed=seed, n_init=4)
+    _ask_tell_with_a_user_point(whole, task, user_point)
+    path = tmp_path / "run.jsonl"
+    interrupted = Study(task, make(), seed=seed, n_init=4, journal=path)
+    _ask_tell_with_a_user_point(interrupted, task, user_point)
+    assert interrupted.archive.sources == ["init"] * 4 + ["user"] + ["sampler"] * 2
+
+    resumed = Study.load(path, task, make())
+    assert resumed.archive.sources == interrupted.archive.sources
+    np.testing.assert_array_equal(resumed.archive.X, interrupted.archive.X)
+    np.testing.assert_array_equal(resumed.archive.batches, interrupted.archive.batches)
+    np.testing.assert_array_equal(resumed.optimize(30, batch_size=3).X, whole.optimize(30, batch_size=3).X)
