@@ -45,7 +45,15 @@ def load_runs(folder: Path) -> list[dict]:
             data["_path"] = str(path)
             runs.append(data)
     if not runs:
-        raise InvalidInputError(f"no run records (json/*.json written by 'lamoo bench') in {folder}")
+        hint = ""
+        if not (folder / "json").is_dir():
+            listed = [str(folder / name) for name in ("REPORT.md", "grid.json") if (folder / name).is_file()]
+            hint = (f": {folder / 'json'}/ does not exist. The per-run records are not committed with the results; "
+                    + (f"run the 'lamoo bench' commands listed in {' (or logged in '.join(listed)}"
+                       f"{')' if len(listed) > 1 else ''} to write them" if listed else
+                       f"run a 'lamoo bench' grid with --out {folder} to write them")
+                    + f", then 'lamoo bench-report {folder}' again")
+        raise InvalidInputError(f"no run records (json/*.json written by 'lamoo bench') in {folder}{hint}")
     return runs
 
 
@@ -397,11 +405,13 @@ def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path
     if tuple(thresholds) != THRESHOLDS:
         reproduce += " --thresholds " + ",".join(f"{t:g}" for t in thresholds)
     n_bad = sum(r.get("status") != "ok" for r in runs)
+    json_dir = shlex.quote(str(folder / "json"))
     lines = [f"# Benchmark report: {folder.name}", "",
-             "Reproduce this report:", "", "```bash", reproduce, "```", ""]
-    if commands:
-        lines += ["These commands make exactly the runs of this report (rebuilt from the run records; re-running a "
-                  "command resumes: finished runs are skipped):", "", "```bash", *commands, "```", ""]
+             f"Reproduce this report: the per-run records ({json_dir}/) are not committed, so first run the "
+             f"`lamoo bench` commands (rebuilt from the run records, they make exactly the runs of this report and "
+             f"write {json_dir}/; a command run again resumes, skipping finished runs; add `--workers N` to run N "
+             f"at a time), then `lamoo bench-report`:", "",
+             "```bash", *commands, reproduce, "```", ""]
     lines += [f"{len(runs)} runs ({n_bad} failed), {len(by_task)} task(s). Versions: "
               + ", ".join(f"{k} {v}" for k, v in (runs[0].get("versions") or {}).items() if v) + ".", "",
               "How to read the tables: every cell is the median over seeds with the interquartile range "

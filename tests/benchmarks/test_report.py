@@ -120,6 +120,10 @@ def test_report_markdown_and_plot(folder):
     text = path.read_text()
     assert path == folder / "REPORT.md"
     assert f"lamoo bench-report {folder}" in text and "--made-by-hand" not in text
+    # the header: json/ is not committed, so the bench commands come first, then bench-report
+    assert "not committed, so first run the `lamoo bench` commands" in text
+    block = text.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[-1] == f"lamoo bench-report {folder}" and block[:-1] == commands_in(text)
     commands = commands_in(text)
     assert runs_of(commands) == {(r["task"], r["method"], r["seed"]) for r in load_runs(folder)}
     assert commands[0].startswith("lamoo bench --tasks toy --methods random lamoo-random --seeds 0-3 --budget 10 "
@@ -143,6 +147,19 @@ def test_report_of_an_empty_or_missing_folder(tmp_path):
         write_report(tmp_path)
     with pytest.raises(InvalidInputError, match="not found"):
         write_report(tmp_path / "missing")
+
+
+def test_a_committed_results_folder_without_its_records_says_how_to_make_them(tmp_path, capsys):
+    """A fresh clone has REPORT.md and grid.json but not json/ (ignored by git)."""
+    from lamoo.cli import main
+
+    (tmp_path / "REPORT.md").write_text("# report\n")
+    (tmp_path / "grid.json").write_text('{"commands": []}\n')
+    with pytest.raises(InvalidInputError, match=r"not committed.*'lamoo bench' commands listed in .*REPORT\.md"):
+        write_report(tmp_path)
+    assert main(["bench-report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "json/ does not exist" in err and "grid.json" in err and "not committed" in err
 
 
 def test_other_thresholds(folder):
