@@ -312,7 +312,8 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
     at = any_s["time_at"] if any_s else TIME_AT
     lines += [f"Time (medians over runs, seconds): optimizer time per iteration = mean over the {TIME_WINDOW} "
               f"iterations nearest {at} samples (optimizer calls only: ask, and tell for peers); totals per run; "
-              "repeat evals = evaluations of an already evaluated point (peers on finite spaces).", ""]
+              "repeat evals = evaluations of an already evaluated point, paid from the budget (lamoo's driver never "
+              "repeats a point; a peer may, on continuous spaces as well as finite ones: Optuna's NSGA-II does).", ""]
     rows = [[f"`{label}`", _fmt_seconds(s["opt_per_iter"]), _fmt_seconds(s["opt_total"]),
              _fmt_seconds(s["eval_total"]), _fmt_seconds(s["wall"]),
              "n/a" if s["duplicates"][1].kind == "?" else f"{s['duplicates'][1].value:g}"]

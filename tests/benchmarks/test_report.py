@@ -135,6 +135,8 @@ def test_report_markdown_and_plot(folder):
     # X / LaMOO(X): 99%: > 9 / 4.5 = > 2; 99.9%: > 10 / 9.5 = > 1.05
     assert "| `random` | `lamoo-random` | > 2.00 | > 1.05 |" in text
     assert "censored" in text
+    # repeats are not a finite-space matter only (Optuna's NSGA-II repeats points on branin-currin)
+    assert "peers on finite spaces" not in text and "on continuous spaces as well as finite ones" in text
     assert "## Failed runs" in text and "RuntimeError: exploded" in text
     png = folder / "plots" / "toy.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "(plots/toy.png)" in text
