@@ -154,24 +154,24 @@ class Study:
     def ask(self, n: int = 1) -> np.ndarray:
         """Propose ``n`` points to evaluate next, ``(n x d)``; the first asks return the initial
         design. On finite spaces no evaluated or pending point is proposed again; if fewer than
-        ``n`` unevaluated candidates remain, fewer rows are returned."""
+        ``n`` unevaluated candidates remain, fewer rows are returned, and if none remain a
+        :class:`LamooError` is raised (the study is left as it was)."""
         n = check_int(n, "n", 1)
+        if self.exhausted:
+            raise LamooError("every candidate of the finite search space has been evaluated or is pending")
         start = time.perf_counter()
         batch = self._n_asks
-        self._n_asks += 1
         rng = self._rng(1, batch)
         space = self.task.space
-        n_from_init = min(n, self.n_init - self._init_cursor)
-        parts, metas = [], []
+        n_from_init = max(0, min(n, self.n_init - self._init_cursor))
+        parts, metas, info = [], [], None
         if n_from_init > 0:
             parts.append(self._initial_design()[self._init_cursor:self._init_cursor + n_from_init])
             metas += [{"source": "init", "leaf_id": NO_LEAF}] * n_from_init
-            self._init_cursor += n_from_init
         if n - n_from_init > 0:
             X = self.sampler.propose(Region.whole(self.archive), self.archive, n - n_from_init, rng)
             X = np.asarray(X, dtype=float).reshape(-1, space.n_dims)
             info = getattr(self.sampler, "proposal_info_", None) or {}
-            self._proposal_info[batch] = info
             parts.append(X)
             metas += [{"source": "sampler", "leaf_id": int(info.get("leaf_id", NO_LEAF))}] * len(X)
         X, metas = self._dedup(space.repair(np.vstack(parts)) if parts else np.empty((0, space.n_dims)), metas)
@@ -179,13 +179,29 @@ class Study:
             fill = self._fill(n - len(X), rng, X)
             X = np.vstack([X, fill])
             metas += [{"source": "fill", "leaf_id": NO_LEAF}] * len(fill)
-        elapsed = time.perf_counter() - start
-        self._timings[batch] = {"batch": batch, "ask_seconds": elapsed, "eval_seconds": None}
-        for row, meta in zip(X, metas):
-            self._pending[row.tobytes()] = {**meta, "batch": batch}
         if len(X) == 0:
             raise LamooError("every candidate of the finite search space has been evaluated or is pending")
+        # the ask succeeded: only now does the study's state move on
+        self._n_asks += 1
+        self._init_cursor += n_from_init
+        if info is not None:
+            self._proposal_info[batch] = info
+        self._timings[batch] = {"batch": batch, "ask_seconds": time.perf_counter() - start, "eval_seconds": None}
+        for row, meta in zip(X, metas):
+            self._pending[row.tobytes()] = {**meta, "batch": batch}
         return X
+
+    @property
+    def exhausted(self) -> bool:
+        """True on a finite space whose every candidate has been evaluated or is pending."""
+        space = self.task.space
+        if not space.is_finite:
+            return False
+        claimed = self.archive.evaluated_candidates()
+        if self._pending:
+            idx = space.candidate_index(np.vstack([np.frombuffer(key) for key in self._pending]))
+            claimed[idx[idx >= 0]] = True
+        return bool(claimed.all())
 
     def _dedup(self, X: np.ndarray, metas: list[dict]) -> tuple[np.ndarray, list[dict]]:
         """Drop rows already evaluated, pending, or repeated within ``X``."""
@@ -239,7 +255,8 @@ class Study:
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
         """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
-        design included) have been evaluated. A failed evaluation is recorded and the run goes on.
+        design included) have been evaluated, or until a finite space has no unevaluated candidate
+        left (then with a RuntimeWarning). A failed evaluation is recorded and the run goes on.
         ``callback(study, X, Y)`` is called after each batch."""
         budget = check_int(budget, "budget", 1)
         batch_size = check_int(batch_size, "batch_size", 1)
@@ -250,6 +267,11 @@ class Study:
             bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
         try:
             while self.n_told < budget:
+                if self.exhausted:
+                    warnings.warn(f"stopping after {self.n_told} evaluations of the budget of {budget}: all "
+                                  f"{self.task.space.n_candidates} candidates of the finite search space have been "
+                                  f"evaluated or are pending", RuntimeWarning, stacklevel=2)
+                    break
                 n = self.n_init - self._init_cursor if self._init_cursor < self.n_init else batch_size
                 X = self.ask(min(n, budget - self.n_told))
                 start = time.perf_counter()

@@ -4,6 +4,7 @@ import pytest
 from lamoo import LaMOO, Study, optimize
 from lamoo.driver import initial_design
 from lamoo.exceptions import InvalidInputError, LamooError
+from lamoo.result import Result
 from samplers import RandomSampler
 from tests.toys import FiniteToyTask, MixedToyTask, ToyTask
 
@@ -50,12 +51,42 @@ def test_failed_evaluations_are_recorded_and_the_run_goes_on():
 
 
 def test_finite_spaces_never_repeat_a_point_and_stop_when_exhausted():
-    task = FiniteToyTask()
+    task = FiniteToyTask()  # 81 cells
     study = Study(task, LaMOO(RandomSampler(), leaf_size=4), seed=0, n_init=10)
-    res = study.optimize(81, batch_size=7)
-    assert len({row.tobytes() for row in res.X}) == 81
+    with pytest.warns(RuntimeWarning, match="after 81 evaluations of the budget of 100"):
+        res = study.optimize(100, batch_size=7)
+    assert len(res) == 81 and len({row.tobytes() for row in res.X}) == 81
+    assert study.exhausted
+    n_timings = len(study.result().timings)
     with pytest.raises(LamooError, match="every candidate"):
         study.ask(1)
+    assert len(study.result().timings) == n_timings  # the failed ask left no trace
+
+
+def test_a_budget_larger_than_the_space_still_returns_the_result(tmp_path):
+    path = tmp_path / "run.jsonl"
+    with pytest.warns(RuntimeWarning, match="81 evaluations of the budget of 100"):
+        res = optimize(FiniteToyTask(), RandomSampler(), budget=100, n_init=10, batch_size=5, seed=0, journal=path)
+    assert len(res) == 81
+    np.testing.assert_array_equal(Result.from_journal(path).X, res.X)
+
+
+def test_a_failed_ask_does_not_move_the_study_on():
+    class Broken(RandomSampler):
+        def propose(self, region, archive, n, rng):
+            raise RuntimeError("no proposal today")
+
+    task = ToyTask(d=2)
+    study = Study(task, Broken(), seed=0, n_init=2)
+    X = study.ask(2)
+    study.tell(X, task.evaluate(X))
+    with pytest.raises(RuntimeError, match="no proposal"):
+        study.ask(3)
+    study.sampler = RandomSampler()
+    reference = Study(task, RandomSampler(), seed=0, n_init=2)
+    X = reference.ask(2)
+    reference.tell(X, task.evaluate(X))
+    np.testing.assert_array_equal(study.ask(3), reference.ask(3))  # same ask number, same generator
 
 
 def test_pending_points_are_not_proposed_twice():
@@ -140,8 +171,6 @@ def test_result_frames_and_summary():
 
 
 def test_categorical_dimensions_show_their_labels(tmp_path):
-    from lamoo.result import Result
-
     path = tmp_path / "run.jsonl"
     res = Study(MixedToyTask(), RandomSampler(), seed=0, journal=path).optimize(10)
     assert set(res.to_frame()["op"]) <= {"a", "b", "c"}
