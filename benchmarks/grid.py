@@ -299,9 +299,47 @@ class GridPlan:
     failed_before: list[RunSpec]
 
 
+def comparable_task_options(task_path: str, options: dict) -> dict:
+    """A run's task options as they shape its task: a ``table`` path resolved, and, for a
+    factory that reads a table, the default NB201 table filled in when none was given (a run
+    without ``--table`` and one with ``--table`` naming the default file build the same task)."""
+    import inspect
+
+    from benchmarks.tasks import DEFAULT_NB201_TABLE, load_object
+
+    out = dict(options or {})
+    if out.get("table") is not None:
+        out["table"] = str(Path(out["table"]).expanduser().resolve())
+        return out
+    try:
+        reads_table = "table" in inspect.signature(load_object(task_path)).parameters
+    except (InvalidInputError, TypeError, ValueError):
+        reads_table = False
+    if reads_table:
+        out["table"] = str(DEFAULT_NB201_TABLE.resolve())
+    return out
+
+
+def _settings_mismatch(old: dict, spec: RunSpec) -> list[str]:
+    """How an existing run record differs from ``spec`` in the settings that shape its results."""
+    out = [f"{k} {old.get(k)} in the file vs {getattr(spec, k)} asked" for k in ("budget", "batch_size", "n_init")
+           if old.get(k) != getattr(spec, k)]
+    if "task_path" in old and old["task_path"] != spec.task_path:
+        out.append(f"task factory {old['task_path']} in the file vs {spec.task_path} asked (--add-task)")
+    elif "task_options" in old:
+        was = comparable_task_options(old.get("task_path") or spec.task_path, old["task_options"])
+        now = comparable_task_options(spec.task_path, spec.task_options)
+        for key in sorted(set(was) | set(now)):
+            if was.get(key) != now.get(key):
+                what = "--table" if key == "table" else f"task option {key!r}"
+                out.append(f"{what} {was.get(key, '(unset)')} in the file vs {now.get(key, '(unset)')} asked")
+    return out
+
+
 def plan_grid(specs: list[RunSpec], retry_failed: bool = False) -> GridPlan:
     """Split ``specs`` by the files that exist. An existing file made with another budget,
-    batch size or initial design size is an error: mixing them would corrupt the comparison."""
+    batch size, initial design size or task (factory, options such as the NB201 table) is an
+    error: mixing them would corrupt the comparison."""
     todo, done, failed_before, conflicts = [], [], [], []
     for spec in specs:
         path = Path(spec.path)
@@ -313,10 +351,9 @@ def plan_grid(specs: list[RunSpec], retry_failed: bool = False) -> GridPlan:
         except (OSError, json.JSONDecodeError):
             todo.append(spec)  # unreadable (it cannot be half-written: writes are atomic): run again
             continue
-        mismatch = {k: (old.get(k), getattr(spec, k)) for k in ("budget", "batch_size", "n_init")
-                    if old.get(k) != getattr(spec, k)}
+        mismatch = _settings_mismatch(old, spec)
         if mismatch:
-            conflicts.append(f"{path.name}: " + ", ".join(f"{k} {a} in the file vs {b} asked" for k, (a, b) in mismatch.items()))
+            conflicts.append(f"{path.name}: " + ", ".join(mismatch))
         elif old.get("status") == "ok":
             done.append(spec)
         elif retry_failed:

@@ -123,6 +123,40 @@ def test_other_settings_in_the_same_folder_are_refused(tmp_path, capsys):
     assert "budget 15 in the file vs 20 asked" in capsys.readouterr().err
 
 
+def table_toy(table=None):
+    """A task factory that takes a ``table`` (as the NB201 tasks do) and ignores it."""
+    from tests.toys import FiniteToyTask
+
+    return FiniteToyTask()
+
+
+def test_another_table_in_the_same_folder_is_refused(tmp_path, capsys):
+    from benchmarks.grid import RunSpec, plan_grid
+    from benchmarks.tasks import DEFAULT_NB201_TABLE
+    from lamoo.exceptions import InvalidInputError
+
+    out = tmp_path / "res"
+    args = ("--add-task", "tabletoy=tests.benchmarks.test_grid:table_toy")
+    assert bench(out, *args, "--table", str(tmp_path / "a.csv"), tasks=("tabletoy",), budget=15) == 0
+    capsys.readouterr()
+    assert bench(out, *args, "--table", str(tmp_path / "b.csv"), tasks=("tabletoy",), budget=15) == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and f"--table {tmp_path / 'a.csv'} in the file vs {tmp_path / 'b.csv'} asked" in err
+    assert bench(out, *args, "--table", str(tmp_path / "a.csv"), tasks=("tabletoy",), budget=15) == 0  # resumes
+    assert "1 done" in capsys.readouterr().out
+    # without --table a table task reads the default table: the same as naming it
+    path = tmp_path / "nb.json"
+    path.write_text(json.dumps({"status": "ok", "budget": 15, "batch_size": 5, "n_init": 10,
+                                "task_path": "benchmarks.tasks:nb201_c10_flops",
+                                "task_options": {"table": str(DEFAULT_NB201_TABLE)}}))
+    spec = RunSpec(task="nb201-c10-flops", task_path="benchmarks.tasks:nb201_c10_flops", task_options={},
+                   method={"label": "random"}, seed=0, budget=15, batch_size=5, n_init=10, path=str(path))
+    assert len(plan_grid([spec]).done) == 1
+    other = RunSpec(**{**spec.__dict__, "task_options": {"table": str(tmp_path / "a.csv")}})
+    with pytest.raises(InvalidInputError, match="--table .*nb201_cifar.csv in the file vs .*a.csv asked"):
+        plan_grid([other])
+
+
 def test_bad_grids_fail_before_running(tmp_path, capsys):
     out = tmp_path / "res"
     assert bench(out, tasks=("nope",)) == 2
