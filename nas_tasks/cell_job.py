@@ -93,7 +93,11 @@ def task_info(spec: dict, net: dict, splits: Splits, device: torch.device, batch
 def run_cell_job(job: CellJob) -> dict:
     """Train ``job``'s cell (unless its checkpoint is cached), measure the objectives missing from
     its cached record, save, and return the record: ``{"values": [{"val", "test"} per objective],
-    "metrics": {objective key: {"val", "test"}}, "train": report, "trained_now": bool, ...}``."""
+    "metrics": {objective key: {"val", "test"}}, "train": report, "trained_now": bool, ...}``.
+
+    The record is saved as soon as training ends and again after each objective is measured, so a
+    measurement that fails (and raises) costs neither the training nor the values already measured.
+    """
     from nas_tasks.objectives.base import EvalContext
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
     from nas_tasks.training import resolve_device, set_threads, train_model
@@ -109,6 +113,9 @@ def run_cell_job(job: CellJob) -> dict:
     record["trained_now"] = False
     if not missing:
         return _with_values(record, job, info)
+    record["config"] = {"data": {k: str(v) for k, v in job.data_spec.items()}, "net": job.net,
+                        "train": job.train.to_dict(), "seed": job.seed, "split": splits.info}
+    record["device"] = str(device)
     try:
         data = get_device_data(job.data_spec, device)
         model = build_model(job.codes, job.net, splits, job.seed)
@@ -127,7 +134,8 @@ def run_cell_job(job: CellJob) -> dict:
                     report = train_model(model, data, job.train, job.seed)
                 record["train"] = {**report.to_dict(), "wall_seconds": time.perf_counter() - start}
                 record["trained_now"] = True
-                cache.save_checkpoint(job.key, model.state_dict())
+                cache.save_checkpoint(job.key, model.state_dict())  # the checkpoint before the record naming it
+                _save(cache, job.key, record)
         model.to(device).eval()
         ctx = EvalContext(model, data, info, tuple(job.codes), job.eval_batch_size)
         timings = record.setdefault("measure_seconds", {})
@@ -136,15 +144,16 @@ def run_cell_job(job: CellJob) -> dict:
             val, test = o.measure(ctx)
             timings[o.key(info)] = time.perf_counter() - start
             record["metrics"][o.key(info)] = {"val": float(val), "test": None if test is None else float(test)}
+            _save(cache, job.key, record)
     except torch.cuda.OutOfMemoryError as exc:
         torch.cuda.empty_cache()
         raise RuntimeError(f"CUDA out of memory while training cell {list(job.codes)}: {str(exc).splitlines()[0]}") \
             from None
-    record["config"] = {"data": {k: str(v) for k, v in job.data_spec.items()}, "net": job.net,
-                        "train": job.train.to_dict(), "seed": job.seed, "split": splits.info}
-    record["device"] = str(device)
-    cache.save(job.key, {k: v for k, v in record.items() if k != "trained_now"})
     return _with_values(record, job, info)
+
+
+def _save(cache: TrainCache, key: str, record: dict) -> None:
+    cache.save(key, {k: v for k, v in record.items() if k != "trained_now"})
 
 
 def _with_values(record: dict, job: CellJob, info) -> dict:

@@ -8,6 +8,7 @@ from lamoo import optimize
 from lamoo.exceptions import InvalidInputError
 from nas_tasks import NB201TrainTask
 from nas_tasks.nb201 import encode
+from nas_tasks.objectives.base import Objective
 from samplers import RandomSampler
 
 CELL = encode("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|")
@@ -86,3 +87,31 @@ def test_cli_nb201_train(cache_dir, tmp_path, capsys):
         assert (out / f).is_file()
     rows = [json.loads(line) for line in (out / "cells.jsonl").read_text().splitlines()]
     assert len(rows) == 3 and "test_accuracy" in rows[0]
+
+
+class Exploding(Objective):
+    """An objective whose measurement always fails (with ``error``, e.g. a CUDA OOM)."""
+
+    def __init__(self, name="exploding", error=RuntimeError):
+        self.name, self.error = name, error
+
+    def default_ref(self, info):
+        return 0.0
+
+    def measure(self, ctx):
+        raise self.error(f"{self.name} cannot be measured")
+
+
+def test_a_failed_measurement_keeps_the_training_and_the_values_measured(cache_dir):
+    from nas_tasks.objectives.accuracy import Accuracy
+
+    t = NB201TrainTask("digits", objectives=[Accuracy(), Exploding()], **TINY)
+    Y, errors = t.evaluate_with_errors(np.array([CELL]))
+    assert np.isnan(Y).all() and "exploding cannot be measured" in errors[0]
+    # the training and the accuracy measured before the failure are reused: nothing is retrained
+    t2 = NB201TrainTask("digits", objectives=["accuracy"], **TINY)
+    Y2 = t2.evaluate(np.array([CELL]))
+    assert np.isfinite(Y2).all() and list(t2.details()["trained_now"]) == [False]
+    record = json.loads(next(cache_dir.rglob("record.json")).read_text())
+    assert record["train"]["steps"] > 0 and list(record["metrics"]) == [Accuracy().key(t2.info)]
+
