@@ -116,6 +116,7 @@ def run_cell_job(job: CellJob) -> dict:
     record["config"] = {"data": {k: str(v) for k, v in job.data_spec.items()}, "net": job.net,
                         "train": job.train.to_dict(), "seed": job.seed, "split": splits.info}
     record["device"] = str(device)
+    phase = "moving the data to the device"
     try:
         data = get_device_data(job.data_spec, device)
         model = build_model(job.codes, job.net, splits, job.seed)
@@ -125,6 +126,7 @@ def run_cell_job(job: CellJob) -> dict:
                 model.load_state_dict(state)
                 model.to(device)
             else:
+                phase = "training"
                 start = time.perf_counter()
                 if job.train.introspection_weight > 0:
                     with IntrospectionRegularizer(model, job.train.introspection_weight, job.regularizer_layers,
@@ -140,6 +142,7 @@ def run_cell_job(job: CellJob) -> dict:
         ctx = EvalContext(model, data, info, tuple(job.codes), job.eval_batch_size)
         timings = record.setdefault("measure_seconds", {})
         for o in missing:
+            phase = f"measuring objective {o.name!r}"
             start = time.perf_counter()
             val, test = o.measure(ctx)
             timings[o.key(info)] = time.perf_counter() - start
@@ -147,8 +150,8 @@ def run_cell_job(job: CellJob) -> dict:
             _save(cache, job.key, record)
     except torch.cuda.OutOfMemoryError as exc:
         torch.cuda.empty_cache()
-        raise RuntimeError(f"CUDA out of memory while training cell {list(job.codes)}: {str(exc).splitlines()[0]}") \
-            from None
+        raise RuntimeError(f"CUDA out of memory while {phase} (cell {list(job.codes)}): "
+                           f"{str(exc).splitlines()[0]}") from None
     return _with_values(record, job, info)
 
 

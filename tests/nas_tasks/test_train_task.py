@@ -115,3 +115,20 @@ def test_a_failed_measurement_keeps_the_training_and_the_values_measured(cache_d
     record = json.loads(next(cache_dir.rglob("record.json")).read_text())
     assert record["train"]["steps"] > 0 and list(record["metrics"]) == [Accuracy().key(t2.info)]
 
+
+def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
+    import torch
+
+    import nas_tasks.training
+
+    t = NB201TrainTask("digits", objectives=["accuracy", Exploding("gpu_hog", torch.cuda.OutOfMemoryError)], **TINY)
+    _, errors = t.evaluate_with_errors(np.array([CELL]))
+    assert "CUDA out of memory while measuring objective 'gpu_hog'" in errors[0]
+
+    def oom(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+
+    monkeypatch.setattr(nas_tasks.training, "train_model", oom)
+    t2 = NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "seed": 1})
+    _, errors = t2.evaluate_with_errors(np.array([CELL]))
+    assert "CUDA out of memory while training" in errors[0]
