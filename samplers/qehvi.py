@@ -55,7 +55,9 @@ class QEHVISampler(Sampler):
             and the predictions barely move after ~50 on the benchmark problems; BoTorch's default
             of 200 costs 4x more).
         pull_back_steps: bisection steps that bring an optimized point that left the region back
-            to the last in-region point on its path from its start (0: drop such points).
+            to the last in-region point on its path from its start (its start point when no
+            bisection point is inside). 0: drop such points; the greedy step then picks among the
+            other optimized points and the in-region draws.
         min_points: below this many successful evaluations no model is fitted and the sampler
             proposes uniform in-region points.
         categorical: how the GP treats categorical dimensions: ``"hamming"`` (default:
@@ -69,9 +71,10 @@ class QEHVISampler(Sampler):
 
     After :meth:`propose`, ``proposal_info_`` holds ``acquisition``, ``fallback`` (``None`` or
     the reason random points were proposed), ``n_optimized`` / ``n_raw`` (greedy picks that came
-    from gradient optimization / from the raw in-region draws), ``n_pulled_back`` (optimized
-    points that had left the region), ``n_candidates`` (finite spaces), the reference point and
-    the model-fit and acquisition seconds.
+    from gradient optimization / from the raw in-region draws), ``n_pulled_back`` /
+    ``n_dropped`` (optimized points that had left the region and were pulled back / dropped),
+    ``n_candidates`` (finite spaces), the reference point and the model-fit and acquisition
+    seconds.
     """
 
     def __init__(self, acquisition: str = "qehvi", *, num_restarts: int = 4, raw_samples: int = 256,
@@ -230,7 +233,7 @@ class QEHVISampler(Sampler):
         raw_U = torch.as_tensor(space.to_unit(raw), dtype=torch.float64)
         raw_free = np.ones(len(raw), dtype=bool)
         first_values = _evaluate(acq, raw_U).numpy()
-        n_optimized = n_raw = n_pulled_back = 0
+        n_optimized = n_raw = n_pulled_back = n_dropped = 0
         for step in range(n):
             raw_free &= ~points.kept(raw)
             if not raw_free.any():
@@ -250,10 +253,13 @@ class QEHVISampler(Sampler):
             end_U = cand_U.detach().squeeze(-2).numpy()
             cand = unit_to_space(space, end_U)
             outside = ~region.contains(cand)
-            if outside.any():
+            if outside.any() and self.pull_back_steps:
                 # the optimizer left the region: keep the last in-region point of its path
                 cand[outside] = _pull_back(region, raw_U[starts].numpy()[outside], end_U[outside], self.pull_back_steps)
                 n_pulled_back += int(outside.sum())
+            elif outside.any():
+                cand = cand[~outside]
+                n_dropped += int(outside.sum())
             cand = cand[points.acceptable(cand)]
             cand_values = _evaluate(acq, torch.as_tensor(space.to_unit(cand))).numpy() if len(cand) else np.empty(0)
             best_raw = int(np.argmax(raw_values))
@@ -267,7 +273,8 @@ class QEHVISampler(Sampler):
             points.offer(pick[None])
             if len(points) < n:  # qLogNEHVI re-partitions per MC sample on every change: skip the last
                 acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
-        self.proposal_info_.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back)
+        self.proposal_info_.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back,
+                                   n_dropped=n_dropped)
         return points.array()
 
 

@@ -71,11 +71,15 @@ def test_proposals_stay_in_the_region_when_the_optimum_lies_outside(acquisition)
         # still optimizing: the optimizer heads out of the region and its points are pulled back
         # to the region's near edge. (Plain qEHVI is exactly 0 on points the front dominates, so
         # in such a region it has no gradient and its picks are arbitrary.)
-        assert sampler.proposal_info_["n_pulled_back"] > 0
+        assert sampler.proposal_info_["n_pulled_back"] > 0 and sampler.proposal_info_["n_dropped"] == 0
         assert X[:, 0].max() < 0.6, X
-        dropped = QEHVISampler(acquisition, pull_back_steps=0, **SMALL).propose(region, archive, 3,
-                                                                                 np.random.default_rng(0))
+        # pull_back_steps=0 drops the points that left the region: the picks come from the other
+        # optimized points and the in-region draws
+        no_pull = QEHVISampler(acquisition, pull_back_steps=0, **SMALL)
+        dropped = no_pull.propose(region, archive, 3, np.random.default_rng(0))
         assert region.contains(dropped).all() and dropped[:, 0].mean() > X[:, 0].mean()
+        info = no_pull.proposal_info_
+        assert info["n_pulled_back"] == 0 and info["n_dropped"] > 0 and info["n_optimized"] + info["n_raw"] == 3
 
 
 def test_no_global_rng_state_is_used_or_changed():
