@@ -118,7 +118,7 @@ class QEHVISampler(Sampler):
             start = time.perf_counter()
             try:
                 model, train_X = self._fit(archive, valid)
-            except Exception as exc:  # noqa: BLE001 - any fitting failure falls back to random points
+            except Exception as exc:  # noqa: BLE001 - a failed GP fit falls back to random points, a bug raises
                 if not _is_fit_failure(exc):
                     raise
                 return self._random(region, archive, n, rng, f"GP fit failed: {type(exc).__name__}: {exc}")
@@ -316,9 +316,18 @@ def _unit_box(region: Region) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _is_fit_failure(exc: Exception) -> bool:
-    from botorch.exceptions.errors import ModelFittingError
+    """Whether ``exc`` is how BoTorch, GPyTorch or torch's linear algebra report that a GP could
+    not be fitted: ``ModelFittingError`` (every attempt of ``fit_gpytorch_mll`` failed),
+    ``NotPSDError`` / ``NanError`` (a covariance matrix that is not positive definite or holds
+    NaN), ``torch.linalg.LinAlgError`` (a failed Cholesky factorization) or
+    ``OptimizationGradientError`` (NaN gradients of the marginal likelihood). Any other error,
+    a plain ``RuntimeError`` included, is a bug and propagates."""
+    import torch
+    from botorch.exceptions.errors import ModelFittingError, OptimizationGradientError
+    from linear_operator.utils.errors import NanError, NotPSDError
 
-    return isinstance(exc, (ModelFittingError, RuntimeError))  # NotPSDError and LinAlgError are RuntimeErrors
+    return isinstance(exc, (ModelFittingError, NotPSDError, NanError, torch.linalg.LinAlgError,
+                            OptimizationGradientError))
 
 
 @contextlib.contextmanager

@@ -97,11 +97,21 @@ def test_no_global_rng_state_is_used_or_changed():
     np.testing.assert_array_equal(a, b)
 
 
-def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch):
+def _fit_failures():
+    import torch
     from botorch.exceptions.errors import ModelFittingError
+    from linear_operator.utils.errors import NanError, NotPSDError
 
+    return [ModelFittingError("all attempts to fit the model have failed"),
+            NotPSDError("matrix not positive definite after repeatedly adding jitter"),
+            NanError("cholesky_cpu: 4 of 4 elements of the torch.Size([2, 2]) tensor are NaN"),
+            torch.linalg.LinAlgError("linalg.cholesky: the factorization could not be completed")]
+
+
+@pytest.mark.parametrize("error", _fit_failures(), ids=lambda e: type(e).__name__)
+def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch, error):
     def failing_fit(self, archive, valid):
-        raise ModelFittingError("all attempts to fit the model have failed")
+        raise error
 
     monkeypatch.setattr(QEHVISampler, "_fit", failing_fit)
     archive = filled_archive(SlopeTask(), 20, seed=0)
@@ -109,7 +119,19 @@ def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch):
     sampler = QEHVISampler(**SMALL)
     X = sampler.propose(region, archive, 4, np.random.default_rng(0))
     assert len(X) == 4 and region.contains(X).all()
-    assert sampler.proposal_info_["fallback"].startswith("GP fit failed: ModelFittingError")
+    assert sampler.proposal_info_["fallback"].startswith(f"GP fit failed: {type(error).__name__}")
+
+
+@pytest.mark.parametrize("error", [RuntimeError("shape mismatch: a bug, not a failed fit"),
+                                   TypeError("a bug"), ValueError("a bug")], ids=lambda e: type(e).__name__)
+def test_an_unrelated_error_while_fitting_propagates(monkeypatch, error):
+    def broken_fit(self, archive, valid):
+        raise error
+
+    monkeypatch.setattr(QEHVISampler, "_fit", broken_fit)
+    archive = filled_archive(SlopeTask(), 20, seed=0)
+    with pytest.raises(type(error), match="a bug"):
+        QEHVISampler(**SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(0))
 
 
 def test_too_few_points_fall_back_to_random():
