@@ -131,29 +131,38 @@ class NB201TrainTask:
         return self.evaluate_with_errors(X)[0]
 
     def evaluate_with_errors(self, X) -> tuple[np.ndarray, list[str | None]]:
-        """Like :meth:`evaluate`, plus one error message per row (None where it succeeded)."""
+        """Like :meth:`evaluate`, plus one error message per row (None where it succeeded). A cell
+        repeated in ``X`` is trained and measured once; its result fills each of its rows."""
         from nas_tasks.cell_job import run_cell_job
 
         X = self.space.validate(X, "X")
         jobs = [self._job(row) for row in X]
+        distinct: dict = {}  # cache key -> job: a cell repeated in X is evaluated once
+        for job in jobs:
+            distinct.setdefault(job.key, job)
         if getattr(self.executor, "name", None) == "local":
             from nas_tasks.training import set_threads
 
             threads = set_threads(self.num_threads)  # explicit, so CPU training never guesses
-            for job in jobs:
+            for job in distinct.values():
                 job.threads = threads
-        outcomes = self.executor.map(run_cell_job, jobs)
+        outcome = dict(zip(distinct, self.executor.map(run_cell_job, list(distinct.values()))))
         Y = np.full((len(X), len(self._objectives)), np.nan)
         errors: list[str | None] = []
-        for i, (job, out) in enumerate(zip(jobs, outcomes)):
+        seen = set()
+        for i, job in enumerate(jobs):
+            out = outcome[job.key]
             row = {"arch": _arch(job.codes), "codes": list(job.codes), "key": job.key}
+            first = job.key not in seen
+            seen.add(job.key)
             if out.ok:
                 for j, (o, m) in enumerate(zip(self._objectives, out.value["values"])):
                     Y[i, j] = m["val"]
                     row[o.name] = m["val"]
                     row[f"test_{o.name}"] = m["test"]
                 train = out.value.get("train") or {}
-                row.update(train_seconds=train.get("seconds"), trained_now=out.value.get("trained_now"), error=None)
+                trained_now = bool(out.value.get("trained_now")) and first  # a duplicate reuses the first's training
+                row.update(train_seconds=train.get("seconds"), trained_now=trained_now, error=None)
                 errors.append(None)
             else:
                 row["error"] = out.error

@@ -132,3 +132,31 @@ def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
     t2 = NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "seed": 1})
     _, errors = t2.evaluate_with_errors(np.array([CELL]))
     assert "CUDA out of memory while training" in errors[0]
+
+
+class SpyExecutor:
+    """Runs jobs in this process and remembers them (and whether it was shut down)."""
+
+    name = "spy"
+
+    def __init__(self):
+        self.jobs, self.shut_down = [], False
+
+    def map(self, fn, jobs):
+        from nas_tasks.executors import LocalExecutor
+
+        self.jobs.extend(jobs)
+        return LocalExecutor().map(fn, jobs)
+
+    def shutdown(self):
+        self.shut_down = True
+
+
+def test_duplicate_cells_in_a_batch_are_trained_once(cache_dir):
+    spy = SpyExecutor()
+    t = NB201TrainTask("digits", objectives=["accuracy"], executor=spy, **TINY)
+    Y = t.evaluate(np.array([CELL, [0] * 6, CELL, CELL]))
+    assert [j.codes for j in spy.jobs] == [tuple(CELL), (0,) * 6]
+    assert np.isfinite(Y).all() and Y[0, 0] == Y[2, 0] == Y[3, 0]
+    d = t.details()
+    assert len(d) == 4 and list(d["trained_now"]) == [True, True, False, False]
