@@ -195,3 +195,55 @@ def test_the_default_hamming_kernel_models_categorical_dimensions_without_an_ord
     assert hamming.proposal_info_["fallback"] is None
     with pytest.raises(ValueError, match="categorical must be one of"):
         QEHVISampler(categorical="onehot")
+
+
+@pytest.mark.filterwarnings("ignore:qExpectedHypervolumeImprovement has known numerical issues")
+@pytest.mark.parametrize("name, acq_class", [
+    ("qehvi", "botorch.acquisition.multi_objective.monte_carlo:qExpectedHypervolumeImprovement"),
+    ("qlogehvi", "botorch.acquisition.multi_objective.logei:qLogExpectedHypervolumeImprovement"),
+    ("qlognehvi", "botorch.acquisition.multi_objective.logei:qLogNoisyExpectedHypervolumeImprovement"),
+])
+def test_registry_names_build_their_own_acquisition_class(name, acq_class):
+    import importlib
+
+    module, _, cls = acq_class.partition(":")
+    archive = filled_archive(SlopeTask(), 8, seed=0)
+    sampler = get_sampler(name, **SMALL)
+    sampler.proposal_info_ = {}
+    valid = archive.valid_indices
+    model, train_X = sampler._fit(archive, valid)
+    acq = sampler._acquisition(model, train_X, archive, valid, seed=0)
+    assert type(acq) is getattr(importlib.import_module(module), cls)
+
+
+class WideTask(SlopeTask):
+    """Inputs far from the unit cube and objectives far from unit scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.space = SearchSpace.box([-50, 100], [50, 300])
+        self.ref_point = np.array([1e5, 1e5])
+
+    def evaluate(self, X):
+        return 1e3 + 100 * super().evaluate((X - [-50, 100]) / [100, 200])
+
+
+@pytest.mark.parametrize("task_class", [WideTask, MixedToyTask])
+def test_the_gp_sees_unit_scaled_inputs_and_standardized_outcomes(task_class):
+    import torch
+    from botorch.models.transforms.outcome import Standardize
+
+    archive = filled_archive(task_class(), 12, seed=0)
+    model, train_X = QEHVISampler(**SMALL)._fit(archive, archive.valid_indices)
+    # inputs: the sampler scales them to the unit cube itself (space.to_unit), so the GP has no input transform
+    X = model.train_inputs[0]
+    assert X.shape[-2:] == (12, archive.space.n_dims) and X.min() >= 0 and X.max() <= 1
+    torch.testing.assert_close(X[0] if X.dim() == 3 else X, train_X)
+    assert getattr(model, "input_transform", None) is None
+    # outcomes: a Standardize transform, so the targets the GP was fitted on have mean 0 and std 1
+    assert isinstance(model.outcome_transform, Standardize)
+    Y = model.train_targets.reshape(archive.F.shape[1], -1)
+    torch.testing.assert_close(Y.mean(-1), torch.zeros(len(Y), dtype=Y.dtype), atol=1e-9, rtol=0)
+    torch.testing.assert_close(Y.std(-1), torch.ones(len(Y), dtype=Y.dtype), atol=1e-6, rtol=0)
+    means = model.outcome_transform.means.squeeze()
+    torch.testing.assert_close(means, torch.as_tensor(-archive.F.mean(0)), atol=1e-6, rtol=1e-9)
