@@ -1,8 +1,8 @@
 """Where cells are trained: in this process (``"local"``) or on a Ray cluster (``"ray"``).
 
-An executor maps a picklable function over jobs and returns one :class:`Outcome` per job, in job
-order: the function's result, or the error that stopped it. One job's failure never loses
-another's result.
+An executor has ``map(fn, jobs)``, which maps a picklable function over jobs and returns one
+:class:`Outcome` per job, in job order: the function's result, or the error that stopped it (one
+job's failure never loses another's result), and ``shutdown()``, which releases what it started.
 
 Ray (``RayExecutor``): one Ray task per cell; one GPU per task when the cluster has GPUs (else
 ``cpus_per_task`` CPUs, and the worker's torch thread count is set to the same number so workers
@@ -44,7 +44,7 @@ class LocalExecutor:
 
     name = "local"
 
-    def map(self, fn: Callable, jobs: Sequence, threads: int | None = None) -> list[Outcome]:
+    def map(self, fn: Callable, jobs: Sequence) -> list[Outcome]:
         out = []
         for job in jobs:
             try:
@@ -104,14 +104,15 @@ class RayExecutor:
             gpus = self.gpus_per_task
             if gpus is None:
                 gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
-            self._threads = self.cpus_per_task
+            # max_calls stays Ray's GPU default of 1 (a fresh worker per cell, losing cell_job's data cache):
+            # a reused worker would hold GPU memory while idle, and its CUDA context on its first task's GPU.
             self._remote = ray.remote(num_cpus=self.cpus_per_task, num_gpus=gpus, max_retries=1,
                                       retry_exceptions=False)(_ray_entry)
         return ray
 
-    def map(self, fn: Callable, jobs: Sequence, threads: int | None = None) -> list[Outcome]:
+    def map(self, fn: Callable, jobs: Sequence) -> list[Outcome]:
         ray = self._ensure()
-        refs = [self._remote.remote(fn, job, self._threads) for job in jobs]
+        refs = [self._remote.remote(fn, job, self.cpus_per_task) for job in jobs]
         index = {ref: i for i, ref in enumerate(refs)}
         out: list[Outcome | None] = [None] * len(refs)
         pending = list(refs)
@@ -128,6 +129,7 @@ class RayExecutor:
         return out  # type: ignore[return-value]
 
     def shutdown(self) -> None:
+        """Shut down the local cluster this executor started (a joined cluster keeps running)."""
         if self._started_here:
             import ray
 

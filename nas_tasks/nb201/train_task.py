@@ -22,6 +22,10 @@ class NB201TrainTask:
     (:mod:`nas_tasks.train_cache`) and reused, also across runs. A cell whose training fails (CUDA
     out-of-memory included) is a failed evaluation with its error; the run goes on.
 
+    :meth:`close` (or leaving a ``with NB201TrainTask(...) as task:`` block) shuts down the executor
+    the task created: a local Ray cluster it started stops, a cluster joined by address keeps
+    running, and an executor object passed in is left to its owner.
+
     Args:
         dataset: ``"digits"`` (bundled with scikit-learn, the default), ``"mnist"``,
             ``"fashion-mnist"``, ``"cifar10"``, ``"cifar100"`` or ``"imagenet16-120"`` (read from
@@ -100,6 +104,7 @@ class NB201TrainTask:
         self.eval_batch_size = int(eval_batch_size)
         ray_opts = {"address": ray_address, "cpus_per_task": cpus_per_task, "gpus_per_task": gpus_per_task}
         self.executor = get_executor(executor, **ray_opts) if executor == "ray" else get_executor(executor)
+        self._owns_executor = isinstance(executor, str)
         self.info = task_info(self.data_spec, self.net, self.splits, self.device, batch_size, self.cache_dir)
         self._objectives = _parse_objectives(objectives, objective_options or {})
         self.objectives = tuple(ObjectiveSpec(o.name, o.direction) for o in self._objectives)
@@ -188,6 +193,17 @@ class NB201TrainTask:
                    "net": self.net, "train": self.train_config.to_dict(), "seed": self.seed}
         return CellJob(codes, cache_key(payload), self.data_spec, self.net, self.train_config, self.seed,
                        self._objectives, self.device_name, None, self.cache_dir, self.eval_batch_size)
+
+    def close(self) -> None:
+        """Shut down the executor this task created (see the class docstring); safe to call twice."""
+        if self._owns_executor:
+            self.executor.shutdown()
+
+    def __enter__(self) -> "NB201TrainTask":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ reporting
     def details(self):

@@ -28,7 +28,7 @@ def test_local_executor_keeps_every_other_result():
 
 
 def test_ray_executor_survives_a_dying_worker(cache_dir):
-    pytest.importorskip("ray")
+    ray = pytest.importorskip("ray")
     import numpy as np
 
     from nas_tasks import NB201TrainTask
@@ -39,10 +39,23 @@ def test_ray_executor_survives_a_dying_worker(cache_dir):
         assert "retried once" in out[1].error
         out = ex.map(square_or_fail, [3, 5])
         assert out[0].error.endswith("three is bad") and out[1].value == 25
-        # the task trains cells as Ray tasks on the cluster already running
-        t = NB201TrainTask("digits", objectives=["accuracy"], epochs=1, channels=4, cells_per_stage=1,
-                           max_train=100, max_eval=50, batch_size=50, executor="ray")
-        Y, errors = t.evaluate_with_errors(np.array([[3, 1, 3, 1, 3, 4], [1, 1, 1, 1, 1, 1]]))
-        assert errors == [None, None] and np.isfinite(Y).all()
+        # the task trains cells as Ray tasks on the cluster already running (a repeated cell once)
+        with NB201TrainTask("digits", objectives=["accuracy"], epochs=1, channels=4, cells_per_stage=1,
+                            max_train=100, max_eval=50, batch_size=50, executor="ray") as t:
+            Y, errors = t.evaluate_with_errors(np.array([[3, 1, 3, 1, 3, 4], [1, 1, 1, 1, 1, 1], [3, 1, 3, 1, 3, 4]]))
+            assert errors == [None] * 3 and np.isfinite(Y).all() and Y[0, 0] == Y[2, 0]
+            assert list(t.details()["trained_now"]) == [True, True, False]
+        # closing the task leaves the cluster it joined running
+        assert ray.is_initialized() and ex.map(square_or_fail, [2])[0].value == 4
     finally:
         ex.shutdown()
+    assert not ray.is_initialized()
+
+
+def test_executors_share_one_map_signature():
+    import inspect
+
+    from nas_tasks.executors import RayExecutor
+
+    for cls in (LocalExecutor, RayExecutor):
+        assert list(inspect.signature(cls.map).parameters) == ["self", "fn", "jobs"]

@@ -160,3 +160,17 @@ def test_duplicate_cells_in_a_batch_are_trained_once(cache_dir):
     assert np.isfinite(Y).all() and Y[0, 0] == Y[2, 0] == Y[3, 0]
     d = t.details()
     assert len(d) == 4 and list(d["trained_now"]) == [True, True, False, False]
+
+
+def test_close_shuts_down_only_the_executor_the_task_created(cache_dir, monkeypatch):
+    from nas_tasks.executors import LocalExecutor
+
+    spy = SpyExecutor()
+    with NB201TrainTask("digits", objectives=["params"], executor=spy, **TINY) as t:
+        assert np.isfinite(t.evaluate(np.array([CELL]))).all()
+    assert not spy.shut_down  # the caller's executor is the caller's to shut down
+    closed = []
+    monkeypatch.setattr(LocalExecutor, "shutdown", lambda self: closed.append(self))
+    with NB201TrainTask("digits", objectives=["params"], **TINY) as t:
+        pass
+    assert closed == [t.executor]
