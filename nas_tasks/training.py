@@ -180,7 +180,8 @@ def train_model(model: torch.nn.Module, data: DeviceData, config: TrainConfig, s
         config: hyper-parameters.
         seed: seeds the shuffling and augmentation generator (weights are initialised by the caller).
         regularizer: optional :class:`nas_tasks.objectives.introspectability.IntrospectionRegularizer`
-            attached to ``model``; its ``loss(y)`` is added after each forward pass.
+            attached to ``model``; its ``loss(y)`` is added after each forward pass (computed in
+            float32 with autocast off).
         progress: optional callable ``(epoch, mean_loss)`` called after every epoch.
 
     Raises:
@@ -224,9 +225,11 @@ def train_model(model: torch.nn.Module, data: DeviceData, config: TrainConfig, s
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
                 logits = model(x)
-                loss = F.cross_entropy(logits.float(), y)
-                if regularizer is not None:
-                    loss = loss + regularizer.loss(y)
+            # the losses run outside autocast, in float32: the regularizer's class means and cosines
+            # (on activations it casts to float32) would lose too much in bf16 / fp16
+            loss = F.cross_entropy(logits.float(), y)
+            if regularizer is not None:
+                loss = loss + regularizer.loss(y)
             opt.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()

@@ -78,3 +78,24 @@ def test_gpu_training_mixed_precision():
     report = train_model(model, data, TrainConfig(epochs=10), seed=0)
     assert report.amp in ("bfloat16", "float16")
     assert accuracy(model, data, "val") > 0.5
+
+
+def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch):
+    import nas_tasks.training
+    from nas_tasks.objectives.introspectability import IntrospectionRegularizer
+
+    seen = []
+
+    class Recording(IntrospectionRegularizer):
+        def loss(self, y):
+            out = super().loss(y)
+            seen.append((torch.is_autocast_enabled("cpu"), out.dtype))
+            return out
+
+    # bf16 autocast on the CPU stands in for a GPU's mixed precision
+    monkeypatch.setattr(nas_tasks.training, "amp_dtype", lambda device: torch.bfloat16)
+    data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
+    model = tiny_cnn()
+    with Recording(model, 0.5, num_classes=3) as reg:
+        train_model(model, data, TrainConfig(epochs=1, batch_size=64, augmentation=Augmentation.none()), 0, reg)
+    assert seen and set(seen) == {(False, torch.float32)}
