@@ -193,8 +193,12 @@ def train_model(model: torch.nn.Module, data: DeviceData, config: TrainConfig, s
         model.to(memory_format=torch.channels_last)
     x_all, y_all = data.parts["train"]
     n = len(y_all)
+    if n < 2:
+        raise InvalidInputError(f"training needs at least 2 samples, got {n}")
     bs = min(config.batch_size, n)
-    steps_per_epoch = math.ceil(n / bs)
+    # A lone last sample cannot be batch-normalized: it joins the batch before it, so every step
+    # trains and the schedule (total steps) matches the optimizer steps.
+    steps_per_epoch = n // bs if n % bs == 1 else math.ceil(n / bs)
     total = steps_per_epoch * config.epochs
     warmup = min(total, max(1, round(config.warmup_epochs * steps_per_epoch))) if config.warmup_epochs > 0 else 0
     decay, no_decay = [], []
@@ -216,9 +220,7 @@ def train_model(model: torch.nn.Module, data: DeviceData, config: TrainConfig, s
         perm = torch.randperm(n, device=device, generator=gen)
         total_loss = torch.zeros((), device=device)
         for i in range(steps_per_epoch):
-            idx = perm[i * bs:(i + 1) * bs]
-            if len(idx) < 2:  # a lone sample cannot be batch-normalized
-                continue
+            idx = perm[i * bs:n if i == steps_per_epoch - 1 else (i + 1) * bs]
             x = _augment(data.prepare(x_all[idx]), aug, gen, data)
             y = y_all[idx]
             if device.type == "cuda":

@@ -80,6 +80,24 @@ def test_gpu_training_mixed_precision():
     assert accuracy(model, data, "val") > 0.5
 
 
+def test_schedule_follows_the_optimizer_steps_when_one_sample_is_left_over(monkeypatch):
+    data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
+    x, y = data.parts["train"]
+    data.parts["train"] = x[:121], y[:121]
+    bs = 60  # two full batches and one lone sample, which cannot be batch-normalized
+    lrs = []
+    step = torch.optim.SGD.step
+
+    def recording_step(self, *args, **kwargs):
+        lrs.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.SGD, "step", recording_step)
+    report = train_model(tiny_cnn(), data, TrainConfig(epochs=3, batch_size=bs, augmentation=Augmentation.none()), seed=0)
+    assert len(lrs) == report.steps == 3 * 2
+    assert max(lrs) == pytest.approx(0.1) and lrs[-1] == 0.0  # the cosine reaches 0 at the last step
+
+
 def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch):
     import nas_tasks.training
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
