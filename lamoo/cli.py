@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -64,18 +65,43 @@ def _floats(text: str) -> list[float]:
     return [float(v) for v in text.split(",")]
 
 
+def _number_or_word(text: str, words: tuple[str, ...], positive: bool):
+    """``text`` as one of ``words`` or a finite float (``> 0`` if ``positive``, else ``>= 0``);
+    an :class:`argparse.ArgumentTypeError` otherwise, so argparse reports it without a traceback."""
+    if text in words:
+        return text
+    expected = f"a number {'> 0' if positive else '>= 0'} or {' or '.join(repr(w) for w in words)}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def _cp(text: str):
+    """``--cp``: a number >= 0 or 'auto'."""
+    return _number_or_word(text, ("auto",), positive=False)
+
+
+def _gamma(text: str):
+    """``--gamma``: a positive number, 'scale' or 'auto'."""
+    return _number_or_word(text, ("scale", "auto"), positive=True)
+
+
 def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
     """The LaMOO options shared by ``optimize`` and the benchmark commands."""
     g = parser.add_argument_group("LaMOO (with --lamoo)")
     g.add_argument("--lamoo", action="store_true", help="wrap the sampler in LaMOO (learned space partitions)")
-    g.add_argument("--cp", default="auto",
+    g.add_argument("--cp", type=_cp, default="auto",
                    help="UCB exploration constant, or 'auto' = cp-fraction x hypervolume of all samples (default: auto)")
     g.add_argument("--cp-fraction", type=float, default=0.1, help="fraction used by --cp auto (default: 0.1)")
     g.add_argument("--leaf-size", type=int, default=10, help="nodes with at most this many samples are leaves (default: 10)")
     g.add_argument("--max-depth", type=int, default=6, help="maximum tree depth (default: 6)")
     g.add_argument("--kernel", default="rbf", choices=["rbf", "poly", "linear", "sigmoid"], help="SVM kernel (default: rbf)")
     g.add_argument("--svm-c", type=float, default=1.0, help="SVM regularization C (default: 1.0)")
-    g.add_argument("--gamma", default="scale", help="SVM gamma: 'scale', 'auto' or a number (default: scale)")
+    g.add_argument("--gamma", type=_gamma, default="scale", help="SVM gamma: 'scale', 'auto' or a number (default: scale)")
     g.add_argument("--selection", default="path", choices=["path", "leaf"],
                    help="'path': descend the tree by UCB; 'leaf': the leaf with the best UCB (default: path)")
     g.add_argument("--features", default="auto", choices=["auto", "raw", "onehot"],
@@ -84,10 +110,8 @@ def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def lamoo_kwargs(args) -> dict:
-    cp = args.cp if args.cp == "auto" else float(args.cp)
-    gamma = args.gamma if args.gamma in ("scale", "auto") else float(args.gamma)
-    return {"cp": cp, "cp_fraction": args.cp_fraction, "leaf_size": args.leaf_size, "max_depth": args.max_depth,
-            "kernel": args.kernel, "C": args.svm_c, "gamma": gamma, "selection": args.selection,
+    return {"cp": args.cp, "cp_fraction": args.cp_fraction, "leaf_size": args.leaf_size, "max_depth": args.max_depth,
+            "kernel": args.kernel, "C": args.svm_c, "gamma": args.gamma, "selection": args.selection,
             "features": args.features}
 
 
@@ -144,20 +168,21 @@ def _optimize_parser(sub) -> None:
 
 
 def cmd_optimize(args) -> int:
+    from lamoo.checks import check_int
     from lamoo.driver import Study
 
+    budget, batch_size = check_int(args.budget, "--budget", 1), check_int(args.batch_size, "--batch-size", 1)
     task = build_task(args)
     sampler = build_sampler(args)
     name = args.task or args.problem
     out = args.out or Path("runs") / f"{name}-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
-    out.mkdir(parents=True, exist_ok=True)
     journal = out / "journal.jsonl"
     if args.resume:
         study = Study.load(journal, task, sampler)
         print(f"resuming {journal}: {study.n_told} evaluations already done")
-    else:
+    else:  # the journal (and with it the folder) is created only once the Study's arguments are valid
         study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=journal, ref_point=args.ref_point)
-    result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress)
+    result = study.optimize(budget, batch_size, progress=not args.no_progress)
     write_report(result, out)
     return 0
 
@@ -169,6 +194,7 @@ def write_report(result, out: Path) -> None:
     import pandas as pd
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     result.to_frame().to_csv(out / "results.csv")
     front = result.pareto_front()
     front.to_csv(out / "pareto.csv")

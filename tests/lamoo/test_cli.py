@@ -50,3 +50,40 @@ def test_help_explains_every_option():
         for action in p._actions:
             if action.dest != "help":
                 assert action.help, f"lamoo {name} {action.option_strings} has no help"
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--cp", "abc", "argument --cp: expected a number >= 0 or 'auto', got 'abc'"),
+    ("--cp", "-1", "argument --cp: expected a number >= 0 or 'auto', got '-1'"),
+    ("--gamma", "xyz", "argument --gamma: expected a number > 0 or 'scale' or 'auto', got 'xyz'"),
+    ("--gamma", "0", "argument --gamma: expected a number > 0 or 'scale' or 'auto', got '0'"),
+])
+def test_bad_lamoo_options_are_usage_errors(tmp_path, capsys, option, value, expected):
+    with pytest.raises(SystemExit) as exc:
+        main(["optimize", "--lamoo", option, value, "--out", str(tmp_path / "run"), "--no-progress"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "lamoo optimize: error: " + expected in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_lamoo_options_reach_lamoo():
+    from lamoo.cli import build_sampler
+
+    args = make_parser().parse_args(["optimize", "--lamoo", "--cp", "0.5", "--gamma", "2"])
+    assert (build_sampler(args).cp, build_sampler(args).gamma) == (0.5, 2.0)
+    args = make_parser().parse_args(["optimize", "--lamoo"])
+    assert (build_sampler(args).cp, build_sampler(args).gamma) == ("auto", "scale")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--sampler", "cmaes", "--sampler-param", "pop_size=3"], "sampler 'cmaes' rejected the unknown argument 'pop_size'"),
+    (["--ref-point", "1"], "ref_point"),
+    (["--budget", "0"], "--budget must be an integer >= 1"),
+])
+def test_a_bad_run_leaves_no_output_folder(tmp_path, capsys, extra, message):
+    out = tmp_path / "run"
+    assert main(["optimize", "--budget", "12", *extra, "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()

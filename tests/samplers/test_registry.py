@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from lamoo.exceptions import InvalidInputError
 from samplers import CMAESSampler, NSGA2Sampler, QEHVISampler, RandomSampler, get_sampler, list_samplers
 
 
@@ -24,8 +25,12 @@ def test_keyword_arguments_reach_the_sampler():
 def test_unknown_names_and_arguments_are_rejected():
     with pytest.raises(ValueError, match="unknown sampler 'tpe'"):
         get_sampler("tpe")
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidInputError, match="sampler 'cmaes' rejected the unknown argument 'pop_size'; it accepts: popsize, "):
         get_sampler("cmaes", pop_size=3)
+    with pytest.raises(InvalidInputError, match="'random' rejected the unknown argument 'seed'; it accepts: no arguments"):
+        get_sampler("random", seed=3)
+    with pytest.raises(InvalidInputError, match=r"it accepts: num_restarts, .*categorical$"):  # not the fixed one
+        get_sampler("qlogehvi", popsize=3)
 
 
 def test_importing_samplers_loads_no_heavy_back_end():
