@@ -14,8 +14,24 @@ SOURCES = ("init", "sampler", "fill", "user")
 NO_LEAF = -1
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A view of ``a`` that cannot be written through."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` itself, made read-only, so no view of it can be made writable again."""
+    a.flags.writeable = False
+    return a
+
+
 class Archive:
     """Evaluated points with their raw objective values and provenance.
+
+    The arrays it returns are read-only views (a sampler cannot rewrite paid evaluations) and
+    ``errors`` / ``sources`` are copies; only :meth:`append` changes an archive.
 
     ``ref_point`` (raw units, ``m,``) is the run's hypervolume reference point.
 
@@ -35,12 +51,12 @@ class Archive:
         self.objectives = check_objectives(objectives)
         self.ref_point = None if ref_point is None else np.asarray(ref_point, dtype=float)
         d, m = space.n_dims, len(self.objectives)
-        self._X = np.empty((0, d))
-        self._Y = np.empty((0, m))
-        self.errors: list[str | None] = []
-        self.sources: list[str] = []
-        self._leaf_ids = np.empty(0, dtype=np.int64)
-        self._batches = np.empty(0, dtype=np.int64)
+        self._X = _frozen(np.empty((0, d)))
+        self._Y = _frozen(np.empty((0, m)))
+        self._errors: list[str | None] = []
+        self._sources: list[str] = []
+        self._leaf_ids = _frozen(np.empty(0, dtype=np.int64))
+        self._batches = _frozen(np.empty(0, dtype=np.int64))
         self._keys: set[bytes] = set()
 
     def __len__(self) -> int:
@@ -52,15 +68,15 @@ class Archive:
 
     @property
     def X(self) -> np.ndarray:
-        return self._X
+        return _read_only(self._X)
 
     @property
     def Y(self) -> np.ndarray:
-        return self._Y
+        return _read_only(self._Y)
 
     @property
     def F(self) -> np.ndarray:
-        return to_minimization(self._Y, self.objectives)
+        return _frozen(to_minimization(self._Y, self.objectives))
 
     @property
     def ref_F(self) -> np.ndarray | None:
@@ -78,11 +94,19 @@ class Archive:
 
     @property
     def leaf_ids(self) -> np.ndarray:
-        return self._leaf_ids
+        return _read_only(self._leaf_ids)
 
     @property
     def batches(self) -> np.ndarray:
-        return self._batches
+        return _read_only(self._batches)
+
+    @property
+    def errors(self) -> list[str | None]:
+        return list(self._errors)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self._sources)
 
     def append(self, X: np.ndarray, Y: np.ndarray, *, errors: Sequence[str | None] | None = None,
                leaf_ids: Sequence[int] | None = None, sources: Sequence[str] | None = None,
@@ -107,12 +131,12 @@ class Archive:
         failed = np.isnan(Y).any(axis=1)
         errors = [(e or "the evaluation returned NaN") if f else None for e, f in zip(errors, failed)]
         start = len(self._X)
-        self._X = np.vstack([self._X, X])
-        self._Y = np.vstack([self._Y, Y])
-        self.errors.extend(errors)
-        self.sources.extend(sources)
-        self._leaf_ids = np.concatenate([self._leaf_ids, leaf_ids])
-        self._batches = np.concatenate([self._batches, batches])
+        self._X = _frozen(np.vstack([self._X, X]))
+        self._Y = _frozen(np.vstack([self._Y, Y]))
+        self._errors.extend(errors)
+        self._sources.extend(sources)
+        self._leaf_ids = _frozen(np.concatenate([self._leaf_ids, leaf_ids]))
+        self._batches = _frozen(np.concatenate([self._batches, batches]))
         self._keys.update(row.tobytes() for row in X)
         return np.arange(start, start + k)
 

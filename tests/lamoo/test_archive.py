@@ -54,3 +54,23 @@ def test_append_takes_one_batch_id_per_row():
     assert a.batches.tolist() == [2, -1, 0]
     with pytest.raises(InvalidInputError, match="3 entries each"):
         a.append(X, task.evaluate(X), batch=[1, 2])
+
+
+def test_paid_evaluations_cannot_be_rewritten_through_the_archive():
+    task = MixedToyTask()
+    a = Archive(task.space, task.objectives, task.ref_point)
+    X = np.array([[0.1, 1, 0], [0.5, 2, 1]])
+    a.append(X, task.evaluate(X), sources=["init", "sampler"], batch=[0, 1])
+    for name in ("X", "Y", "F", "leaf_ids", "batches"):
+        array = getattr(a, name)
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 7
+        if name != "F":  # F is computed afresh on each access: writing to it could not harm the archive
+            with pytest.raises(ValueError):
+                array.flags.writeable = True
+    a.errors.append("boom")
+    a.sources[0] = "user"
+    assert a.errors == [None, None] and a.sources == ["init", "sampler"]
+    np.testing.assert_array_equal(a.X, X)
+    a.append(np.array([[0.7, 3, 2]]), task.evaluate(np.array([[0.7, 3, 2]])))  # appending still works
+    assert a.n == 3 and a.X[:2].tolist() == X.tolist()
