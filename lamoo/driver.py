@@ -19,7 +19,8 @@ from lamoo.exceptions import InvalidInputError, JournalError, LamooError
 from lamoo.journal import Journal
 from lamoo.region import Region
 from lamoo.result import Result
-from lamoo.task import ObjectiveSpec, Task, check_objectives, check_ref_point, check_Y, evaluate_safely
+from lamoo.task import (ObjectiveSpec, Task, check_objectives, check_ref_point, check_Y, evaluate_safely,
+                        from_minimization)
 
 
 def resolve_seed(seed) -> int:
@@ -285,7 +286,20 @@ class Study:
         finally:
             if bar is not None:
                 bar.close()
+        self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
+
+    def _warn_if_nothing_dominates_the_ref_point(self) -> None:
+        """A RuntimeWarning when successful evaluations exist but none dominates the reference
+        point (the hypervolume is 0 however good the points are), with each objective's best value."""
+        valid = self.archive.valid_indices
+        if len(valid) == 0 or self.archive_hypervolume() > 0:
+            return
+        best_raw = from_minimization(self.archive.F[valid].min(axis=0), self.objectives)
+        best = {o.name: float(v) for o, v in zip(self.objectives, best_raw)}
+        warnings.warn(f"no evaluated point dominates the reference point {self.ref_point.tolist()}, so the hypervolume "
+                      f"is 0; the best value of each objective (raw units) is {best}: choose a ref_point that points "
+                      f"like these dominate", RuntimeWarning, stacklevel=3)
 
     def archive_hypervolume(self) -> float:
         from lamoo.pareto import hypervolume

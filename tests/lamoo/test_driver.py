@@ -188,3 +188,28 @@ def test_tell_keeps_the_order_rows_were_told_in():
     np.testing.assert_array_equal(study.archive.X, X)
     assert study.archive.batches.tolist() == [1, -1, 0, 1, 0]
     assert study.archive.sources == ["sampler", "user", "init", "sampler", "init"]
+
+
+def test_a_reference_point_nothing_dominates_is_reported():
+    from lamoo.problems import get_problem
+
+    task = get_problem("branin-currin")
+    with pytest.warns(RuntimeWarning, match=r"no evaluated point dominates the reference point \[0\.0, 0\.0\]") as rec:
+        res = optimize(task, RandomSampler(), budget=12, seed=0, ref_point=[0, 0])
+    assert res.hypervolume() == 0
+    message = str(next(w.message for w in rec if "dominates" in str(w.message)))
+    best = res.Y[~res.failed].min(axis=0).tolist()
+    assert f"'branin': {best[0]!r}" in message and f"'currin': {best[1]!r}" in message
+
+
+def test_no_reference_point_warning_when_all_evaluations_failed_or_the_hypervolume_is_positive():
+    import warnings
+
+    class AllFail(ToyTask):
+        def evaluate(self, X):
+            raise RuntimeError("down")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        optimize(ToyTask(d=2), RandomSampler(), budget=8, seed=0)
+        assert optimize(AllFail(d=2), RandomSampler(), budget=8, seed=0).failed.all()
