@@ -141,8 +141,9 @@ class Archive:
         return np.arange(start, start + k)
 
     def contains(self, X: np.ndarray) -> np.ndarray:
-        """``(k,)`` bool: which rows of ``X`` were already evaluated (exact match)."""
-        X = np.atleast_2d(np.asarray(X, dtype=float))
+        """``(k,)`` bool: which rows of ``X`` (``k x d``) were already evaluated (exact match;
+        -0.0 equals 0.0)."""
+        X = np.atleast_2d(np.asarray(X, dtype=float)) + 0.0  # -0.0 -> 0.0, as the stored keys
         return np.array([row.tobytes() in self._keys for row in X], dtype=bool)
 
     def evaluated_candidates(self) -> np.ndarray:

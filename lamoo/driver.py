@@ -188,7 +188,7 @@ class Study:
         if info is not None:
             self._proposal_info[batch] = info
         self._timings[batch] = {"batch": batch, "ask_seconds": time.perf_counter() - start, "eval_seconds": None}
-        for row, meta in zip(X, metas):
+        for row, meta in zip(X + 0.0, metas):  # keyed like the validated rows tell will look up
             self._pending[row.tobytes()] = {**meta, "batch": batch}
         return X
 
@@ -208,9 +208,9 @@ class Study:
         """Drop rows already evaluated, pending, or repeated within ``X``."""
         seen = set(self._pending)
         keep = []
-        for i, row in enumerate(X):
+        for i, (row, evaluated) in enumerate(zip(X + 0.0, self.archive.contains(X))):
             key = row.tobytes()
-            if key in seen or self.archive.contains(row[None])[0]:
+            if evaluated or key in seen:
                 continue
             seen.add(key)
             keep.append(i)

@@ -3,7 +3,7 @@ import pytest
 
 from lamoo.archive import Archive
 from lamoo.exceptions import InvalidInputError
-from tests.toys import FiniteToyTask, MixedToyTask
+from tests.toys import FiniteToyTask, MixedToyTask, ToyTask
 
 
 def test_append_keeps_order_provenance_and_failures():
@@ -74,3 +74,10 @@ def test_paid_evaluations_cannot_be_rewritten_through_the_archive():
     np.testing.assert_array_equal(a.X, X)
     a.append(np.array([[0.7, 3, 2]]), task.evaluate(np.array([[0.7, 3, 2]])))  # appending still works
     assert a.n == 3 and a.X[:2].tolist() == X.tolist()
+
+
+def test_contains_treats_minus_zero_as_zero():
+    task = ToyTask(d=2)
+    a = Archive(task.space, task.objectives)
+    a.append(np.array([[0.0, 0.5]]), task.evaluate(np.array([[0.0, 0.5]])))
+    assert a.contains(np.array([[-0.0, 0.5], [0.0, 0.5], [0.0, 0.25]])).tolist() == [True, True, False]
