@@ -87,9 +87,8 @@ def build_method(plan: MethodPlan):
 
     try:
         sampler = get_sampler(plan.sampler, **plan.sampler_params)
-    except TypeError as exc:
-        raise InvalidInputError(f"method {plan.label!r}: sampler {plan.sampler!r} rejected {plan.sampler_params}: "
-                                f"{exc}") from exc
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"method {plan.label!r}: {exc}") from exc
     if plan.kind == "sampler":
         return sampler
     try:

@@ -53,7 +53,7 @@ def test_method_plans():
     ("lamoo-nope", "unknown inner sampler 'nope'"),
     ("lamoo-random:cp_fraction=-1", "cp_fraction"),
     ("lamoo-random:bogus=1", "LaMOO rejected"),
-    ("random:bogus=1", "rejected"),
+    ("random:bogus=1", "method 'random:bogus=1': sampler 'random' rejected the unknown argument 'bogus'"),
     ("optuna-motpe:bogus=1", "unknown option"),
     ("pymoo-nsga2:pop_size=-3", "positive"),
 ])
