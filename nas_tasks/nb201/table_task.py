@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,7 @@ class NB201TableTask:
             self.columns[name] = column
         if len(set(self.columns.values())) != len(specs):
             raise InvalidInputError(f"objectives {[n for n, _ in specs]} name the same column twice: {self.columns}")
+        self._warn_if_costs_describe_another_dataset()
         self.objectives = tuple(objective_specs)
         Y = self._values(frame, on_nan)
         keep = ~np.isnan(Y).any(axis=1)
@@ -131,6 +133,22 @@ class NB201TableTask:
         raise InvalidInputError(
             f"unknown objective {name!r}: not a column of table {self.source!r} nor a computed metric; "
             f"available: {', '.join(map(str, numeric))}, and computed: {', '.join(COMPUTED)}")
+
+    def _warn_if_costs_describe_another_dataset(self) -> None:
+        """Computed ``params``/``flops`` are for ``dataset``'s class count and input size; warn when
+        another objective's column is about a dataset with other ones (e.g. ``cifar100_test_acc``
+        beside ``params`` with the default ``dataset="cifar10"``)."""
+        computed = [c for c in self.columns.values() if c in COMPUTED]
+        if not computed:
+            return
+        for column in self.columns.values():
+            spec = dataset_of_column(column)
+            if spec is not None and (spec.num_classes, spec.input_size) != (self.num_classes, self.input_size):
+                warnings.warn(f"{computed} are computed for {self.num_classes} classes and {self.input_size}px inputs "
+                              f"(dataset={self.dataset_name!r}), but objective {column!r} is about a dataset with "
+                              f"{spec.num_classes} classes and {spec.input_size}px inputs: pass that dataset's "
+                              f"name as dataset= to compute them for it", UserWarning, stacklevel=3)
+                return
 
     def _computed(self, metric: str, codes: np.ndarray) -> np.ndarray:
         from nas_tasks.nb201.cost import params_flops

@@ -105,6 +105,8 @@ def test_computed_params_and_flops(tmp_path, frame):
     assert task.ref_point[1] == pytest.approx(task.table["flops"].max())
     c100 = NB201TableTask(frame, ["cifar100_test_acc", "flops"], dataset="cifar100")
     assert c100.evaluate(nb201.encode(CELL0))[0, 1] == pytest.approx(15.64736 + 90 * 64 / 1e6)
+    with pytest.warns(UserWarning, match="computed for 10 classes.*'cifar100_test_acc'.*100 classes"):
+        NB201TableTask(frame, ["cifar100_test_acc", "params"])  # the default dataset is cifar10
     own = frame.assign(flops=1.0 + np.arange(len(frame)))  # a table column of that name wins
     assert NB201TableTask(own, ["cifar10_test_acc", "flops"]).evaluate(nb201.encode(CELL0))[0, 1] == len(frame)
 
