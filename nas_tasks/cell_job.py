@@ -130,6 +130,7 @@ def run_cell_job(job: CellJob) -> dict:
                 start = time.perf_counter()
                 if job.train.introspection_weight > 0:
                     with IntrospectionRegularizer(model, job.train.introspection_weight, job.regularizer_layers,
+                                                  pair_weights=job.train.introspection_pair_weights,
                                                   num_classes=splits.num_classes) as reg:
                         report = train_model(model, data, job.train, job.seed, regularizer=reg)
                 else:

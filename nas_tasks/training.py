@@ -39,6 +39,8 @@ class TrainConfig:
     warmup_epochs: float = 0.5
     augmentation: Augmentation = field(default_factory=Augmentation)
     introspection_weight: float = 0.0  # XNAS Eq. 5 regularizer weight (0.5 in the paper); 0 = off
+    # per-class-pair weights of the regularizer (k x k nested tuples, >= 0; None = all 1)
+    introspection_pair_weights: tuple | None = None
 
     def __post_init__(self):
         check_int(self.epochs, "epochs", 1)
@@ -49,6 +51,13 @@ class TrainConfig:
                 raise InvalidInputError(f"{name} must be a finite number >= 0, got {v!r}")
         if self.lr <= 0:
             raise InvalidInputError(f"lr must be > 0, got {self.lr!r}")
+        if self.introspection_pair_weights is not None:
+            W = np.asarray(self.introspection_pair_weights, dtype=float)
+            if W.ndim != 2 or W.shape[0] != W.shape[1] or not np.isfinite(W).all() or (W < 0).any():
+                raise InvalidInputError(f"introspection_pair_weights must be a square (k x k) matrix of finite "
+                                        f"numbers >= 0, got shape {W.shape}")
+            if self.introspection_weight == 0:
+                raise InvalidInputError("introspection_pair_weights need introspection_weight > 0 (the regularizer is off)")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -48,6 +48,8 @@ class TrainPlugin:
         g.add_argument("--train-seed", type=int, default=0, help="weights/shuffling seed of every cell (default: 0)")
         g.add_argument("--introspection-weight", type=float, default=0.0,
                        help="XNAS introspection regularizer weight while training (default: 0 = off; paper: 0.5)")
+        g.add_argument("--introspection-pair-weights", default=None, choices=["wordnet"],
+                       help="weight the regularizer's class pairs by WordNet similarity (XNAS Eqs. 3-4; default: all 1)")
         g.add_argument("--augmentation", default="default", choices=["default", "none"],
                        help="default: pad+crop, cutout, flips except for digits/MNIST; none: off")
         g.add_argument("--objective-option", action="append", metavar="OBJECTIVE.OPTION=VALUE",
@@ -68,6 +70,7 @@ class TrainPlugin:
             cells_per_stage=args.cells_per_stage, batch_size=args.train_batch_size, lr=args.lr, seed=args.train_seed,
             device=args.device, executor=args.executor, cache_dir=args.cache_dir,
             augmentation=args.augmentation, introspection_weight=args.introspection_weight,
+            introspection_pair_weights=args.introspection_pair_weights,
             objective_options=_options(args.objective_option), max_train=args.max_train,
             num_threads=args.num_threads, ray_address=args.ray_address, cpus_per_task=args.cpus_per_task)
         if getattr(args, "out", None) is None:  # the same default folder cmd_optimize picks

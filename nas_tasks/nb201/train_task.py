@@ -46,6 +46,10 @@ class NB201TrainTask:
             :class:`nas_tasks.augment.Augmentation` fields, or an ``Augmentation``.
         introspection_weight: weight of the XNAS introspection regularizer while training
             (0 = off; the paper uses 0.5).
+        introspection_pair_weights: the regularizer's per-class-pair weights: None (all 1),
+            ``"wordnet"`` (XNAS Eqs. 3-4: WordNet path similarities of the dataset's classes,
+            normalized to mean 1; needs the WordNet database) or a ``k x k`` array of numbers >= 0.
+            Part of the cache key.
         objective_options: ``{objective name: {option: value}}``, e.g.
             ``{"robustness": {"ood": "inverted", "temperature": 1000}}``.
         val_fraction, test_fraction, max_train, max_eval, split_seed: how the splits are made
@@ -59,6 +63,7 @@ class NB201TrainTask:
                  *, epochs: int = 10, channels: int = 16, cells_per_stage: int = 5, batch_size: int = 512,
                  lr: float = 0.1, seed: int = 0, device: str = "auto", executor="local", cache_dir=None,
                  ref_point=None, augmentation="default", introspection_weight: float = 0.0,
+                 introspection_pair_weights=None,
                  objective_options: dict | None = None, val_fraction: float = 0.2, test_fraction: float = 0.2,
                  max_train: int | None = None, max_eval: int | None = None, split_seed: int = 0,
                  num_threads: int | None = None, ray_address: str | None = None, cpus_per_task: int = 1,
@@ -93,8 +98,6 @@ class NB201TrainTask:
                 raise InvalidInputError(f"augmentation: {exc}") from None
         else:
             raise InvalidInputError(f"augmentation must be 'default', 'none', a dict or an Augmentation, got {augmentation!r}")
-        self.train_config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, augmentation=aug,
-                                        introspection_weight=introspection_weight)
         self.net = {"channels": int(channels), "cells_per_stage": int(cells_per_stage)}
         self.seed = int(seed)
         self.device_name = device
@@ -106,6 +109,9 @@ class NB201TrainTask:
         self.executor = get_executor(executor, **ray_opts) if executor == "ray" else get_executor(executor)
         self._owns_executor = isinstance(executor, str)
         self.info = task_info(self.data_spec, self.net, self.splits, self.device, batch_size, self.cache_dir)
+        self.train_config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, augmentation=aug,
+                                        introspection_weight=introspection_weight,
+                                        introspection_pair_weights=_pair_weights(introspection_pair_weights, self.info))
         self._objectives = _parse_objectives(objectives, objective_options or {})
         self.objectives = tuple(ObjectiveSpec(o.name, o.direction) for o in self._objectives)
         self.space = search_space()
@@ -224,6 +230,25 @@ class NB201TrainTask:
         return (f"NB201TrainTask(dataset={self.dataset!r}, objectives={[o.name for o in self.objectives]}, "
                 f"epochs={self.train_config.epochs}, channels={self.net['channels']}, "
                 f"cells_per_stage={self.net['cells_per_stage']}, device={str(self.device)!r})")
+
+
+def _pair_weights(spec, info) -> tuple | None:
+    """The regularizer's pair weights as nested tuples (hashable, JSON-able) from None,
+    ``"wordnet"`` or a ``k x k`` array for the task's ``k`` classes."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec != "wordnet":
+            raise InvalidInputError(f"introspection_pair_weights must be None, 'wordnet' or a k x k array, got {spec!r}")
+        from nas_tasks.objectives.wordnet import IntrospectabilityWordNet
+
+        W = IntrospectabilityWordNet().pair_weights(info).numpy()
+    else:
+        W = np.asarray(spec, dtype=float)
+    if W.shape != (info.num_classes, info.num_classes):
+        raise InvalidInputError(f"introspection_pair_weights must be {info.num_classes} x {info.num_classes} (one weight "
+                                f"per pair of the dataset's classes), got shape {W.shape}")
+    return tuple(tuple(float(v) for v in row) for row in W)
 
 
 def _arch(codes) -> str:

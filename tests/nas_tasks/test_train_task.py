@@ -174,3 +174,21 @@ def test_close_shuts_down_only_the_executor_the_task_created(cache_dir, monkeypa
     with NB201TrainTask("digits", objectives=["params"], **TINY) as t:
         pass
     assert closed == [t.executor]
+
+
+def test_the_introspection_regularizer_trains_with_pair_weights(cache_dir):
+    objectives = ["accuracy", "introspectability"]
+    plain = NB201TrainTask("digits", objectives=objectives, **TINY)
+    reg = NB201TrainTask("digits", objectives=objectives, introspection_weight=0.5, **TINY)
+    ones = NB201TrainTask("digits", objectives=objectives, introspection_weight=0.5,
+                          introspection_pair_weights=np.ones((10, 10)), **TINY)
+    keys = {t._job(CELL).key for t in (plain, reg, ones)}
+    assert len(keys) == 3  # the regularizer and its pair weights are part of the cache key
+    Y_plain, Y_reg = plain.evaluate(CELL[None]), reg.evaluate(CELL[None])
+    assert np.isfinite(Y_reg).all() and not np.allclose(Y_plain, Y_reg)
+    np.testing.assert_allclose(ones.evaluate(CELL[None]), Y_reg, rtol=1e-5)  # unit weights change nothing
+    with pytest.raises(InvalidInputError, match="10 x 10"):
+        NB201TrainTask("digits", objectives=objectives, introspection_weight=0.5,
+                       introspection_pair_weights=np.ones((3, 3)), **TINY)
+    with pytest.raises(InvalidInputError, match="introspection_weight > 0"):
+        NB201TrainTask("digits", objectives=objectives, introspection_pair_weights=np.ones((10, 10)), **TINY)

@@ -69,3 +69,13 @@ def test_wordnet_objective_equals_plain_on_uniform_weights(wn, wn_cache):
     assert get_objective("introspectability_wordnet").measure(ctx) == pytest.approx(plain)
     custom = get_objective("introspectability_wordnet", synsets=["dog.n.01"] * 9 + ["truck.n.01"]).measure(ctx)
     assert custom != pytest.approx(plain)
+
+
+def test_the_train_task_takes_wordnet_pair_weights_for_its_regularizer(wn_cache):
+    from nas_tasks import NB201TrainTask
+
+    task = NB201TrainTask("digits", objectives=["accuracy"], introspection_weight=0.5,
+                          introspection_pair_weights="wordnet", cache_dir=wn_cache, max_train=100, max_eval=50)
+    W = np.array(task.train_config.introspection_pair_weights)
+    # the digit synsets are sisters: every pair is equally similar, so the normalized weights are 1
+    assert W.shape == (10, 10) and np.allclose(W[np.triu_indices(10, 1)], 1.0)
