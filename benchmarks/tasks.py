@@ -7,8 +7,8 @@ Add a task without touching this file with :func:`register_task` or ``lamoo benc
 NAME=module:callable``: e.g. ``toy=tests.toys:FiniteToyTask``.
 
 The NAS-Bench-201 tasks read a benchmark table (``--table``; default
-``../shared/data/nb201/nb201_cifar.csv`` relative to the repository root) through
-``nas_tasks.NB201TableTask``.
+``../shared/data/nb201/nb201_cifar.csv`` relative to the repository root, or to the current
+folder when lamoo is installed from a copy of the repository) through ``nas_tasks.NB201TableTask``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,19 @@ from pathlib import Path
 from lamoo.exceptions import InvalidInputError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_NB201_TABLE = REPO_ROOT.parent / "shared" / "data" / "nb201" / "nb201_cifar.csv"
+_SHARED_TABLE = Path("shared", "data", "nb201", "nb201_cifar.csv")
+
+
+def _default_nb201_table() -> Path:
+    """``../shared/...`` beside the repository this module runs from (a checkout or an editable
+    install), else beside the current folder (``pip install .`` puts this module in
+    site-packages, and the commands run from the repository root)."""
+    beside_repo = REPO_ROOT.parent / _SHARED_TABLE
+    beside_cwd = (Path.cwd().parent / _SHARED_TABLE).resolve()
+    return beside_repo if beside_repo.is_file() or not beside_cwd.is_file() else beside_cwd
+
+
+DEFAULT_NB201_TABLE = _default_nb201_table()
 
 TASKS: dict[str, str] = {
     "branin-currin": "benchmarks.tasks:branin_currin",

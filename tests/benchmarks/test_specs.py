@@ -80,3 +80,15 @@ def test_missing_nb201_table_names_the_file(tmp_path):
 def test_task_options_reach_the_factory():
     task = build_task(TASKS["dtlz2"], {"dim": 4, "table": "ignored: dtlz2 takes no table"})
     assert task.space.n_dims == 4
+
+
+def test_the_default_table_is_found_beside_the_current_folder_of_an_installed_copy(tmp_path, monkeypatch):
+    import benchmarks.tasks as tasks
+
+    table = tmp_path / "shared" / "data" / "nb201" / "nb201_cifar.csv"
+    table.parent.mkdir(parents=True)
+    table.write_text("arch\n")
+    (tmp_path / "repo").mkdir()
+    monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path / "venv" / "site-packages")  # as after `pip install .`
+    monkeypatch.chdir(tmp_path / "repo")
+    assert tasks._default_nb201_table() == table.resolve()
