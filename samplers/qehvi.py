@@ -66,7 +66,7 @@ class QEHVISampler(Sampler):
             choices do not have). On NAS-Bench-201 (10 seeds, budget 300) the Hamming kernel
             ended slightly higher: final hypervolume 17704 vs 17658 on CIFAR-10/FLOPs and
             102.80 vs 101.52 on CIFAR-100/params, for about 1.4x the optimizer time per
-            iteration (that grid's results are not committed). Spaces without categorical
+            iteration (``benchmarks/README.md``). Spaces without categorical
             dimensions are modelled the same way by both.
 
     After :meth:`propose`, ``proposal_info_`` holds ``acquisition``, ``fallback`` (``None`` or
