@@ -160,12 +160,10 @@ class NB201TrainTask:
         outcome = dict(zip(distinct, self.executor.map(run_cell_job, list(distinct.values()))))
         Y = np.full((len(X), len(self._objectives)), np.nan)
         errors: list[str | None] = []
-        seen = set()
         for i, job in enumerate(jobs):
             out = outcome[job.key]
             row = {"arch": _arch(job.codes), "codes": list(job.codes), "key": job.key}
-            first = job.key not in seen
-            seen.add(job.key)
+            first = distinct[job.key] is job  # the job that was run for this cell
             if out.ok:
                 for j, (o, m) in enumerate(zip(self._objectives, out.value["values"])):
                     Y[i, j] = m["val"]
