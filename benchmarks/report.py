@@ -45,16 +45,22 @@ def load_runs(folder: Path) -> list[dict]:
             data["_path"] = str(path)
             runs.append(data)
     if not runs:
-        hint = ""
-        if not (folder / "json").is_dir():
-            listed = [str(folder / name) for name in ("REPORT.md", "grid.json") if (folder / name).is_file()]
-            hint = (f": {folder / 'json'}/ does not exist. The per-run records are not committed with the results; "
-                    + (f"run the 'lamoo bench' commands listed in {' (or logged in '.join(listed)}"
-                       f"{')' if len(listed) > 1 else ''} to write them" if listed else
-                       f"run a 'lamoo bench' grid with --out {folder} to write them")
-                    + f", then 'lamoo bench-report {folder}' again")
+        hint = "" if (folder / "json").is_dir() else _missing_records_hint(folder)
         raise InvalidInputError(f"no run records (json/*.json written by 'lamoo bench') in {folder}{hint}")
     return runs
+
+
+def _missing_records_hint(folder: Path) -> str:
+    """How to make the records of a results folder without ``json/`` (not committed with it)."""
+    listed = [str(folder / name) for name in ("REPORT.md", "grid.json") if (folder / name).is_file()]
+    if not listed:
+        how = f"run a 'lamoo bench' grid with --out {folder}"
+    elif len(listed) == 1:
+        how = f"run the 'lamoo bench' commands listed in {listed[0]}"
+    else:
+        how = f"run the 'lamoo bench' commands listed in {listed[0]} (or logged in {listed[1]})"
+    return (f": {folder / 'json'}/ does not exist. The per-run records are not committed with the results; "
+            f"{how} to write them, then 'lamoo bench-report {folder}' again")
 
 
 def method_order(runs: list[dict]) -> list[str]:
