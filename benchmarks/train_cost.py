@@ -44,7 +44,7 @@ def objective_overheads(args) -> None:
             start = time.perf_counter()
             task.evaluate(encode(arch)[None])
             wall = time.perf_counter() - start
-            from nas_tasks.train_cache import TrainCache
+            from nas_tasks.training.cache import TrainCache
 
             record = TrainCache(cache).load(task._job(encode(arch)).key)
             train_s = record["train"]["seconds"]
@@ -63,10 +63,10 @@ def objective_overheads(args) -> None:
 
 def throughput(args) -> None:
 
-    from nas_tasks.cell_job import build_model
-    from nas_tasks.data import ImageDataset, make_splits
+    from nas_tasks.training.cell_job import build_model
+    from nas_tasks.training.data import ImageDataset, make_splits
     from nas_tasks.nb201 import encode
-    from nas_tasks.training import DeviceData, TrainConfig, resolve_device, set_threads, train_model
+    from nas_tasks.training.loop import DeviceData, TrainConfig, resolve_device, set_threads, train_model
 
     set_threads(args.threads)
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
-from nas_tasks.directions import is_accuracy, parse_objectives, resolve_direction
+from nas_tasks.objectives.specs import is_accuracy, parse_objectives, resolve_direction
 from nas_tasks.nb201.datasets import DatasetSpec, dataset_of_column, get_dataset
 from nas_tasks.nb201.encoding import NUM_EDGES, canonical_index, decode_many, is_connected, search_space, try_encode_many
 from nas_tasks.nb201.tables import load_table
@@ -33,7 +33,7 @@ class NB201TableTask:
             name without the dataset prefix (``"test_acc"`` means ``"cifar100_test_acc"`` when
             ``dataset="cifar100"``). A ``:max`` / ``:min`` suffix sets the direction; without one,
             accuracy-like names maximize and cost-like names (params, flops, latency*, energy*,
-            loss, time ...) minimize (:mod:`nas_tasks.directions`).
+            loss, time ...) minimize (:mod:`nas_tasks.objectives.specs`).
         dataset: ``"cifar10"``, ``"cifar10-valid"``, ``"cifar100"`` or ``"ImageNet16-120"``:
             the input size and class count of ``params``/``flops`` and of the random-guess
             reference. Another name works when ``num_classes`` and ``input_size`` are given.

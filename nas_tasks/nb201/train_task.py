@@ -16,10 +16,10 @@ class NB201TrainTask:
     """Search NAS-Bench-201 cells by training each one.
 
     Each proposed cell is built (:func:`nas_tasks.nb201.network.build_network`), trained with the
-    XNAS recipe (:mod:`nas_tasks.training`) and measured on the validation split; test values are
+    XNAS recipe (:mod:`nas_tasks.training.loop`) and measured on the validation split; test values are
     measured too and reported beside them (:meth:`details`). Every (cell, data, training
     configuration, seed) is trained once: records and checkpoints are cached on disk
-    (:mod:`nas_tasks.train_cache`) and reused, also across runs. A cell whose training fails (CUDA
+    (:mod:`nas_tasks.training.cache`) and reused, also across runs. A cell whose training fails (CUDA
     out-of-memory included) is a failed evaluation with its error; the run goes on.
 
     :meth:`close` (or leaving a ``with NB201TrainTask(...) as task:`` block) shuts down the executor
@@ -29,7 +29,7 @@ class NB201TrainTask:
     Args:
         dataset: ``"digits"`` (bundled with scikit-learn, the default), ``"mnist"``,
             ``"fashion-mnist"``, ``"cifar10"``, ``"cifar100"`` or ``"imagenet16-120"`` (read from
-            ``data_root``; see :mod:`nas_tasks.data`).
+            ``data_root``; see :mod:`nas_tasks.training.data`).
         data_root: folder holding the dataset files.
         objectives: names from :mod:`nas_tasks.objectives` (``accuracy`` (%),
             ``introspectability``, ``introspectability_wordnet``, ``robustness`` maximize;
@@ -39,11 +39,11 @@ class NB201TrainTask:
         channels, cells_per_stage: the network's ``C`` and ``N`` (NAS-Bench-201: 16 and 5).
         seed: weights, shuffling and augmentation seed (part of the cache key).
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
-        executor: ``"local"``, ``"ray"`` or an executor object (see :mod:`nas_tasks.executors`).
+        executor: ``"local"``, ``"ray"`` or an executor object (see :mod:`nas_tasks.training.executors`).
         cache_dir: cache folder (default ``$LAMOO_CACHE_DIR`` or ``~/.cache/lamoo``).
         ref_point: reference point in raw units (default: each objective's, see :attr:`ref_point`).
         augmentation: ``"default"`` (per dataset: no flips for digits), ``"none"``, a dict of
-            :class:`nas_tasks.augment.Augmentation` fields, or an ``Augmentation``.
+            :class:`nas_tasks.training.augment.Augmentation` fields, or an ``Augmentation``.
         introspection_weight: weight of the XNAS introspection regularizer while training
             (0 = off; the paper uses 0.5).
         introspection_pair_weights: the regularizer's per-class-pair weights: None (all 1),
@@ -53,7 +53,7 @@ class NB201TrainTask:
         objective_options: ``{objective name: {option: value}}``, e.g.
             ``{"robustness": {"ood": "inverted", "temperature": 1000}}``.
         val_fraction, test_fraction, max_train, max_eval, split_seed: how the splits are made
-            (:func:`nas_tasks.data.make_splits`).
+            (:func:`nas_tasks.training.data.make_splits`).
         num_threads: torch CPU threads for local training (default: every CPU this process may use).
         ray_address, cpus_per_task, gpus_per_task: Ray settings (``executor="ray"``).
         eval_batch_size: batch size of evaluation passes.
@@ -68,13 +68,13 @@ class NB201TrainTask:
                  max_train: int | None = None, max_eval: int | None = None, split_seed: int = 0,
                  num_threads: int | None = None, ray_address: str | None = None, cpus_per_task: int = 1,
                  gpus_per_task: float | None = None, eval_batch_size: int = 512):
-        from nas_tasks.augment import Augmentation
-        from nas_tasks.train_cache import default_cache_dir
-        from nas_tasks.cell_job import get_splits, task_info
-        from nas_tasks.data import canonical_name
-        from nas_tasks.executors import get_executor
+        from nas_tasks.training.augment import Augmentation
+        from nas_tasks.training.cache import default_cache_dir
+        from nas_tasks.training.cell_job import get_splits, task_info
+        from nas_tasks.training.data import canonical_name
+        from nas_tasks.training.executors import get_executor
         from nas_tasks.nb201.encoding import search_space
-        from nas_tasks.training import TrainConfig, resolve_device
+        from nas_tasks.training.loop import TrainConfig, resolve_device
 
         for name, v in (("channels", channels), ("cells_per_stage", cells_per_stage), ("eval_batch_size", eval_batch_size)):
             check_int(v, name, 1)
@@ -144,7 +144,7 @@ class NB201TrainTask:
     def evaluate_with_errors(self, X) -> tuple[np.ndarray, list[str | None]]:
         """Like :meth:`evaluate`, plus one error message per row (None where it succeeded). A cell
         repeated in ``X`` is trained and measured once; its result fills each of its rows."""
-        from nas_tasks.cell_job import run_cell_job
+        from nas_tasks.training.cell_job import run_cell_job
 
         X = self.space.validate(X, "X")
         jobs = [self._job(row) for row in X]
@@ -152,7 +152,7 @@ class NB201TrainTask:
         for job in jobs:
             distinct.setdefault(job.key, job)
         if getattr(self.executor, "name", None) == "local":
-            from nas_tasks.training import set_threads
+            from nas_tasks.training.loop import set_threads
 
             threads = set_threads(self.num_threads)  # explicit, so CPU training never guesses
             for job in distinct.values():
@@ -190,7 +190,7 @@ class NB201TrainTask:
 
     def _job(self, codes):
         from nas_tasks.cache import cache_key
-        from nas_tasks.cell_job import CellJob
+        from nas_tasks.training.cell_job import CellJob
 
         codes = tuple(int(c) for c in codes)
         payload = {"version": 1, "codes": codes, "data": {**self.data_spec, "fingerprint": self.splits.info["fingerprint"]},

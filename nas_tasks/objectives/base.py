@@ -88,7 +88,7 @@ class EvalContext:
         """``n x k`` logits on split ``part`` (``"val"`` or ``"test"``), computed once."""
         key = ("logits", part)
         if key not in self._cache:
-            from nas_tasks.training import predict_logits
+            from nas_tasks.training.loop import predict_logits
 
             self._cache[key] = predict_logits(self.model, self.data, part, self.eval_batch_size)
         return self._cache[key]

@@ -82,7 +82,7 @@ class Latency(Objective):
         return super().key(info) + f"@{where}"
 
     def time_model(self, model: torch.nn.Module, info: TaskInfo) -> float:
-        from nas_tasks.training import amp_dtype
+        from nas_tasks.training.loop import amp_dtype
 
         dev = info.device
         model = model.to(dev).eval()

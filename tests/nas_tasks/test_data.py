@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from nas_tasks.data import DatasetNotFoundError, load_dataset, make_splits, read_idx
+from nas_tasks.training.data import DatasetNotFoundError, load_dataset, make_splits, read_idx
 from lamoo.exceptions import InvalidInputError
 
 

@@ -5,14 +5,14 @@ import pytest
 import torch
 from scipy.spatial.distance import pdist
 
-from nas_tasks.cell_job import build_model, task_info
-from nas_tasks.data import load_dataset, make_splits
+from nas_tasks.training.cell_job import build_model, task_info
+from nas_tasks.training.data import load_dataset, make_splits
 from nas_tasks.objectives import get_objective
 from nas_tasks.objectives.base import EvalContext
 from nas_tasks.objectives.introspectability import (IntrospectionRegularizer, class_sums, introspectability_from_means,
                                                     resolve_layers)
 from nas_tasks.objectives.robustness import auroc, odin_scores
-from nas_tasks.training import DeviceData
+from nas_tasks.training.loop import DeviceData
 
 NET = {"channels": 4, "cells_per_stage": 1}
 ARCH = (3, 1, 3, 1, 3, 4)

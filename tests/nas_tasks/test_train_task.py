@@ -119,7 +119,7 @@ def test_a_failed_measurement_keeps_the_training_and_the_values_measured(cache_d
 def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
     import torch
 
-    import nas_tasks.training
+    import nas_tasks.training.loop
 
     t = NB201TrainTask("digits", objectives=["accuracy", Exploding("gpu_hog", torch.cuda.OutOfMemoryError)], **TINY)
     _, errors = t.evaluate_with_errors(np.array([CELL]))
@@ -128,7 +128,7 @@ def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
     def oom(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
 
-    monkeypatch.setattr(nas_tasks.training, "train_model", oom)
+    monkeypatch.setattr(nas_tasks.training.loop, "train_model", oom)
     t2 = NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "seed": 1})
     _, errors = t2.evaluate_with_errors(np.array([CELL]))
     assert "CUDA out of memory while training" in errors[0]
@@ -143,7 +143,7 @@ class SpyExecutor:
         self.jobs, self.shut_down = [], False
 
     def map(self, fn, jobs):
-        from nas_tasks.executors import LocalExecutor
+        from nas_tasks.training.executors import LocalExecutor
 
         self.jobs.extend(jobs)
         return LocalExecutor().map(fn, jobs)
@@ -163,7 +163,7 @@ def test_duplicate_cells_in_a_batch_are_trained_once(cache_dir):
 
 
 def test_close_shuts_down_only_the_executor_the_task_created(cache_dir, monkeypatch):
-    from nas_tasks.executors import LocalExecutor
+    from nas_tasks.training.executors import LocalExecutor
 
     spy = SpyExecutor()
     with NB201TrainTask("digits", objectives=["params"], executor=spy, **TINY) as t:

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from nas_tasks.augment import Augmentation
-from nas_tasks.cell_job import build_model
-from nas_tasks.data import ImageDataset, load_dataset, make_splits
-from nas_tasks.training import DeviceData, TrainConfig, lr_factor, predict_logits, resolve_device, train_model
+from nas_tasks.training.augment import Augmentation
+from nas_tasks.training.cell_job import build_model
+from nas_tasks.training.data import ImageDataset, load_dataset, make_splits
+from nas_tasks.training.loop import DeviceData, TrainConfig, lr_factor, predict_logits, resolve_device, train_model
 from lamoo.exceptions import InvalidInputError
 
 
@@ -99,7 +99,7 @@ def test_schedule_follows_the_optimizer_steps_when_one_sample_is_left_over(monke
 
 
 def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch):
-    import nas_tasks.training
+    import nas_tasks.training.loop
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
 
     seen = []
@@ -111,7 +111,7 @@ def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch)
             return out
 
     # bf16 autocast on the CPU stands in for a GPU's mixed precision
-    monkeypatch.setattr(nas_tasks.training, "amp_dtype", lambda device: torch.bfloat16)
+    monkeypatch.setattr(nas_tasks.training.loop, "amp_dtype", lambda device: torch.bfloat16)
     data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
     model = tiny_cnn()
     with Recording(model, 0.5, num_classes=3) as reg:

@@ -40,7 +40,7 @@ def test_path_similarity_is_one_over_shortest_path_plus_one(wn, wn_cache):
 
 
 def test_builtin_maps_check_class_names():
-    from nas_tasks.data import CIFAR10_CLASSES
+    from nas_tasks.training.data import CIFAR10_CLASSES
 
     assert builtin_synsets("cifar10", CIFAR10_CLASSES)[1] == "car.n.01"
     with pytest.raises(ValueError, match="do not match"):
@@ -52,11 +52,11 @@ def test_builtin_maps_check_class_names():
 def test_wordnet_objective_equals_plain_on_uniform_weights(wn, wn_cache):
     import torch
 
-    from nas_tasks.cell_job import build_model, task_info
-    from nas_tasks.data import load_dataset, make_splits
+    from nas_tasks.training.cell_job import build_model, task_info
+    from nas_tasks.training.data import load_dataset, make_splits
     from nas_tasks.objectives import get_objective
     from nas_tasks.objectives.base import EvalContext
-    from nas_tasks.training import DeviceData
+    from nas_tasks.training.loop import DeviceData
 
     splits = make_splits(load_dataset("digits"), max_train=100, max_eval=100)
     data = DeviceData(splits, torch.device("cpu"))

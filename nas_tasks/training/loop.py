@@ -2,7 +2,7 @@
 the XNAS way (appendix B of Carmichael et al.): cross-entropy, SGD with Nesterov momentum 0.9 and
 weight decay 5e-4, learning rate 0.1 with half an epoch of linear warm-up then cosine decay to 0,
 batch 512, channel-wise z-score normalization, and augmentation (pad + random crop, horizontal
-flip, cutout; see :mod:`nas_tasks.augment`).
+flip, cutout; see :mod:`nas_tasks.training.augment`).
 
 On a GPU the whole dataset lives on the device, the model runs channels-last under mixed
 precision (bf16 where supported, else fp16 with loss scaling), and the loop never waits for the
@@ -22,8 +22,8 @@ import torch.nn.functional as F
 
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
-from nas_tasks.augment import Augmentation, cutout, random_crop, random_flip
-from nas_tasks.data import Splits
+from nas_tasks.training.augment import Augmentation, cutout, random_crop, random_flip
+from nas_tasks.training.data import Splits
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from nas_tasks.train_cache import TrainCache
-from nas_tasks.data import Splits, load_dataset, make_splits
+from nas_tasks.training.cache import TrainCache
+from nas_tasks.training.data import Splits, load_dataset, make_splits
 
 _SPLITS: dict[tuple, Splits] = {}
 _DEVICE_DATA: dict[tuple, object] = {}
@@ -59,7 +59,7 @@ def get_splits(spec: dict) -> Splits:
 
 
 def get_device_data(spec: dict, device: torch.device):
-    from nas_tasks.training import DeviceData
+    from nas_tasks.training.loop import DeviceData
 
     key = (tuple(sorted((k, str(v)) for k, v in spec.items())), str(device))
     if key not in _DEVICE_DATA:
@@ -100,7 +100,7 @@ def run_cell_job(job: CellJob) -> dict:
     """
     from nas_tasks.objectives.base import EvalContext
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
-    from nas_tasks.training import resolve_device, set_threads, train_model
+    from nas_tasks.training.loop import resolve_device, set_threads, train_model
 
     if job.threads is not None:
         set_threads(job.threads)
