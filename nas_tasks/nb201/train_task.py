@@ -256,32 +256,6 @@ def _arch(codes) -> str:
 
 
 def _parse_objectives(objectives, options: dict) -> list:
-    from nas_tasks.objectives import get_objective, list_objectives
-    from nas_tasks.objectives.base import Objective
+    from nas_tasks.objectives import build_objectives
 
-    if isinstance(objectives, str):
-        objectives = [s for s in objectives.split(",") if s.strip()]
-    out = []
-    for spec in objectives:
-        if isinstance(spec, Objective):
-            out.append(spec)
-            continue
-        if not isinstance(spec, str):
-            raise InvalidInputError(f"objectives must be names or Objective objects, got {spec!r}")
-        name, _, suffix = spec.strip().partition(":")
-        unknown = set(options) - set(list_objectives())
-        if unknown:
-            raise InvalidInputError(f"objective_options for unknown objectives {sorted(unknown)}")
-        obj = get_objective(name, **options.get(name, {}))
-        if suffix:
-            want = {"max": "maximize", "min": "minimize"}.get(suffix)
-            if want is None:
-                raise InvalidInputError(f"objective {spec!r}: suffix must be ':max' or ':min'")
-            if want != obj.direction:
-                raise InvalidInputError(f"objective {name!r} can only be {obj.direction}d, not {want}d")
-        out.append(obj)
-    names = [o.name for o in out]
-    if not out or len(set(names)) != len(names):
-        raise InvalidInputError(f"objectives must be a non-empty list of distinct names, got {names}")
-    return out
-
+    return build_objectives(objectives, options)
