@@ -10,8 +10,8 @@ space); the score is the top softmax probability of ``f(x')/T``. ID images are t
 - ``"uniform"``: uniform noise images; ``"gaussian"``: Gaussian noise around mid-grey;
 - ``"inverted"``: the ID images with intensities inverted (``1 - x``); ``"vflip"``: upside down;
   ``"permuted"``: each ID image's pixels shuffled (same intensities, no structure);
-- any dataset name of :mod:`nas_tasks.training.data` (``mnist``, ``cifar10``, ...), resized to the ID
-  image size (and converted between grey and RGB), read from ``data_root``.
+- any dataset name of :mod:`nas_tasks.training.data` (``mnist``, ``cifar10``, ...), resized to
+  the ID image size (and converted between grey and RGB), read from ``data_root``.
 
 AUROC is scikit-learn's ``roc_auc_score`` with ID as the positive class.
 """
