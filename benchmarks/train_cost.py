@@ -44,9 +44,9 @@ def objective_overheads(args) -> None:
             start = time.perf_counter()
             task.evaluate(encode(arch)[None])
             wall = time.perf_counter() - start
-            from nas_tasks.train_cache import TrainCache
+            from nas_tasks.training.cache import TrainCache
 
-            record = TrainCache(cache).load(task._job(encode(arch)).key)
+            record = TrainCache(cache).load(task.cache_key(encode(arch)))
             train_s = record["train"]["seconds"]
             row = {"cell": name, "train_s": train_s, "wall_s": wall,
                    "val_acc_%": record["metrics"][next(k for k in record["metrics"] if k.startswith("accuracy"))]["val"]}
@@ -63,10 +63,13 @@ def objective_overheads(args) -> None:
 
 def throughput(args) -> None:
 
-    from nas_tasks.cell_job import build_model
-    from nas_tasks.data import ImageDataset, make_splits
     from nas_tasks.nb201 import encode
-    from nas_tasks.training import DeviceData, TrainConfig, resolve_device, set_threads, train_model
+    from nas_tasks.training.cell_job import build_model
+    from nas_tasks.training.config import NetworkConfig, TrainingConfig
+    from nas_tasks.training.data import ImageDataset
+    from nas_tasks.training.device import DeviceData, resolve_device, set_threads
+    from nas_tasks.training.loop import train_model
+    from nas_tasks.training.splits import make_splits
 
     set_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -79,9 +82,9 @@ def throughput(args) -> None:
     print(f"CIFAR-10-shaped data, {len(data.parts['train'][1])} training images, C=16, N=5, batch 512, "
           f"device {device}")
     for name in ("mixed", "all-conv3x3"):
-        model = build_model(encode(CELLS[name]), {"channels": 16, "cells_per_stage": 5}, data.splits, 0)
-        train_model(model, data, TrainConfig(epochs=1), seed=0)  # warm-up (cuDNN autotune, allocator)
-        report = train_model(model, data, TrainConfig(epochs=args.epochs), seed=0)
+        model = build_model(encode(CELLS[name]), NetworkConfig(16, 5), data.splits, 0)
+        train_model(model, data, TrainingConfig(epochs=1), seed=0)  # warm-up (cuDNN autotune, allocator)
+        report = train_model(model, data, TrainingConfig(epochs=args.epochs), seed=0)
         print(f"  {name:12s} {report.images_per_second:10.0f} images/s  ({report.seconds:.1f} s, amp={report.amp})")
 
 

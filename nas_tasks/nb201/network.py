@@ -28,7 +28,9 @@ exact zero and its op is not run, so a disconnected cell's output is exactly zer
 runs those ops on a zero tensor, which yields an input-independent constant, the BN bias.) The
 modules of dead edges still exist, so parameter counts match NAS-Bench-201.
 
-Counting (:func:`count_parameters`, :func:`count_flops`, :func:`network_cost`): parameters are
+Counting (:func:`network_cost`, :meth:`NB201Network.cost`, with the generic counters
+:func:`~nas_tasks.objectives.complexity.count_parameters` and
+:func:`~nas_tasks.objectives.complexity.count_flops`, re-exported here): parameters are
 all trainable parameters (BN included), in millions; FLOPs are the multiply-accumulates of the
 convolutions and the classifier's matrix product, in millions, for one image, measured with
 ``torch.utils.flop_counter.FlopCounterMode`` (which counts 2 per MAC; halved here). That is what
@@ -48,6 +50,7 @@ import torch
 from torch import nn
 
 from nas_tasks.nb201.encoding import EDGES, NONE, NUM_EDGES, OPS, SKIP, check_codes, decode, encode, live_nodes
+from nas_tasks.objectives.complexity import count_flops, count_parameters
 
 
 class ReLUConvBN(nn.Module):
@@ -211,6 +214,13 @@ class NB201Network(nn.Module):
             h = block(h)
         return self.classifier(self.global_pooling(self.lastact(h)).flatten(1))
 
+    def cost(self, input_size: int | tuple[int, int] = 32) -> tuple[float, float]:
+        """``(params, flops)`` in millions for ``H x W`` inputs, as NAS-Bench-201 reports them
+        (:func:`network_cost`: dead edges' convolutions counted too); the cost objectives read it
+        (:class:`~nas_tasks.objectives.complexity.ReportsCost`)."""
+        return network_cost(self.codes, input_size=input_size, num_classes=self.num_classes, channels=self.channels,
+                            cells_per_stage=self.cells_per_stage, in_channels=self.in_channels)
+
 
 def build_network(arch: str | Sequence[int] | np.ndarray, channels: int = 16, cells_per_stage: int = 5,
                   num_classes: int = 10, in_channels: int = 3) -> NB201Network:
@@ -222,29 +232,6 @@ def build_network(arch: str | Sequence[int] | np.ndarray, channels: int = 16, ce
     global generator: seed it (``torch.manual_seed``) for reproducible weights."""
     codes = encode(arch) if isinstance(arch, str) else check_codes(arch, "arch codes")[0]
     return NB201Network(codes, channels, cells_per_stage, num_classes, in_channels)
-
-
-def count_parameters(net: nn.Module) -> float:
-    """Trainable parameters of ``net``, in millions (NAS-Bench-201's "params")."""
-    return sum(p.numel() for p in net.parameters() if p.requires_grad) / 1e6
-
-
-def count_flops(net: nn.Module, input_size: int | tuple[int, int] = 32, in_channels: int = 3) -> float:
-    """Multiply-accumulates of ``net`` for one ``in_channels x H x W`` image, in millions, as
-    counted by ``torch.utils.flop_counter.FlopCounterMode`` (convolutions and matrix products;
-    it reports 2 FLOPs per MAC, halved here). Only ops that actually run are counted: use
-    :func:`network_cost` for NAS-Bench-201's figures, which include dead edges."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    h, w = (input_size, input_size) if np.isscalar(input_size) else input_size
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            net(torch.zeros(1, in_channels, int(h), int(w)))
-    finally:
-        net.train(was_training)
-    return counter.get_total_flops() / 2 / 1e6
 
 
 def cost_representative(codes) -> np.ndarray:
@@ -260,8 +247,10 @@ def network_cost(arch: str | Sequence[int] | np.ndarray, *, input_size: int | tu
                  in_channels: int = 3) -> tuple[float, float]:
     """``(params, flops)`` in millions of the NB201 network for ``arch``, as NAS-Bench-201
     reports them (every edge's op counted, even on dead paths). Builds the network of
-    :func:`cost_representative` (no dead edges) and counts it with :func:`count_parameters` and
-    :func:`count_flops`. For many cells use :func:`nas_tasks.nb201.cost.params_flops` (cached)."""
+    :func:`cost_representative` (no dead edges) and counts it with
+    :func:`~nas_tasks.objectives.complexity.count_parameters` and
+    :func:`~nas_tasks.objectives.complexity.count_flops`. For many cells use
+    :func:`nas_tasks.nb201.cost.params_flops` (cached)."""
     codes = encode(arch) if isinstance(arch, str) else check_codes(arch, "arch codes")[0]
     net = NB201Network(cost_representative(codes), channels, cells_per_stage, num_classes, in_channels)
     return count_parameters(net), count_flops(net, input_size, in_channels)

@@ -11,7 +11,7 @@ from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
-from nas_tasks.directions import is_accuracy, parse_objectives, resolve_direction
+from nas_tasks.objectives.specs import format_objective, is_accuracy, parse_objectives, resolve_direction
 from nas_tasks.nb201.datasets import DatasetSpec, dataset_of_column, get_dataset
 from nas_tasks.nb201.encoding import NUM_EDGES, canonical_index, decode_many, is_connected, search_space, try_encode_many
 from nas_tasks.nb201.tables import load_table
@@ -31,9 +31,10 @@ class NB201TableTask:
         objectives: names (or one comma-separated string), each a table column, a computed metric
             (``"params"``, ``"flops"``; a table column of that name takes precedence) or a column
             name without the dataset prefix (``"test_acc"`` means ``"cifar100_test_acc"`` when
-            ``dataset="cifar100"``). A ``:max`` / ``:min`` suffix sets the direction; without one,
+            ``dataset="cifar100"``). A ``:max`` / ``:min`` suffix (or ``:maximize`` /
+            ``:minimize``) sets the direction; without one,
             accuracy-like names maximize and cost-like names (params, flops, latency*, energy*,
-            loss, time ...) minimize (:mod:`nas_tasks.directions`).
+            loss, time ...) minimize (:mod:`nas_tasks.objectives.specs`).
         dataset: ``"cifar10"``, ``"cifar10-valid"``, ``"cifar100"`` or ``"ImageNet16-120"``:
             the input size and class count of ``params``/``flops`` and of the random-guess
             reference. Another name works when ``num_classes`` and ``input_size`` are given.
@@ -246,7 +247,7 @@ class NB201TableTask:
             "hp": self.hp if self.kind in ("nb201", "nats") else None,
             "dataset": self.dataset.name if self.dataset is not None else self.dataset_name,
             "num_classes": self.num_classes, "input_size": self.input_size,
-            "objectives": [f"{o.name}:{o.direction[:3]}" for o in self.objectives],
+            "objectives": [format_objective(o.name, o.direction) for o in self.objectives],
             "n_cells": int(len(self.codes)), "n_dropped": self.n_dropped,
             "n_disconnected": int((~self.connected).sum()),
             "ref_point": self.ref_point.tolist(), "ideal_point": self.ideal_point.tolist(),
@@ -254,7 +255,7 @@ class NB201TableTask:
         }
 
     def __repr__(self) -> str:
-        objs = ", ".join(f"{o.name}:{o.direction[:3]}" for o in self.objectives)
+        objs = ", ".join(format_objective(o.name, o.direction) for o in self.objectives)
         return f"NB201TableTask({self.source!r}, [{objs}], {len(self.codes)} cells)"
 
 

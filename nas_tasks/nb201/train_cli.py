@@ -1,4 +1,4 @@
-"""The ``nb201-train`` task plug-in of ``lamoo optimize`` (registered in ``lamoo.cli.TASK_PLUGINS``).
+"""The ``nb201-train`` task plug-in of ``lamoo optimize`` (registered through the ``lamoo.task_plugins`` entry points).
 
 Example (an XNAS-style search on the bundled digits)::
 

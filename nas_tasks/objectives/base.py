@@ -2,32 +2,42 @@
 
 An :class:`Objective` has a ``name``, a ``direction``, a default reference point and a
 ``measure(ctx) -> (validation, test)`` method. ``ctx`` is an :class:`EvalContext`: the trained
-model, the data on the device and lazily computed, shared results (logits, per-class activation
-sums) so that several objectives reuse one pass over the data.
+network, the data on the device and lazily computed, shared results (logits, per-class activation
+sums) so that several objectives reuse one pass over the data. Objectives know nothing of the
+search space: they measure the network they are handed, and the task tells them (in
+:class:`TaskInfo`) how to build the network their default reference points are measured on.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 
 @dataclass
 class TaskInfo:
-    """What an objective may need to know about the task (for reference points and costs)."""
+    """What an objective may need to know about the task (for reference points and costs).
+
+    Attributes:
+        dataset: canonical dataset name; num_classes: ``k``; image_shape: ``(c, h, w)``.
+        device: the evaluating device; batch_size: the training batch size.
+        classes: the ``k`` class names; cache_dir, data_root: the task's folders.
+        costliest_network: builds an untrained network of the search space's most expensive
+            architecture, sized for this data (the cost objectives' reference points); None when
+            the task has none.
+    """
 
     dataset: str
     num_classes: int
     image_shape: tuple[int, int, int]  # c, h, w
-    channels: int
-    cells_per_stage: int
     device: torch.device
     batch_size: int
     classes: tuple[str, ...] = ()
     cache_dir: Any = None
     data_root: Any = None
+    costliest_network: Callable[[], torch.nn.Module] | None = None
 
 
 class Objective:
@@ -71,7 +81,7 @@ class EvalContext:
 
     Attributes:
         model: the trained network in eval mode, on ``data.device``.
-        data: :class:`nas_tasks.training.DeviceData`.
+        data: :class:`nas_tasks.training.device.DeviceData`.
         info: :class:`TaskInfo`.
         arch: the cell's ``(6,)`` codes.
         eval_batch_size: batch size of evaluation passes.
@@ -88,7 +98,7 @@ class EvalContext:
         """``n x k`` logits on split ``part`` (``"val"`` or ``"test"``), computed once."""
         key = ("logits", part)
         if key not in self._cache:
-            from nas_tasks.training import predict_logits
+            from nas_tasks.training.device import predict_logits
 
             self._cache[key] = predict_logits(self.model, self.data, part, self.eval_batch_size)
         return self._cache[key]

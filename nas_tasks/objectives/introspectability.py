@@ -121,7 +121,7 @@ def class_sums(model: torch.nn.Module, data, part: str, layers="all", group_by: 
                batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-class sums of the activation vectors on split ``part``: ``(k x D)`` float64 sums and
     ``(k,)`` counts, accumulated batch by batch (memory independent of the split's size)."""
-    from nas_tasks.training import amp_dtype
+    from nas_tasks.training.device import amp_dtype
 
     if group_by not in ("label", "prediction"):
         raise ValueError(f"group_by must be 'label' or 'prediction', got {group_by!r}")

@@ -10,8 +10,8 @@ space); the score is the top softmax probability of ``f(x')/T``. ID images are t
 - ``"uniform"``: uniform noise images; ``"gaussian"``: Gaussian noise around mid-grey;
 - ``"inverted"``: the ID images with intensities inverted (``1 - x``); ``"vflip"``: upside down;
   ``"permuted"``: each ID image's pixels shuffled (same intensities, no structure);
-- any dataset name of :mod:`nas_tasks.data` (``mnist``, ``cifar10``, ...), resized to the ID
-  image size (and converted between grey and RGB), read from ``data_root``.
+- any dataset name of :mod:`nas_tasks.training.data` (``mnist``, ``cifar10``, ...), resized to
+  the ID image size (and converted between grey and RGB), read from ``data_root``.
 
 AUROC is scikit-learn's ``roc_auc_score`` with ID as the positive class.
 """
@@ -80,7 +80,7 @@ def ood_images(kind: str, id_images: torch.Tensor, seed: int, info: TaskInfo, pa
         flat = id_images.flatten(2)
         perm = torch.argsort(torch.rand(n, flat.shape[2], generator=g), dim=1).to(dev)
         return torch.gather(flat, 2, perm[:, None, :].expand(-1, flat.shape[1], -1)).view_as(id_images)
-    from nas_tasks.data import load_dataset
+    from nas_tasks.training.data import load_dataset
 
     ds = load_dataset(kind, info.data_root)
     x = ds.x_test if ds.x_test is not None else ds.x_train
@@ -115,7 +115,7 @@ class Robustness(Objective):
             raise ValueError(f"robustness epsilon must be >= 0, got {epsilon!r}")
         check_int(max_samples, "robustness max_samples", 2)
         if ood not in BUILTIN_OOD:
-            from nas_tasks.data import canonical_name
+            from nas_tasks.training.data import canonical_name
 
             canonical_name(ood)  # raises naming the choices
         self.ood, self.temperature, self.epsilon = ood, float(temperature), float(epsilon)

@@ -60,7 +60,7 @@ def find_wordnet_dir(path=None) -> Path | None:
 def _reader_dir(db: Path, cache_dir) -> Path:
     if (db / "lexnames").is_file():
         return db
-    from nas_tasks.train_cache import default_cache_dir
+    from nas_tasks.cache import cache_dir as default_cache_dir
 
     target = Path(cache_dir or default_cache_dir()) / "wordnet-3.0"
     if not (target / "lexnames").is_file():

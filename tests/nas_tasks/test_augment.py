@@ -1,7 +1,7 @@
 """Batched tensor augmentation."""
 import torch
 
-from nas_tasks.augment import Augmentation, cutout, random_crop, random_flip
+from nas_tasks.training.augment import Augmentation, cutout, random_crop, random_flip
 
 
 def gen(seed=0):

@@ -5,7 +5,8 @@ import pickle
 import numpy as np
 import pytest
 
-from nas_tasks.data import DatasetNotFoundError, load_dataset, make_splits, read_idx
+from nas_tasks.training.data import DatasetNotFoundError, load_dataset, read_idx
+from nas_tasks.training.splits import make_splits
 from lamoo.exceptions import InvalidInputError
 
 

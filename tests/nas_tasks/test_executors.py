@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from nas_tasks.executors import LocalExecutor, get_executor
+from nas_tasks.training.executors import LocalExecutor, get_executor
 from lamoo.exceptions import InvalidInputError
 
 
@@ -55,7 +55,7 @@ def test_ray_executor_survives_a_dying_worker(cache_dir):
 def test_executors_share_one_map_signature():
     import inspect
 
-    from nas_tasks.executors import RayExecutor
+    from nas_tasks.training.executors import RayExecutor
 
     for cls in (LocalExecutor, RayExecutor):
         assert list(inspect.signature(cls.map).parameters) == ["self", "fn", "jobs"]

@@ -5,22 +5,23 @@ import pytest
 import torch
 from scipy.spatial.distance import pdist
 
-from nas_tasks.cell_job import build_model, task_info
-from nas_tasks.data import load_dataset, make_splits
+from nas_tasks.training.cell_job import build_model, task_info
+from nas_tasks.training.config import DataConfig, NetworkConfig
+from nas_tasks.training.data import load_dataset
+from nas_tasks.training.splits import make_splits
 from nas_tasks.objectives import get_objective
 from nas_tasks.objectives.base import EvalContext
 from nas_tasks.objectives.introspectability import (IntrospectionRegularizer, class_sums, introspectability_from_means,
                                                     resolve_layers)
 from nas_tasks.objectives.robustness import auroc, odin_scores
-from nas_tasks.training import DeviceData
+from nas_tasks.training.device import DeviceData
 
-NET = {"channels": 4, "cells_per_stage": 1}
+NET = NetworkConfig(channels=4, cells_per_stage=1)
 ARCH = (3, 1, 3, 1, 3, 4)
 
 
 @pytest.fixture(scope="module")
 def setup():
-    spec = {"dataset": "digits"}
     splits = make_splits(load_dataset("digits"), max_train=200, max_eval=150)
     data = DeviceData(splits, torch.device("cpu"))
     model = build_model(ARCH, NET, splits, seed=0).eval()
@@ -30,7 +31,7 @@ def setup():
         for x, _ in data.batches("train", 64):
             model(x)
     model.eval()
-    info = task_info(spec, NET, splits, torch.device("cpu"), 64, None)
+    info = task_info(DataConfig("digits"), NET, splits, torch.device("cpu"), 64, None)
     return splits, data, model, info
 
 
@@ -124,3 +125,33 @@ def test_cost_objectives(setup):
     assert get_objective("params").default_ref(info) > params
     lat = get_objective("latency", batch_size=8, warmup=1, repeats=3)
     assert lat.measure(ctx)[0] > 0 and lat.default_ref(info) > 0
+
+
+def test_cost_objectives_measure_any_network_they_are_handed():
+    from lamoo.exceptions import InvalidInputError
+    from nas_tasks.objectives.base import TaskInfo
+    from nas_tasks.objectives.complexity import count_parameters
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, padding=1, bias=False), torch.nn.AdaptiveAvgPool2d(1),
+                              torch.nn.Flatten(), torch.nn.Linear(8, 10, bias=False))
+    info = TaskInfo("digits", 10, (1, 8, 8), torch.device("cpu"), 64)
+    ctx = EvalContext(net, None, info, ())
+    assert get_objective("params").measure(ctx) == (count_parameters(net), count_parameters(net)) == (152e-6, 152e-6)
+    assert get_objective("flops").measure(ctx)[0] == pytest.approx((8 * 9 * 64 + 8 * 10) / 1e6)  # MACs, millions
+    with pytest.raises(InvalidInputError, match="no default reference point.*pass ref_point"):
+        get_objective("params").default_ref(info)
+    info.costliest_network = lambda: net
+    assert get_objective("params").default_ref(info) == pytest.approx(1.1 * 152e-6)
+
+
+def test_objectives_do_not_import_the_search_space():
+    import ast
+    from pathlib import Path
+
+    import nas_tasks.objectives
+
+    for path in Path(nas_tasks.objectives.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(n.startswith("nas_tasks.nb201") for n in names), f"{path.name} imports {names}"

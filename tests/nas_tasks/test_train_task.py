@@ -119,7 +119,7 @@ def test_a_failed_measurement_keeps_the_training_and_the_values_measured(cache_d
 def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
     import torch
 
-    import nas_tasks.training
+    from nas_tasks.training import loop
 
     t = NB201TrainTask("digits", objectives=["accuracy", Exploding("gpu_hog", torch.cuda.OutOfMemoryError)], **TINY)
     _, errors = t.evaluate_with_errors(np.array([CELL]))
@@ -128,7 +128,7 @@ def test_an_out_of_memory_error_names_its_phase(cache_dir, monkeypatch):
     def oom(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
 
-    monkeypatch.setattr(nas_tasks.training, "train_model", oom)
+    monkeypatch.setattr(loop, "train_model", oom)
     t2 = NB201TrainTask("digits", objectives=["accuracy"], **{**TINY, "seed": 1})
     _, errors = t2.evaluate_with_errors(np.array([CELL]))
     assert "CUDA out of memory while training" in errors[0]
@@ -143,7 +143,7 @@ class SpyExecutor:
         self.jobs, self.shut_down = [], False
 
     def map(self, fn, jobs):
-        from nas_tasks.executors import LocalExecutor
+        from nas_tasks.training.executors import LocalExecutor
 
         self.jobs.extend(jobs)
         return LocalExecutor().map(fn, jobs)
@@ -163,7 +163,7 @@ def test_duplicate_cells_in_a_batch_are_trained_once(cache_dir):
 
 
 def test_close_shuts_down_only_the_executor_the_task_created(cache_dir, monkeypatch):
-    from nas_tasks.executors import LocalExecutor
+    from nas_tasks.training.executors import LocalExecutor
 
     spy = SpyExecutor()
     with NB201TrainTask("digits", objectives=["params"], executor=spy, **TINY) as t:
@@ -182,7 +182,7 @@ def test_the_introspection_regularizer_trains_with_pair_weights(cache_dir):
     reg = NB201TrainTask("digits", objectives=objectives, introspection_weight=0.5, **TINY)
     ones = NB201TrainTask("digits", objectives=objectives, introspection_weight=0.5,
                           introspection_pair_weights=np.ones((10, 10)), **TINY)
-    keys = {t._job(CELL).key for t in (plain, reg, ones)}
+    keys = {t.cache_key(CELL) for t in (plain, reg, ones)}
     assert len(keys) == 3  # the regularizer and its pair weights are part of the cache key
     Y_plain, Y_reg = plain.evaluate(CELL[None]), reg.evaluate(CELL[None])
     assert np.isfinite(Y_reg).all() and not np.allclose(Y_plain, Y_reg)
@@ -192,3 +192,42 @@ def test_the_introspection_regularizer_trains_with_pair_weights(cache_dir):
                        introspection_pair_weights=np.ones((3, 3)), **TINY)
     with pytest.raises(InvalidInputError, match="introspection_weight > 0"):
         NB201TrainTask("digits", objectives=objectives, introspection_pair_weights=np.ones((10, 10)), **TINY)
+
+
+def test_training_reproduces_the_values_of_earlier_versions(cache_dir):
+    # Recorded with the code before the training settings became configurations (commit 81a9239):
+    # the same cells, settings and seed train to the same values and are cached under the same keys.
+    # (CPU, one thread, torch 2.13; another CPU's float rounding could move the last digits.)
+    t = NB201TrainTask("digits", objectives=["accuracy", "introspectability"], epochs=3, channels=4, cells_per_stage=1,
+                       max_train=300, max_eval=150, batch_size=32, num_threads=1)
+    X = np.array([[3, 1, 3, 1, 3, 4], [2, 1, 4, 3, 0, 1]])
+    assert [t.cache_key(x) for x in X] == ["a4b7ab72368ae9f3", "62856ac080bf82ea"]
+    np.testing.assert_allclose(t.evaluate(X), [[50.0, 0.38980496373803136], [60.00000238418579, 0.433017503401922]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(t.details()[["test_accuracy", "test_introspectability"]].to_numpy(),
+                               [[51.33333206176758, 0.4100405136240189], [54.00000214576721, 0.45976295930241756]],
+                               rtol=1e-6)
+
+
+def test_config_objects_and_keyword_settings_make_the_same_task(cache_dir):
+    from nas_tasks import DataConfig, ExecutionConfig, NetworkConfig, TrainingConfig
+
+    flat = NB201TrainTask("digits", objectives=["accuracy"], **TINY)
+    configs = NB201TrainTask(objectives=["accuracy"], data=DataConfig("digits", max_train=200, max_eval=100),
+                             network=NetworkConfig(4, 1), training=TrainingConfig(epochs=1, batch_size=64),
+                             execution=ExecutionConfig(num_threads=1))
+    assert (configs.data, configs.network, configs.training) == (flat.data, flat.network, flat.training)
+    assert configs.cache_key(CELL) == flat.cache_key(CELL)
+    assert flat.training.augmentation.flip is False  # the dataset's default: a flipped 2 is no digit
+    # keyword settings override the objects' fields
+    mixed = NB201TrainTask(objectives=["accuracy"], network=NetworkConfig(4, 1), channels=8, num_threads=1)
+    assert mixed.network == NetworkConfig(8, 1) and mixed.data.dataset == "digits"
+    assert mixed.execution.cache_dir == str(cache_dir)  # $LAMOO_CACHE_DIR, resolved when the task is made
+    with pytest.raises(TypeError, match="unexpected setting 'epoch'"):
+        NB201TrainTask("digits", objectives=["accuracy"], epoch=3)
+    with pytest.raises(InvalidInputError, match="network must be a NetworkConfig"):
+        NB201TrainTask("digits", objectives=["accuracy"], network={"channels": 4})
+    with pytest.raises(InvalidInputError, match="executor must be"):
+        NB201TrainTask("digits", objectives=["accuracy"], executor=42)
+    with pytest.raises(InvalidInputError, match="executor"):
+        NB201TrainTask("digits", objectives=["accuracy"], executor="dask")

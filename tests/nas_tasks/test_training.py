@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 import torch
 
-from nas_tasks.augment import Augmentation
-from nas_tasks.cell_job import build_model
-from nas_tasks.data import ImageDataset, load_dataset, make_splits
-from nas_tasks.training import DeviceData, TrainConfig, lr_factor, predict_logits, resolve_device, train_model
+from nas_tasks.training.cell_job import build_model
+from nas_tasks.training.config import Augmentation, NetworkConfig, TrainingConfig
+from nas_tasks.training.data import ImageDataset, load_dataset
+from nas_tasks.training.device import DeviceData, predict_logits, resolve_device
+from nas_tasks.training.loop import lr_factor, train_model
+from nas_tasks.training.splits import make_splits
 from lamoo.exceptions import InvalidInputError
 
 
@@ -38,7 +40,7 @@ def accuracy(model, data, part):
 
 def test_trains_any_module_and_is_reproducible():
     data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
-    cfg = TrainConfig(epochs=15, batch_size=32, augmentation=Augmentation.none())
+    cfg = TrainingConfig(epochs=15, batch_size=32, augmentation=Augmentation.none())
     torch.manual_seed(0)
     m1 = tiny_cnn()
     torch.manual_seed(0)
@@ -54,17 +56,17 @@ def test_trains_any_module_and_is_reproducible():
 def test_disconnected_cell_trains_and_scores_near_chance():
     splits = make_splits(load_dataset("digits"), max_train=300, max_eval=200)
     data = DeviceData(splits, torch.device("cpu"))
-    model = build_model((0, 0, 0, 0, 0, 0), {"channels": 4, "cells_per_stage": 1}, splits, seed=0)
-    report = train_model(model, data, TrainConfig(epochs=2, batch_size=64), seed=0)
+    model = build_model((0, 0, 0, 0, 0, 0), NetworkConfig(4, 1), splits, seed=0)
+    report = train_model(model, data, TrainingConfig(epochs=2, batch_size=64), seed=0)
     assert np.isfinite(report.epoch_loss).all()
     assert accuracy(model, data, "val") < 0.25
 
 
 def test_bad_configs_are_rejected():
     with pytest.raises(InvalidInputError, match="epochs"):
-        TrainConfig(epochs=0)
+        TrainingConfig(epochs=0)
     with pytest.raises(InvalidInputError, match="lr"):
-        TrainConfig(lr=-1)
+        TrainingConfig(lr=-1)
     with pytest.raises(InvalidInputError, match="device"):
         resolve_device("tpu:0")
 
@@ -74,8 +76,8 @@ def test_bad_configs_are_rejected():
 def test_gpu_training_mixed_precision():
     splits = make_splits(load_dataset("digits"))
     data = DeviceData(splits, torch.device("cuda"))
-    model = build_model((3, 1, 3, 1, 3, 4), {"channels": 8, "cells_per_stage": 1}, splits, seed=0)
-    report = train_model(model, data, TrainConfig(epochs=10), seed=0)
+    model = build_model((3, 1, 3, 1, 3, 4), NetworkConfig(8, 1), splits, seed=0)
+    report = train_model(model, data, TrainingConfig(epochs=10), seed=0)
     assert report.amp in ("bfloat16", "float16")
     assert accuracy(model, data, "val") > 0.5
 
@@ -93,13 +95,13 @@ def test_schedule_follows_the_optimizer_steps_when_one_sample_is_left_over(monke
         return step(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.optim.SGD, "step", recording_step)
-    report = train_model(tiny_cnn(), data, TrainConfig(epochs=3, batch_size=bs, augmentation=Augmentation.none()), seed=0)
+    report = train_model(tiny_cnn(), data, TrainingConfig(epochs=3, batch_size=bs, augmentation=Augmentation.none()), seed=0)
     assert len(lrs) == report.steps == 3 * 2
     assert max(lrs) == pytest.approx(0.1) and lrs[-1] == 0.0  # the cosine reaches 0 at the last step
 
 
 def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch):
-    import nas_tasks.training
+    import nas_tasks.training.loop
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
 
     seen = []
@@ -111,9 +113,9 @@ def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch)
             return out
 
     # bf16 autocast on the CPU stands in for a GPU's mixed precision
-    monkeypatch.setattr(nas_tasks.training, "amp_dtype", lambda device: torch.bfloat16)
+    monkeypatch.setattr(nas_tasks.training.loop, "amp_dtype", lambda device: torch.bfloat16)
     data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
     model = tiny_cnn()
     with Recording(model, 0.5, num_classes=3) as reg:
-        train_model(model, data, TrainConfig(epochs=1, batch_size=64, augmentation=Augmentation.none()), 0, reg)
+        train_model(model, data, TrainingConfig(epochs=1, batch_size=64, augmentation=Augmentation.none()), 0, reg)
     assert seen and set(seen) == {(False, torch.float32)}

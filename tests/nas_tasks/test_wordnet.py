@@ -40,7 +40,7 @@ def test_path_similarity_is_one_over_shortest_path_plus_one(wn, wn_cache):
 
 
 def test_builtin_maps_check_class_names():
-    from nas_tasks.data import CIFAR10_CLASSES
+    from nas_tasks.training.data import CIFAR10_CLASSES
 
     assert builtin_synsets("cifar10", CIFAR10_CLASSES)[1] == "car.n.01"
     with pytest.raises(ValueError, match="do not match"):
@@ -52,17 +52,19 @@ def test_builtin_maps_check_class_names():
 def test_wordnet_objective_equals_plain_on_uniform_weights(wn, wn_cache):
     import torch
 
-    from nas_tasks.cell_job import build_model, task_info
-    from nas_tasks.data import load_dataset, make_splits
+    from nas_tasks.training.cell_job import build_model, task_info
+    from nas_tasks.training.config import DataConfig, NetworkConfig
+    from nas_tasks.training.data import load_dataset
+    from nas_tasks.training.splits import make_splits
     from nas_tasks.objectives import get_objective
     from nas_tasks.objectives.base import EvalContext
-    from nas_tasks.training import DeviceData
+    from nas_tasks.training.device import DeviceData
 
     splits = make_splits(load_dataset("digits"), max_train=100, max_eval=100)
     data = DeviceData(splits, torch.device("cpu"))
-    net = {"channels": 4, "cells_per_stage": 1}
+    net = NetworkConfig(channels=4, cells_per_stage=1)
     model = build_model((3, 3, 3, 3, 3, 3), net, splits, 0).eval()
-    info = task_info({}, net, splits, torch.device("cpu"), 64, wn_cache)
+    info = task_info(DataConfig("digits"), net, splits, torch.device("cpu"), 64, wn_cache)
     ctx = EvalContext(model, data, info, (3,) * 6)
     plain = get_objective("introspectability").measure(ctx)
     # the digits are sister synsets: all weights are 1, so the WordNet variant equals the plain one
@@ -76,6 +78,6 @@ def test_the_train_task_takes_wordnet_pair_weights_for_its_regularizer(wn_cache)
 
     task = NB201TrainTask("digits", objectives=["accuracy"], introspection_weight=0.5,
                           introspection_pair_weights="wordnet", cache_dir=wn_cache, max_train=100, max_eval=50)
-    W = np.array(task.train_config.introspection_pair_weights)
+    W = np.array(task.training.introspection_pair_weights)
     # the digit synsets are sisters: every pair is equally similar, so the normalized weights are 1
     assert W.shape == (10, 10) and np.allclose(W[np.triu_indices(10, 1)], 1.0)

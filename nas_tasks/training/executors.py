@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, MissingDependencyError
+from nas_tasks.training.config import ExecutionConfig
 
 
 @dataclass
@@ -95,7 +96,7 @@ class RayExecutor:
                 ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
             else:
                 # Workers of a local cluster must import lamoo from the same place as this process.
-                root = str(Path(__file__).resolve().parent.parent)
+                root = str(Path(__file__).resolve().parents[2])
                 path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
                 ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False,
                          runtime_env={"env_vars": {"PYTHONPATH": path, "OMP_NUM_THREADS": str(self.cpus_per_task)}})
@@ -147,3 +148,12 @@ def get_executor(executor="local", **options):
     if executor == "ray":
         return RayExecutor(**options)
     raise InvalidInputError(f"executor must be 'local', 'ray' or an object with map(fn, jobs), got {executor!r}")
+
+
+def make_executor(execution: ExecutionConfig):
+    """The executor an :class:`~nas_tasks.training.config.ExecutionConfig` names, with its Ray
+    settings (``ray_address``, ``cpus_per_task``, ``gpus_per_task``) for ``"ray"``."""
+    if execution.executor == "ray":
+        return RayExecutor(address=execution.ray_address, cpus_per_task=execution.cpus_per_task,
+                           gpus_per_task=execution.gpus_per_task)
+    return get_executor(execution.executor)

@@ -1,45 +1,34 @@
 """Batched data augmentation on tensors, on whatever device the batch lives (no torchvision).
 
-All functions take a batch ``x`` of shape ``(b x c x h x w)`` and a ``torch.Generator`` on the
-batch's device, draw every random number in one call per batch and never synchronize with the
-host, so they run inside a GPU training loop at full speed.
+What to apply is an :class:`~nas_tasks.training.config.Augmentation` (re-exported here). All
+functions take a batch ``x`` of shape ``(b x c x h x w)`` and a ``torch.Generator`` on the batch's
+device, draw every random number in one call per batch and never synchronize with the host, so
+they run inside a GPU training loop at full speed.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
+from nas_tasks.training.config import Augmentation
 
-@dataclass(frozen=True)
-class Augmentation:
-    """Which augmentations to apply (XNAS appendix B). ``padding=None`` / ``cutout=None`` mean
-    the image-size defaults ``ceil(h / 8)`` and ``2 * ceil(h / 8)``; ``0`` switches them off."""
 
-    crop: bool = True
-    padding: int | None = None
-    flip: bool = True
-    cutout: bool = True
-    cutout_size: int | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def none(cls) -> "Augmentation":
-        return cls(crop=False, flip=False, cutout=False)
-
-    @classmethod
-    def default_for(cls, dataset: str) -> "Augmentation":
-        """Per-dataset defaults: no horizontal flips for digits (a flipped 2 is no digit)."""
-        return cls(flip=dataset not in ("digits", "mnist"))
-
-    def resolved(self, h: int) -> "Augmentation":
-        pad = math.ceil(h / 8) if self.padding is None else int(self.padding)
-        size = 2 * math.ceil(h / 8) if self.cutout_size is None else int(self.cutout_size)
-        return Augmentation(self.crop and pad > 0, pad, self.flip, self.cutout and size > 0, size)
+def augment(x: torch.Tensor, aug: Augmentation, gen: torch.Generator,
+            normalize: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """The training view of a batch of ``(b x c x h x w)`` intensities in ``[0, 1]``: random crop
+    and flip, then ``normalize`` (the channel-wise z-score), then cutout, as ``aug`` (resolved for
+    the image size, :meth:`Augmentation.resolved`) says. Random numbers come from ``gen`` in that
+    order, so a seed gives the same batches."""
+    if aug.crop:
+        x = random_crop(x, aug.padding, gen)
+    if aug.flip:
+        x = random_flip(x, gen)
+    x = normalize(x)
+    if aug.cutout:
+        x = cutout(x, aug.cutout_size, gen)
+    return x
 
 
 def random_crop(x: torch.Tensor, padding: int, gen: torch.Generator) -> torch.Tensor:
@@ -73,3 +62,6 @@ def cutout(x: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:
     in_x = (xs >= (cx[:, None] - lo)) & (xs < (cx[:, None] + hi))  # b x w
     mask = in_y[:, :, None] & in_x[:, None, :]
     return x.masked_fill(mask[:, None], 0.0)
+
+
+__all__ = ["Augmentation", "augment", "cutout", "random_crop", "random_flip"]

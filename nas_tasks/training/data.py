@@ -17,18 +17,19 @@ Supported (``name`` -> files under ``data_root``):
 - ``imagenet16-120``: ``ImageNet16/`` (or ``data_root`` itself) with ``train_data_batch_1..10``
   and ``val_data``, the pickled batches of the down-sampled ImageNet 16x16 (labels 1..1000); the
   120 first classes are kept, as NAS-Bench-201 does.
+
+The train / validation / test splits of a dataset are made in :mod:`nas_tasks.training.splits`.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, LamooError
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
@@ -83,25 +84,6 @@ class ImageDataset:
         h.update(repr((self.x_train.shape, None if self.x_test is None else self.x_test.shape)).encode())
         h.update(np.ascontiguousarray(self.x_train[:64]).tobytes())
         return h.hexdigest()[:16]
-
-
-@dataclass
-class Splits:
-    """Train / validation / test splits of one dataset (arrays as in :class:`ImageDataset`)."""
-
-    dataset: ImageDataset
-    train: tuple[np.ndarray, np.ndarray]
-    val: tuple[np.ndarray, np.ndarray]
-    test: tuple[np.ndarray, np.ndarray]
-    info: dict = field(default_factory=dict)
-
-    @property
-    def num_classes(self) -> int:
-        return self.dataset.num_classes
-
-    @property
-    def image_shape(self) -> tuple[int, int, int]:
-        return self.dataset.image_shape
 
 
 def canonical_name(name: str) -> str:
@@ -247,55 +229,3 @@ def load_imagenet16(root: Path, num_classes: int = 120) -> ImageDataset:
     xtr, ytr = read(train_files)
     xte, yte = read(["val_data"])
     return ImageDataset("imagenet16-120", xtr, ytr, xte, yte, tuple(IMAGENET16_120_CLASSES[:num_classes]))
-
-
-# ---------------------------------------------------------------------------------------- splits
-def stratified_split(y: np.ndarray, fractions: tuple[float, ...], seed: int) -> list[np.ndarray]:
-    """Split indices of ``y`` into parts of the given ``fractions`` (summing to 1) class by class."""
-    rng = np.random.default_rng(seed)
-    parts: list[list[np.ndarray]] = [[] for _ in fractions]
-    cum = np.cumsum(fractions)
-    for c in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == c))
-        cuts = np.round(cum[:-1] * len(idx)).astype(int)
-        for i, chunk in enumerate(np.split(idx, cuts)):
-            parts[i].append(chunk)
-    return [np.sort(np.concatenate(p)) for p in parts]
-
-
-def make_splits(dataset: ImageDataset, val_fraction: float = 0.2, test_fraction: float = 0.2,
-                max_train: int | None = None, max_eval: int | None = None, split_seed: int = 0) -> Splits:
-    """Train / validation / test splits, stratified, the same for every cell.
-
-    The validation split is ``val_fraction`` of the training images. A dataset without a test
-    split (``digits``) also gives ``test_fraction`` of its images to the test split.
-    ``max_train`` / ``max_eval`` cap the split sizes (a stratified subset), for quick runs.
-    """
-    if not 0 < val_fraction < 1:
-        raise InvalidInputError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-    x, y = dataset.x_train, dataset.y_train
-    if dataset.x_test is None:
-        if not 0 < test_fraction < 1 or val_fraction + test_fraction >= 1:
-            raise InvalidInputError(f"test_fraction must be in (0, 1 - val_fraction), got {test_fraction!r}")
-        tr, va, te = stratified_split(y, (1 - val_fraction - test_fraction, val_fraction, test_fraction), split_seed)
-        test = (x[te], y[te])
-    else:
-        tr, va = stratified_split(y, (1 - val_fraction, val_fraction), split_seed)
-        test = (dataset.x_test, dataset.y_test)
-    train, val = (x[tr], y[tr]), (x[va], y[va])
-    train = _cap(train, max_train, split_seed, "max_train")
-    val = _cap(val, max_eval, split_seed + 1, "max_eval")
-    test = _cap(test, max_eval, split_seed + 2, "max_eval")
-    info = {"dataset": dataset.name, "n_train": len(train[1]), "n_val": len(val[1]), "n_test": len(test[1]),
-            "val_fraction": val_fraction, "test_fraction": test_fraction if dataset.x_test is None else None,
-            "max_train": max_train, "max_eval": max_eval, "split_seed": split_seed,
-            "fingerprint": dataset.fingerprint()}
-    return Splits(dataset, train, val, test, info)
-
-
-def _cap(part: tuple[np.ndarray, np.ndarray], cap: int | None, seed: int, name: str):
-    if cap is None or len(part[1]) <= cap:
-        return part
-    check_int(cap, name, 2)
-    idx = stratified_split(part[1], (cap / len(part[1]), 1 - cap / len(part[1])), seed)[0]
-    return part[0][idx], part[1][idx]

@@ -1,0 +1,83 @@
+"""Train / validation / test splits of an :class:`~nas_tasks.training.data.ImageDataset`:
+stratified, seeded, the same for every cell of a task."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lamoo.checks import check_int
+from lamoo.exceptions import InvalidInputError
+from nas_tasks.training.data import ImageDataset
+
+
+@dataclass
+class Splits:
+    """Train / validation / test splits of one dataset: ``(x, y)`` pairs of ``(n x c x h x w)``
+    images and ``(n,)`` int64 labels (as in :class:`ImageDataset`); ``info`` describes how they
+    were made (sizes, fractions, seed, the data's fingerprint)."""
+
+    dataset: ImageDataset
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    info: dict = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return self.dataset.num_classes
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self.dataset.image_shape
+
+
+def stratified_split(y: np.ndarray, fractions: tuple[float, ...], seed: int) -> list[np.ndarray]:
+    """Split indices of ``y`` into parts of the given ``fractions`` (summing to 1) class by class."""
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[] for _ in fractions]
+    cum = np.cumsum(fractions)
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        cuts = np.round(cum[:-1] * len(idx)).astype(int)
+        for i, chunk in enumerate(np.split(idx, cuts)):
+            parts[i].append(chunk)
+    return [np.sort(np.concatenate(p)) for p in parts]
+
+
+def make_splits(dataset: ImageDataset, val_fraction: float = 0.2, test_fraction: float = 0.2,
+                max_train: int | None = None, max_eval: int | None = None, split_seed: int = 0) -> Splits:
+    """Train / validation / test splits, stratified, the same for every cell.
+
+    The validation split is ``val_fraction`` of the training images. A dataset without a test
+    split (``digits``) also gives ``test_fraction`` of its images to the test split.
+    ``max_train`` / ``max_eval`` cap the split sizes (a stratified subset), for quick runs.
+    """
+    if not 0 < val_fraction < 1:
+        raise InvalidInputError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    x, y = dataset.x_train, dataset.y_train
+    if dataset.x_test is None:
+        if not 0 < test_fraction < 1 or val_fraction + test_fraction >= 1:
+            raise InvalidInputError(f"test_fraction must be in (0, 1 - val_fraction), got {test_fraction!r}")
+        tr, va, te = stratified_split(y, (1 - val_fraction - test_fraction, val_fraction, test_fraction), split_seed)
+        test = (x[te], y[te])
+    else:
+        tr, va = stratified_split(y, (1 - val_fraction, val_fraction), split_seed)
+        test = (dataset.x_test, dataset.y_test)
+    train, val = (x[tr], y[tr]), (x[va], y[va])
+    train = _cap(train, max_train, split_seed, "max_train")
+    val = _cap(val, max_eval, split_seed + 1, "max_eval")
+    test = _cap(test, max_eval, split_seed + 2, "max_eval")
+    info = {"dataset": dataset.name, "n_train": len(train[1]), "n_val": len(val[1]), "n_test": len(test[1]),
+            "val_fraction": val_fraction, "test_fraction": test_fraction if dataset.x_test is None else None,
+            "max_train": max_train, "max_eval": max_eval, "split_seed": split_seed,
+            "fingerprint": dataset.fingerprint()}
+    return Splits(dataset, train, val, test, info)
+
+
+def _cap(part: tuple[np.ndarray, np.ndarray], cap: int | None, seed: int, name: str):
+    if cap is None or len(part[1]) <= cap:
+        return part
+    check_int(cap, name, 2)
+    idx = stratified_split(part[1], (cap / len(part[1]), 1 - cap / len(part[1])), seed)[0]
+    return part[0][idx], part[1][idx]
