@@ -7,6 +7,9 @@ a batch. Archives of uniformly drawn points of branin-currin (2 objectives) and 
 
     python -m benchmarks.overhead                                   # LaMOO(random): 100, 500, 2000 samples
     python -m benchmarks.overhead --samplers qehvi cmaes nsga2 --sizes 200 --repeats 2
+
+Run from the repository root (``benchmarks`` is not installed). The tree size and the depth of the
+region searched come from LaMOO's proposal (``Proposal.info``: ``n_nodes``, ``depth``).
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ import numpy as np
 
 from lamoo import LaMOO
 from lamoo.archive import Archive
+from lamoo.bench._compat import as_proposal
+from lamoo.plugins import get_sampler
 from lamoo.problems import get_problem
 from lamoo.region import Region
-from samplers import get_sampler
 
 
 def archive_of(task, n: int, seed: int) -> Archive:
@@ -34,15 +38,15 @@ def archive_of(task, n: int, seed: int) -> Archive:
 
 def time_propose(make_sampler, archive: Archive, batch_size: int, repeats: int) -> tuple[float, object]:
     """Median wall seconds of ``propose`` over ``repeats`` fresh samplers (after one untimed call
-    that pays the imports); returns it with the last sampler."""
+    that pays the imports); returns it with the last proposal."""
     make_sampler().propose(Region.whole(archive), archive, batch_size, np.random.default_rng(12345))
     times = []
     for r in range(repeats):
         sampler = make_sampler()
         start = time.perf_counter()
-        sampler.propose(Region.whole(archive), archive, batch_size, np.random.default_rng(r))
+        proposal = sampler.propose(Region.whole(archive), archive, batch_size, np.random.default_rng(r))
         times.append(time.perf_counter() - start)
-    return statistics.median(times), sampler
+    return statistics.median(times), as_proposal(sampler, proposal)  # COMPAT (issue 13): `proposal` after merge
 
 
 def main(argv=None) -> None:
@@ -68,10 +72,10 @@ def main(argv=None) -> None:
             archive = archive_of(task, n, seed=n)
             for sampler in args.samplers:
                 t_alone, _ = time_propose(lambda: get_sampler(sampler), archive, args.batch_size, args.repeats)
-                t_lamoo, lamoo = time_propose(lambda: LaMOO(get_sampler(sampler)), archive, args.batch_size,
-                                              args.repeats)
+                t_lamoo, proposal = time_propose(lambda: LaMOO(get_sampler(sampler)), archive, args.batch_size,
+                                                 args.repeats)
                 print(f"{name:<16}{len(task.objectives):>2}{n:>9}  {sampler:<10}{t_alone:>11.4f}{t_lamoo:>11.4f}"
-                      f"{t_lamoo / t_alone:>9.1f}{len(lamoo.tree_.nodes):>7}{lamoo.region_.depth:>11}")
+                      f"{t_lamoo / t_alone:>9.1f}{proposal.info['n_nodes']:>7}{proposal.info['depth']:>11}")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --obj
     "nb201": "nas_tasks.nb201.cli:PLUGIN",
     "nb201-train": "nas_tasks.nb201.train_cli:TRAIN_PLUGIN",
 }
-COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> module with HELP, add_arguments(parser), run(args)
-    "bench": "benchmarks.run",
-    "bench-report": "benchmarks.report",
+COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> object with HELP, add_arguments(parser), run(args)
+    "bench": "lamoo.bench.run:COMMAND",
+    "bench-report": "lamoo.bench.report_command:COMMAND",
 }
 
 

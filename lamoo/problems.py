@@ -90,3 +90,19 @@ def get_problem(name: str, **kwargs) -> BoTorchProblem:
         return PROBLEMS[name](**kwargs)
     except TypeError as exc:
         raise InvalidInputError(f"problem {name!r}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------- ``lamoo.tasks`` entry points
+def branin_currin() -> BoTorchProblem:
+    """The ``branin-currin`` task (d=2, m=2) for the ``lamoo.tasks`` entry point."""
+    return get_problem("branin-currin")
+
+
+def vehicle_safety() -> BoTorchProblem:
+    """The ``vehicle-safety`` task (d=5, m=3) for the ``lamoo.tasks`` entry point."""
+    return get_problem("vehicle-safety")
+
+
+def dtlz2(dim: int = 6, num_objectives: int = 2) -> BoTorchProblem:
+    """The ``dtlz2`` task (``dim`` > ``num_objectives`` >= 2) for the ``lamoo.tasks`` entry point."""
+    return get_problem("dtlz2", dim=dim, num_objectives=num_objectives)

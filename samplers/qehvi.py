@@ -347,3 +347,20 @@ def _quiet_warnings():
     for w in caught:
         if not issubclass(w.category, quiet):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+# ---------------------------------------------------------------------------- lamoo.samplers entry points
+# INTERIM (issue 13, bench branch): core writes the same factories; its version replaces these.
+def qehvi(**kwargs) -> QEHVISampler:
+    """:class:`QEHVISampler` with ``acquisition="qehvi"`` (the ``qehvi`` entry point)."""
+    return QEHVISampler("qehvi", **kwargs)
+
+
+def qlogehvi(**kwargs) -> QEHVISampler:
+    """:class:`QEHVISampler` with ``acquisition="qlogehvi"`` (the ``qlogehvi`` entry point)."""
+    return QEHVISampler("qlogehvi", **kwargs)
+
+
+def qlognehvi(**kwargs) -> QEHVISampler:
+    """:class:`QEHVISampler` with ``acquisition="qlognehvi"`` (the ``qlognehvi`` entry point)."""
+    return QEHVISampler("qlognehvi", **kwargs)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from benchmarks.stats import Bounded, censored_quantiles, pad_trace, quantiles, ratio, samples_to_reach
+from lamoo.bench.stats import Bounded, censored_quantiles, pad_trace, quantiles, ratio, samples_to_reach
 
 
 def test_samples_to_reach_counts_evaluations_from_one():

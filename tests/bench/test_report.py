@@ -6,10 +6,10 @@ import shlex
 import numpy as np
 import pytest
 
-from benchmarks.grid import SCHEMA
-from benchmarks.methods import plan_method
-from benchmarks.report import load_runs, task_summary, write_report
-from benchmarks.stats import Bounded
+from lamoo.bench.records import SCHEMA
+from lamoo.bench.methods import plan_method
+from lamoo.bench.report import load_runs, task_summary, write_report
+from lamoo.bench.stats import Bounded
 from lamoo.exceptions import InvalidInputError
 
 MAX_HV = 100.0
@@ -25,7 +25,7 @@ def trace_reaching(at: dict[float, int], budget: int = BUDGET) -> list[float]:
     return trace.tolist()
 
 
-TASK_PATHS = {"toy": "tests.toys:FiniteToyTask", "branin-currin": "benchmarks.tasks:branin_currin"}
+TASK_PATHS = {"toy": "tests.toys:FiniteToyTask", "branin-currin": "lamoo.problems:branin_currin"}
 
 
 def record(task, method, seed, trace, status="ok", opt_seconds=0.01, budget=BUDGET, task_options=None):
@@ -62,7 +62,7 @@ def commands_in(report: str) -> list[str]:
 
 def runs_of(commands: list[str]) -> set[tuple[str, str, int]]:
     """The (task, method, seed) runs that ``lamoo bench`` commands make (as ``lamoo bench`` plans them)."""
-    from benchmarks.run import add_arguments, build_specs, results_dir
+    from lamoo.bench.run import add_arguments, build_specs, results_dir
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from benchmarks.peers import PEERS, OptunaMOTPE, OptunaNSGA2, PymooNSGA2
-from benchmarks.tasks import branin_currin
-from benchmarks.trace import Recorder
+from lamoo.bench.peers import PEERS, OptunaMOTPE, OptunaNSGA2, PymooNSGA2
+from lamoo.bench.recorder import Recorder
 from lamoo.driver import initial_design
+from lamoo.problems import branin_currin
 from lamoo import Study
 from samplers import RandomSampler
 from tests.toys import FiniteToyTask, MixedToyTask
@@ -21,7 +21,7 @@ def _run(peer_cls, task, budget=22, n_init=10, batch=4, seed=0):
 
 
 def test_registry_names_the_classes():
-    assert {PEERS[c.name].split(":")[1] for c in PEER_CLASSES} == {c.__name__ for c in PEER_CLASSES}
+    assert PEERS == {c.name: c for c in PEER_CLASSES}
 
 
 def test_initial_design_is_lamoos():

@@ -1,4 +1,5 @@
-"""Names of grid entries: ``NAME[:KEY=VALUE[:KEY=VALUE...]]`` for tasks and methods.
+"""The grammar of a grid's arguments: ``NAME[:KEY=VALUE[:KEY=VALUE...]]`` for tasks and
+methods, comma-separated lists, and seed sets (``0-9``, ``0,3,7``).
 
 A spec string names a registered task or method and, optionally, options for it, e.g.
 ``dtlz2:dim=8`` or ``lamoo-random:cp_fraction=0.05:leaf_size=20``. Values are read as JSON when
@@ -8,6 +9,7 @@ to the same file whatever order the options were written in.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ def parse_value(text: str):
 
 
 def format_value(value) -> str:
+    """A value as it is written in a label: strings as they are, anything else as compact JSON."""
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
@@ -79,4 +82,40 @@ def filename_part(label: str) -> str:
 
 
 def run_filename(task_label: str, method_label: str, seed: int) -> str:
+    """The file name of one run: ``<task>__<method>__s<seed>.json``."""
     return f"{filename_part(task_label)}__{filename_part(method_label)}__s{seed}.json"
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-9"``, ``"0,3,7"``, ``"5"`` or a mix (``"0-4,10"``) -> sorted distinct seeds; an
+    :class:`argparse.ArgumentTypeError` naming the text otherwise (``--seeds`` reads it)."""
+    seeds: set[int] = set()
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            if "-" in part:
+                lo, hi = (int(v) for v in part.split("-", 1))
+                if hi < lo:
+                    raise ValueError
+                seeds.update(range(lo, hi + 1))
+            else:
+                seeds.add(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must look like '0-9', '0,3,7' or '5', got {text!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"seeds must be non-negative integers, got {text!r}")
+    return sorted(seeds)
+
+
+def seeds_text(seeds) -> str:
+    """Seeds as :func:`parse_seeds` reads them back: runs of 3 or more consecutive seeds as
+    ``lo-hi`` (``[0, 1, 2, 3, 7, 9]`` -> ``"0-3,7,9"``)."""
+    seeds = sorted(set(int(s) for s in seeds))
+    parts, start = [], 0
+    for i in range(1, len(seeds) + 1):
+        if i == len(seeds) or seeds[i] != seeds[i - 1] + 1:
+            run = seeds[start:i]
+            parts += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(v) for v in run]
+            start = i
+    return ",".join(parts)

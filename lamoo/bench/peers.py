@@ -1,7 +1,7 @@
 """Peers: real runs of Optuna's and pymoo's multi-objective optimizers, on lamoo tasks.
 
 Each peer runs its library's own ask/tell loop; every evaluation goes through the
-:class:`~benchmarks.trace.Recorder` (lamoo's ``evaluate_safely``), with the same budget, the same
+:class:`~lamoo.bench.recorder.Recorder` (lamoo's ``evaluate_safely``), with the same budget, the same
 initial design (lamoo's, for the seed: enqueued in Optuna, the initial population in pymoo) and
 the same batch size as the lamoo methods. The search space maps onto each library's own types:
 continuous -> float, integer -> integer, categorical -> an unordered choice among the codes
@@ -13,7 +13,7 @@ evaluated at the nearest candidate (``n_repaired``) and its value told for the p
 
 A peer is a class: ``Peer(**options)`` validates its options, ``config()`` describes it, and
 ``run(task, recorder, budget, n_init, batch_size, seed)`` runs it. :data:`PEERS` maps method names
-to import paths.
+to the classes. Optuna and pymoo are imported only when a peer runs.
 """
 from __future__ import annotations
 
@@ -25,12 +25,6 @@ import numpy as np
 from lamoo.exceptions import InvalidInputError
 from lamoo.task import to_minimization
 from lamoo.driver import initial_design
-
-PEERS: dict[str, str] = {
-    "optuna-nsga2": "benchmarks.peers:OptunaNSGA2",
-    "optuna-motpe": "benchmarks.peers:OptunaMOTPE",
-    "pymoo-nsga2": "benchmarks.peers:PymooNSGA2",
-}
 
 
 def _check_options(options: dict, allowed: dict, who: str) -> dict:
@@ -255,3 +249,6 @@ class PymooNSGA2:
             with recorder.optimizer():
                 Evaluator().eval(StaticProblem(algorithm.problem, F=F), pop)
                 algorithm.tell(infills=pop)
+
+
+PEERS: dict[str, type] = {cls.name: cls for cls in (OptunaNSGA2, OptunaMOTPE, PymooNSGA2)}
