@@ -244,19 +244,18 @@ class LamooProbe:
         self._last = None
 
     def __call__(self, study, X, Y) -> None:
-        sampler = study.sampler
-        info = getattr(sampler, "proposal_info_", None)
-        if info is None or info is self._last:  # the initial design: LaMOO proposed nothing
+        proposal = study.last_proposal
+        if proposal is None or proposal is self._last:  # the initial design: LaMOO proposed nothing
             return
-        self._last = info
-        tree, region = sampler.tree_, sampler.region_
+        self._last = proposal
+        info = proposal.info
         self.records.append({
             # n_valid: successful samples when LaMOO proposed (before this batch was told)
             "n_evaluated": study.n_told, "n_valid": int((~study.archive.failed[:study.n_told - len(X)]).sum()),
-            "region_members": int(len(region.members)), "selected_depth": len(info["path"]) - 1,
-            "depth": len(info["path"]) - 1 - int(info["relaxed"]), "relaxed": int(info["relaxed"]),
-            "n_outside": int(info["n_outside"]), "tree_nodes": len(tree.nodes),
-            "tree_leaves": sum(node.is_leaf for node in tree.nodes)})
+            "region_members": int(info["n_members"]), "selected_depth": len(info["path"]) - 1,
+            "depth": int(info["depth"]), "relaxed": int(info["relaxed"]),
+            "n_outside": int(info["n_outside"]), "tree_nodes": int(info["n_nodes"]),
+            "tree_leaves": int(info["n_leaves"])})
 
 
 def _describe(task) -> dict:

@@ -34,15 +34,15 @@ def archive_of(task, n: int, seed: int) -> Archive:
 
 def time_propose(make_sampler, archive: Archive, batch_size: int, repeats: int) -> tuple[float, object]:
     """Median wall seconds of ``propose`` over ``repeats`` fresh samplers (after one untimed call
-    that pays the imports); returns it with the last sampler."""
+    that pays the imports); returns it with the last proposal."""
     make_sampler().propose(Region.whole(archive), archive, batch_size, np.random.default_rng(12345))
     times = []
     for r in range(repeats):
         sampler = make_sampler()
         start = time.perf_counter()
-        sampler.propose(Region.whole(archive), archive, batch_size, np.random.default_rng(r))
+        proposal = sampler.propose(Region.whole(archive), archive, batch_size, np.random.default_rng(r))
         times.append(time.perf_counter() - start)
-    return statistics.median(times), sampler
+    return statistics.median(times), proposal
 
 
 def main(argv=None) -> None:
@@ -71,7 +71,7 @@ def main(argv=None) -> None:
                 t_lamoo, lamoo = time_propose(lambda: LaMOO(get_sampler(sampler)), archive, args.batch_size,
                                               args.repeats)
                 print(f"{name:<16}{len(task.objectives):>2}{n:>9}  {sampler:<10}{t_alone:>11.4f}{t_lamoo:>11.4f}"
-                      f"{t_lamoo / t_alone:>9.1f}{len(lamoo.tree_.nodes):>7}{lamoo.region_.depth:>11}")
+                      f"{t_lamoo / t_alone:>9.1f}{lamoo.info['n_nodes']:>7}{lamoo.info['depth']:>11}")
 
 
 if __name__ == "__main__":

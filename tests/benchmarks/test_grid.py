@@ -89,9 +89,10 @@ def test_grid_writes_one_complete_record_per_run_and_resumes(tmp_path, capsys):
 
 
 def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path, monkeypatch, capsys):
-    from samplers import registry
+    from lamoo.testing import write_entry_points
 
-    monkeypatch.setitem(registry.SAMPLERS, "boom", ("tests.benchmarks.test_grid", "BoomSampler", {}))
+    boom = {"lamoo.samplers": {"boom": "tests.benchmarks.test_grid:BoomSampler"}}
+    monkeypatch.syspath_prepend(str(write_entry_points(tmp_path / "entry_points", boom)))
     out = tmp_path / "res"
     assert bench(out, methods=("boom", "random", "lamoo-boom"), budget=15) == 0
     assert "2 failed" in capsys.readouterr().out
