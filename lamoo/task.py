@@ -195,11 +195,13 @@ def check_Y(Y, n: int, m: int, what: str = "Y") -> np.ndarray:
     return Y
 
 
-def evaluate_safely(task: Task, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+def evaluate_safely(task, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     """Evaluate ``X`` (``n x d``) without ever raising: ``task.evaluate_with_errors(X)`` (see
-    :meth:`Task.evaluate_with_errors`), checked; a task whose evaluation raises or returns values
-    of the wrong shape fails every row. Returns ``Y`` (``n x m`` raw, NaN rows for failures; a
-    partly NaN row counts as failed) and each row's error message (``None`` where it succeeded)."""
+    :meth:`Task.evaluate_with_errors`; ``task`` is adapted by :func:`as_task` first), checked; a
+    task whose evaluation raises or returns values of the wrong shape fails every row. Returns
+    ``Y`` (``n x m`` raw, NaN rows for failures; a partly NaN row counts as failed) and each row's
+    error message (``None`` where it succeeded)."""
+    task = as_task(task)
     n, m = len(X), len(task.objectives)
     try:
         Y, errors = task.evaluate_with_errors(X)

@@ -125,3 +125,8 @@ def test_a_study_reads_a_duck_task_once_and_keeps_it():
     with pytest.raises(InvalidInputError, match="declares no ref_point"):
         Study(duck, RandomSampler())
     assert len(Study(duck, RandomSampler(), ref_point=[2.0, 2.0]).optimize(7)) == 7
+
+
+def test_evaluate_safely_takes_a_duck_typed_task_too():
+    Y, errors = evaluate_safely(DuckTask(), np.full((2, 2), 0.5))
+    assert np.isfinite(Y).all() and errors == [None, None]
