@@ -24,7 +24,10 @@ GOLDEN_FIRST_PROPOSAL = [0.5891776823904694, 0.49926753488378783, 0.418015520936
 GOLDEN_LEAF_IDS = [1, 8, 4, 14, 8, 7]
 
 # name -> (hypervolume on ToyTask(d=3), its last point, hypervolume on FiniteToyTask, its last cell);
-# unchanged since before issue 13
+# unchanged since before issue 13. They hold for the back-end release named in GOLDEN_BACKENDS: another
+# release of cma or pymoo may draw differently for the same seed (the minimum-versions CI job runs
+# cma 3.4, whose CMA-ES steps differ from 4.5's), so the run is then skipped, not failed.
+GOLDEN_BACKENDS = {"cmaes": ("cma", "4.5.0"), "nsga2": ("pymoo", "0.6.2")}
 GOLDEN_PLAIN = {
     "random": (0.9544835715468232, [0.6247223882421401, 0.9688793360339207, 0.6701837162037992],
                1291.4220244915336, [2.0, 0.0, 0.0, 2.0]),
@@ -47,6 +50,12 @@ def test_golden_run():
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_PLAIN))
 def test_golden_plain_runs(name):
+    if name in GOLDEN_BACKENDS:
+        from importlib.metadata import version
+
+        package, recorded = GOLDEN_BACKENDS[name]
+        if version(package) != recorded:
+            pytest.skip(f"the {name} golden run was recorded with {package} {recorded}, not {version(package)}")
     hv, last, finite_hv, finite_last = GOLDEN_PLAIN[name]
     res = optimize(ToyTask(d=3), get_sampler(name), budget=30, n_init=10, batch_size=5, seed=0)
     assert res.hypervolume() == pytest.approx(hv, rel=1e-9)
