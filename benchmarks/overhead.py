@@ -21,7 +21,6 @@ import numpy as np
 
 from lamoo import LaMOO
 from lamoo.archive import Archive
-from lamoo.bench._compat import as_proposal
 from lamoo.plugins import get_sampler
 from lamoo.problems import get_problem
 from lamoo.region import Region
@@ -46,7 +45,7 @@ def time_propose(make_sampler, archive: Archive, batch_size: int, repeats: int) 
         start = time.perf_counter()
         proposal = sampler.propose(Region.whole(archive), archive, batch_size, np.random.default_rng(r))
         times.append(time.perf_counter() - start)
-    return statistics.median(times), as_proposal(sampler, proposal)  # COMPAT (issue 13): `proposal` after merge
+    return statistics.median(times), proposal
 
 
 def main(argv=None) -> None:

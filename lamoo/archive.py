@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError
+from lamoo.pareto import nadir_reference
 from lamoo.space import SearchSpace
 from lamoo.task import ObjectiveSpec, check_objectives, check_Y, to_minimization
 
@@ -82,6 +83,14 @@ class Archive:
     def ref_F(self) -> np.ndarray | None:
         """The reference point in canonical (minimization) form, or None if the run has none."""
         return None if self.ref_point is None else to_minimization(self.ref_point, self.objectives)
+
+    def reference_F(self) -> np.ndarray:
+        """``(m,)`` the canonical reference point hypervolumes are measured from: the run's
+        (:attr:`ref_F`) or, for an archive made without one, the nadir of the successful points
+        widened by 10% of their range (:func:`lamoo.pareto.nadir_reference`)."""
+        if self.ref_point is not None:
+            return self.ref_F
+        return nadir_reference(self.F[self.valid_indices])
 
     @property
     def failed(self) -> np.ndarray:

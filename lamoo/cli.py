@@ -1,47 +1,20 @@
-"""The ``lamoo`` command line: ``lamoo optimize``, ``lamoo report`` and the benchmark commands.
+"""The ``lamoo`` command line: ``lamoo optimize``, ``lamoo report`` and the plug-in commands.
 
-Tasks other than the built-in problems come from plug-ins (``--task NAME``): a plug-in is an
-object with ``add_arguments(parser)`` and ``build(args) -> task``, registered in
-:data:`TASK_PLUGINS` by import path so that ``lamoo`` never imports them unless asked.
+lamoo names none of its plug-ins (see :mod:`lamoo.plugins`): ``lamoo optimize --task NAME`` takes
+a task plug-in with options of its own (group ``lamoo.task_plugins``, e.g. ``nb201``), a task
+registered in ``lamoo.tasks`` (e.g. ``branin-currin``) or the import path of any task
+(``mypkg:MyTask``); every ``lamoo.commands`` entry point is a subcommand (e.g. ``lamoo bench``).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
 from pathlib import Path
 
-TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --objectives, --dataset, --data-root
-    "nb201": "nas_tasks.nb201.cli:PLUGIN",
-    "nb201-train": "nas_tasks.nb201.train_cli:TRAIN_PLUGIN",
-}
-COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> object with HELP, add_arguments(parser), run(args)
-    "bench": "lamoo.bench.run:COMMAND",
-    "bench-report": "lamoo.bench.report_command:COMMAND",
-}
-
-
-def _load(spec: str):
-    """Import ``"module:attribute"`` (that attribute) or ``"module"`` (the module itself)."""
-    module, _, attr = spec.partition(":")
-    loaded = importlib.import_module(module)
-    return getattr(loaded, attr) if attr else loaded
-
-
-def run_command_module(module, prog: str, argv: list[str] | None = None) -> int:
-    """Run a command plug-in module as its own script (``python -m benchmarks.run ...``)."""
-    from lamoo.exceptions import LamooError
-
-    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
-    module.add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return module.run(args)
-    except LamooError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
+from lamoo import plugins
+from lamoo._version import __version__
 
 
 def _parse_value(text: str):
@@ -117,23 +90,30 @@ def lamoo_kwargs(args) -> dict:
 
 def build_sampler(args):
     from lamoo.meta import LaMOO
-    from samplers import get_sampler
 
-    sampler = get_sampler(args.sampler, **_key_values(args.sampler_param, "--sampler-param"))
+    sampler = plugins.get_sampler(args.sampler, **_key_values(args.sampler_param, "--sampler-param"))
     return LaMOO(sampler, **lamoo_kwargs(args)) if args.lamoo else sampler
 
 
-def build_task(args):
-    if args.task is not None:
-        if args.task not in TASK_PLUGINS:
-            raise SystemExit(f"unknown task {args.task!r}; available: {', '.join(sorted(TASK_PLUGINS)) or 'none'}")
-        return _load(TASK_PLUGINS[args.task]).build(args)
-    from lamoo.problems import get_problem
+def build_task(args, task_plugins: dict | None = None):
+    """The task of ``lamoo optimize``: ``--problem`` with its ``--param`` options, or ``--task``: a
+    task plug-in (built from all the arguments), else a registered task or an import path, built
+    with the ``--param`` options and the shared ``--objectives``, ``--dataset`` and ``--data-root``
+    that were given."""
+    params = _key_values(args.param, "--param")
+    if args.task is None:
+        from lamoo.problems import get_problem
 
-    return get_problem(args.problem, **_key_values(args.param, "--param"))
+        return get_problem(args.problem, **params)
+    task_plugins = plugins.task_plugins() if task_plugins is None else task_plugins
+    if args.task in task_plugins:
+        return task_plugins[args.task].build(args)
+    shared = {"objectives": args.objectives.split(",") if args.objectives else None, "dataset": args.dataset,
+              "data_root": args.data_root}
+    return plugins.get_task(args.task, **params, **{k: v for k, v in shared.items() if v is not None})
 
 
-def _optimize_parser(sub) -> None:
+def _optimize_parser(sub, task_plugins: dict) -> None:
     p = sub.add_parser("optimize", help="run an optimization and write its journal, tables and plots",
                        description="Optimize a built-in problem (--problem) or a task (--task) and write "
                                    "journal.jsonl, results.csv, pareto.csv, pareto.png, hv_trace.png and "
@@ -141,10 +121,13 @@ def _optimize_parser(sub) -> None:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--problem", default="branin-currin",
                       help="built-in problem: branin-currin, vehicle-safety, dtlz2 (default: branin-currin)")
-    what.add_argument("--task", default=None, help=f"a task plug-in instead of a problem: {', '.join(sorted(TASK_PLUGINS))}")
+    what.add_argument("--task", default=None,
+                      help=f"a task instead of a problem: a task plug-in ({', '.join(sorted(task_plugins)) or 'none'}), "
+                           f"a registered task ({', '.join(plugins.list_tasks()) or 'none'}) or the import path "
+                           f"module:attribute of a task class or factory")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
-                   help="problem parameter, repeatable (e.g. --param dim=8 --param num_objectives=3 for dtlz2)")
-    t = p.add_argument_group("task options shared by the --task plug-ins")
+                   help="problem or task option, repeatable (e.g. --param dim=8 --param num_objectives=3 for dtlz2)")
+    t = p.add_argument_group("task options shared by the --task plug-ins (and passed to other tasks when given)")
     t.add_argument("--objectives", default=None,
                    help="comma-separated objectives, each optionally suffixed :min or :max")
     t.add_argument("--dataset", default=None, help="dataset the task is defined on")
@@ -160,21 +143,18 @@ def _optimize_parser(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<problem>-<sampler>-s<seed>)")
     p.add_argument("--resume", action="store_true", help="continue the run whose journal is in --out")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
-    for plugin in TASK_PLUGINS.values():
-        try:
-            _load(plugin).add_arguments(p)
-        except ImportError:  # a plug-in whose optional dependencies are missing
-            pass
+    for plugin in task_plugins.values():
+        plugin.add_arguments(p)
 
 
-def cmd_optimize(args) -> int:
+def cmd_optimize(args, task_plugins: dict | None = None) -> int:
     from lamoo.checks import check_int
     from lamoo.driver import Study
 
     budget, batch_size = check_int(args.budget, "--budget", 1), check_int(args.batch_size, "--batch-size", 1)
-    task = build_task(args)
+    task = build_task(args, task_plugins)
     sampler = build_sampler(args)
-    name = args.task or args.problem
+    name = (args.task or args.problem).replace(":", "-")
     out = args.out or Path("runs") / f"{name}-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
     journal = out / "journal.jsonl"
     if args.resume:
@@ -224,27 +204,32 @@ def cmd_report(args) -> int:
     return 0
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(task_plugins: dict | None = None, commands: dict | None = None) -> argparse.ArgumentParser:
+    """The ``lamoo`` parser, with the options of ``task_plugins`` and a subcommand per command
+    (default: those registered, :func:`lamoo.plugins.task_plugins` and :func:`~lamoo.plugins.commands`)."""
+    task_plugins = plugins.task_plugins() if task_plugins is None else task_plugins
+    commands = plugins.commands() if commands is None else commands
     parser = argparse.ArgumentParser(prog="lamoo", description="Multi-objective optimization and NAS with LaMOO.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    _optimize_parser(sub)
+    _optimize_parser(sub, task_plugins)
     _report_parser(sub)
-    for name, spec in COMMAND_PLUGINS.items():
-        plugin = _load(spec)
-        plugin.add_arguments(sub.add_parser(name, help=plugin.HELP, description=plugin.HELP))
+    for name, command in commands.items():
+        command.add_arguments(sub.add_parser(name, help=command.HELP, description=command.HELP))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     from lamoo.exceptions import LamooError
 
-    args = make_parser().parse_args(argv)
+    task_plugins, commands = plugins.task_plugins(), plugins.commands()
+    args = make_parser(task_plugins, commands).parse_args(argv)
     try:
         if args.command == "optimize":
-            return cmd_optimize(args)
+            return cmd_optimize(args, task_plugins)
         if args.command == "report":
             return cmd_report(args)
-        return _load(COMMAND_PLUGINS[args.command]).run(args)
+        return commands[args.command].run(args)
     except LamooError as exc:
         print(f"lamoo: error: {exc}", file=sys.stderr)
         return 2

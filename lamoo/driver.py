@@ -16,11 +16,11 @@ import numpy as np
 from lamoo.archive import NO_LEAF, Archive
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, JournalError, LamooError
-from lamoo.journal import Journal
+from lamoo.journal import Evaluations, Journal, eval_record, header_objectives, read_evaluations
+from lamoo.proposal import Proposal, as_proposal, complete
 from lamoo.region import Region
 from lamoo.result import Result
-from lamoo.task import (ObjectiveSpec, Task, check_objectives, check_ref_point, check_Y, evaluate_safely,
-                        from_minimization)
+from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
 
 
 def resolve_seed(seed) -> int:
@@ -45,16 +45,13 @@ def initial_design(space, n_init: int, seed: int) -> np.ndarray:
     return space.sample_initial(n_init, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))))
 
 
-def _task_description(task) -> dict:
-    describe = getattr(task, "describe", None)
-    return describe() if callable(describe) else {"class": f"{type(task).__module__}.{type(task).__qualname__}"}
-
-
 class Study:
     """An optimization run driven by ask/tell.
 
     Args:
-        task: the problem (see :class:`lamoo.task.Task`).
+        task: the problem: a :class:`lamoo.task.Task`, or any object with ``space``,
+            ``objectives``, ``ref_point`` and ``evaluate`` (given :class:`~lamoo.task.Task`'s
+            defaults by :func:`~lamoo.task.as_task`).
         sampler: proposes points (a plain sampler searches the whole space; ``LaMOO(sampler)``
             searches learned regions).
         seed: int, ``numpy.random.Generator`` or None (fresh entropy, recorded in the journal).
@@ -62,22 +59,30 @@ class Study:
         journal: path of a JSON-lines journal; every told point is appended and flushed before
             :meth:`tell` returns. Resume with :meth:`load`.
         ref_point: overrides ``task.ref_point`` (raw units).
+
+    Attributes:
+        archive: every point told so far (:class:`~lamoo.archive.Archive`).
+        last_proposal: the :class:`~lamoo.proposal.Proposal` of the latest ask that called the
+            sampler (``None`` before one; asks served by the initial design do not call it).
     """
 
     def __init__(self, task: Task, sampler, *, seed=None, n_init: int | None = None, journal=None,
                  ref_point=None):
-        if not hasattr(task, "evaluate") or not hasattr(task, "space") or not hasattr(task, "objectives"):
-            raise InvalidInputError(f"task must have space, objectives, ref_point and evaluate(X), got {task!r}")
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
         self.task = task
+        self._task = as_task(task)
         self.sampler = sampler
-        self.objectives = check_objectives(task.objectives)
-        self.ref_point = check_ref_point(task.ref_point if ref_point is None else ref_point, self.objectives,
-                                         getattr(task, "ideal_point", None))
+        self.objectives = check_objectives(self._task.objectives)
+        ref_point = self._task.ref_point if ref_point is None else ref_point
+        if ref_point is None:
+            raise InvalidInputError(f"{task!r} declares no ref_point: give the task one or pass ref_point=")
+        self.ref_point = check_ref_point(ref_point, self.objectives, self._task.ideal_point)
         self.seed = resolve_seed(seed)
-        self.n_init = default_n_init(task.space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
-        self.archive = Archive(task.space, self.objectives, self.ref_point)
+        space = self._task.space
+        self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
+        self.archive = Archive(space, self.objectives, self.ref_point)
+        self.last_proposal: Proposal | None = None
         self._n_asks = 0
         self._init_cursor = 0  # initial-design points handed out so far
         self._init_design: np.ndarray | None = None
@@ -92,8 +97,8 @@ class Study:
         return {
             "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
             "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
-            "space": self.task.space.to_dict(), "task": _task_description(self.task),
-            "max_hypervolume": getattr(self.task, "max_hypervolume", None),
+            "space": self._task.space.to_dict(), "task": self._task.describe(),
+            "max_hypervolume": self._task.max_hypervolume,
             "sampler": config() if callable(config) else repr(self.sampler),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -104,40 +109,27 @@ class Study:
         evaluation is repeated) and new points are appended to the same file. The seed, initial
         design size and reference point come from the journal."""
         handle, header, records = Journal.resume(journal)
-        objectives = tuple(ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"])
-        if objectives != tuple(task.objectives):
+        objectives, space = header_objectives(header), as_task(task).space
+        if objectives != tuple(as_task(task).objectives):
             raise JournalError(f"{journal} was written for objectives {objectives}, not {tuple(task.objectives)}")
-        if header["space"]["names"] != list(task.space.names) or \
-                header["space"]["bounds"] != np.column_stack([task.space.lower, task.space.upper]).tolist():
+        if header["space"]["names"] != list(space.names) or \
+                header["space"]["bounds"] != np.column_stack([space.lower, space.upper]).tolist():
             raise JournalError(f"{journal} was written for another search space: {header['space']}")
         config = getattr(sampler, "config", None)
         if callable(config) and header.get("sampler") != config():
             warnings.warn(f"resuming {journal} with a different sampler configuration than it was started with",
                           RuntimeWarning, stacklevel=2)
         study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
-        study._replay(records)
+        study._replay(read_evaluations(records, space.n_dims, len(objectives)))
         study._journal = handle
         return study
 
-    def _replay(self, records: list[dict]) -> None:
-        """Append the journal's records to the archive in file order (the order they were told)."""
-        m = len(self.objectives)
-        numbers = [r.get("i") for r in records]
-        if numbers != list(range(len(records))):
-            raise JournalError(f"the journal's records must be numbered 0, 1, 2, ... in file order, "
-                               f"got i = {numbers[:10]}{' ...' if len(numbers) > 10 else ''}")
-        Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
-                     dtype=float).reshape(-1, m)
-        self.archive.append(np.array([r["x"] for r in records], dtype=float).reshape(-1, self.task.space.n_dims), Y,
-                            errors=[r.get("error") for r in records],
-                            leaf_ids=[r.get("leaf_id", NO_LEAF) for r in records],
-                            sources=[r.get("source", "user") for r in records], batch=[r["batch"] for r in records])
-        for r in records:  # the last record of a batch holds its latest timings, as in the run itself
-            if r["batch"] >= 0:
-                self._timings[r["batch"]] = {"batch": r["batch"], "ask_seconds": r.get("ask_seconds"),
-                                             "eval_seconds": r.get("eval_seconds")}
-        self._n_asks = max([r["batch"] for r in records], default=-1) + 1
-        self._init_cursor = sum(r.get("source") == "init" for r in records)
+    def _replay(self, ev: Evaluations) -> None:
+        """Append a journal's evaluations to the archive in file order (the order they were told)."""
+        self.archive.append(ev.X, ev.Y, errors=ev.errors, leaf_ids=ev.leaf_ids, sources=ev.sources, batch=ev.batches)
+        self._timings.update({t["batch"]: dict(t) for t in ev.timings})
+        self._n_asks = max(ev.batches, default=-1) + 1
+        self._init_cursor = ev.sources.count("init")
 
     # ------------------------------------------------------------------ ask / tell
     @property
@@ -149,87 +141,65 @@ class Study:
 
     def _initial_design(self) -> np.ndarray:
         if self._init_design is None:
-            self._init_design = initial_design(self.task.space, self.n_init, self.seed)
+            self._init_design = initial_design(self._task.space, self.n_init, self.seed)
         return self._init_design
 
     def ask(self, n: int = 1) -> np.ndarray:
         """Propose ``n`` points to evaluate next, ``(n x d)``; the first asks return the initial
-        design. On finite spaces no evaluated or pending point is proposed again; if fewer than
-        ``n`` unevaluated candidates remain, fewer rows are returned, and if none remain a
-        :class:`LamooError` is raised (the study is left as it was)."""
+        design. No evaluated or pending point is proposed again; on a finite space with fewer
+        than ``n`` new candidates left, fewer rows are returned, and with none left a
+        :class:`LamooError` is raised (the study is left as it was). The sampler's proposal is
+        completed once by :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
         n = check_int(n, "n", 1)
         if self.exhausted:
             raise LamooError("every candidate of the finite search space has been evaluated or is pending")
         start = time.perf_counter()
         batch = self._n_asks
         rng = self._rng(1, batch)
-        space = self.task.space
+        pending = self._pending_rows()
         n_from_init = max(0, min(n, self.n_init - self._init_cursor))
-        parts, metas, info = [], [], None
+        parts, proposal = [], None
         if n_from_init > 0:
-            parts.append(self._initial_design()[self._init_cursor:self._init_cursor + n_from_init])
-            metas += [{"source": "init", "leaf_id": NO_LEAF}] * n_from_init
-        if n - n_from_init > 0:
-            X = self.sampler.propose(Region.whole(self.archive), self.archive, n - n_from_init, rng)
-            X = np.asarray(X, dtype=float).reshape(-1, space.n_dims)
-            info = getattr(self.sampler, "proposal_info_", None) or {}
-            parts.append(X)
-            metas += [{"source": "sampler", "leaf_id": int(info.get("leaf_id", NO_LEAF))}] * len(X)
-        X, metas = self._dedup(space.repair(np.vstack(parts)) if parts else np.empty((0, space.n_dims)), metas)
-        if len(X) < n:
-            fill = self._fill(n - len(X), rng, X)
-            X = np.vstack([X, fill])
-            metas += [{"source": "fill", "leaf_id": NO_LEAF}] * len(fill)
+            design = self._initial_design()[self._init_cursor:self._init_cursor + n_from_init]
+            parts.append(complete(Proposal(design, Region.whole(self.archive, pending)), n_from_init, rng, "init"))
+            pending = np.vstack([pending, parts[-1].X])
+        if n > n_from_init:
+            region = Region.whole(self.archive, pending)
+            proposal = as_proposal(self.sampler.propose(region, self.archive, n - n_from_init, rng), region,
+                                   self.sampler)
+            parts.append(complete(proposal, n - n_from_init, rng))
+        X = np.vstack([part.X for part in parts])
         if len(X) == 0:
             raise LamooError("every candidate of the finite search space has been evaluated or is pending")
         # the ask succeeded: only now does the study's state move on
         self._n_asks += 1
         self._init_cursor += n_from_init
-        if info is not None:
-            self._proposal_info[batch] = info
+        if proposal is not None:
+            self.last_proposal = proposal
+            self._proposal_info[batch] = dict(proposal.info)
         self._timings[batch] = {"batch": batch, "ask_seconds": time.perf_counter() - start, "eval_seconds": None}
-        for row, meta in zip(X + 0.0, metas):  # keyed like the validated rows tell will look up
-            self._pending[row.tobytes()] = {**meta, "batch": batch}
+        sources = [source for part in parts for source in part.sources]
+        leaf_ids = np.concatenate([part.leaf_ids for part in parts])
+        for row, source, leaf_id in zip(X, sources, leaf_ids):  # keyed like the validated rows tell looks up
+            self._pending[row.tobytes()] = {"source": source, "leaf_id": int(leaf_id), "batch": batch}
         return X
+
+    def _pending_rows(self) -> np.ndarray:
+        """``(p x d)`` the points asked and not yet told."""
+        if not self._pending:
+            return np.empty((0, self._task.space.n_dims))
+        return np.vstack([np.frombuffer(key) for key in self._pending])
 
     @property
     def exhausted(self) -> bool:
         """True on a finite space whose every candidate has been evaluated or is pending."""
-        space = self.task.space
-        if not space.is_finite:
-            return False
-        claimed = self.archive.evaluated_candidates()
-        if self._pending:
-            idx = space.candidate_index(np.vstack([np.frombuffer(key) for key in self._pending]))
-            claimed[idx[idx >= 0]] = True
-        return bool(claimed.all())
-
-    def _dedup(self, X: np.ndarray, metas: list[dict]) -> tuple[np.ndarray, list[dict]]:
-        """Drop rows already evaluated, pending, or repeated within ``X``."""
-        seen = set(self._pending)
-        keep = []
-        for i, (row, evaluated) in enumerate(zip(X + 0.0, self.archive.contains(X))):
-            key = row.tobytes()
-            if evaluated or key in seen:
-                continue
-            seen.add(key)
-            keep.append(i)
-        return X[keep], [metas[i] for i in keep]
-
-    def _fill(self, k: int, rng: np.random.Generator, batch_so_far: np.ndarray) -> np.ndarray:
-        """``k`` random points; on finite spaces unevaluated candidates that are neither pending
-        nor already in this batch."""
-        space = self.task.space
-        if not space.is_finite:
-            return space.sample_uniform(k, rng)
-        pending = [np.frombuffer(key)[None] for key in self._pending]
-        return Region.whole(self.archive).sample(k, rng, exclude=np.vstack([batch_so_far, *pending]))
+        return Region.whole(self.archive, self._pending_rows()).n_available() == 0
 
     def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
         and optional per-row ``errors``. Points not from :meth:`ask` are accepted too. Appended
         to the journal (flushed) before returning."""
-        X = self.task.space.validate(X, "X")
+        X = self._task.space.validate(X, "X")
         Y = check_Y(Y, len(X), len(self.objectives), "Y")
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
@@ -244,14 +214,8 @@ class Study:
             self._journal.append([self._record(i) for i in range(start, self.archive.n)])
 
     def _record(self, i: int) -> dict:
-        a = self.archive
-        batch = int(a.batches[i])
-        timing = self._timings.get(batch, {})
-        return {"type": "eval", "i": i, "batch": batch, "x": a.X[i].tolist(),
-                "y": None if a.failed[i] else a.Y[i].tolist(), "error": a.errors[i], "source": a.sources[i],
-                "leaf_id": int(a.leaf_ids[i]), "ask_seconds": timing.get("ask_seconds"),
-                "eval_seconds": timing.get("eval_seconds"), "proposal": self._proposal_info.get(batch),
-                "time": time.time()}
+        batch = int(self.archive.batches[i])
+        return eval_record(self.archive, i, self._timings.get(batch), self._proposal_info.get(batch))
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
@@ -270,13 +234,13 @@ class Study:
             while self.n_told < budget:
                 if self.exhausted:
                     warnings.warn(f"stopping after {self.n_told} evaluations of the budget of {budget}: all "
-                                  f"{self.task.space.n_candidates} candidates of the finite search space have been "
+                                  f"{self._task.space.n_candidates} candidates of the finite search space have been "
                                   f"evaluated or are pending", RuntimeWarning, stacklevel=2)
                     break
                 n = self.n_init - self._init_cursor if self._init_cursor < self.n_init else batch_size
                 X = self.ask(min(n, budget - self.n_told))
                 start = time.perf_counter()
-                Y, errors = evaluate_safely(self.task, X)
+                Y, errors = evaluate_safely(self._task, X)
                 self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
                 if bar is not None:
                     bar.update(len(X))
@@ -308,7 +272,7 @@ class Study:
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far."""
-        return Result.from_archive(self.archive, max_hypervolume=getattr(self.task, "max_hypervolume", None),
+        return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
                                    seed=self.seed, config=self._header(),
                                    timings=[self._timings[b] for b in sorted(self._timings)])
 

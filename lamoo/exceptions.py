@@ -17,6 +17,11 @@ class JournalError(LamooError):
     """A journal file is missing, unreadable, or belongs to a different task."""
 
 
+class PluginError(LamooError):
+    """A registered plug-in (an entry point, see :mod:`lamoo.plugins`) could not be loaded or
+    built; the message names the entry point."""
+
+
 class MissingDependencyError(LamooError, ImportError):
     """An optional back end (BoTorch, cma, pymoo, Ray, ...) is needed but not installed."""
 

@@ -3,25 +3,37 @@
 Every write is flushed and fsync'ed before it returns, so a crash loses at most the line being
 written; a truncated last line is detected and dropped when the journal is read back.
 Non-finite numbers (failed evaluations) are written as ``null``.
+
+This module is the only one that knows the records' layout: :func:`eval_record` writes one,
+:func:`read_evaluations` and :func:`header_objectives` read them back, for both
+:meth:`lamoo.Study.load` and :meth:`lamoo.Result.from_journal`.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+
+import numpy as np
 
 from lamoo.exceptions import JournalError
+from lamoo.task import ObjectiveSpec
 
 FORMAT = "lamoo-journal"
 VERSION = 1
 
 
 def _clean(value):
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
@@ -104,3 +116,68 @@ def _read(path: Path) -> tuple[dict, list[dict], int]:
     if records[0].get("version") != VERSION:
         raise JournalError(f"{path}: journal version {records[0].get('version')} is not supported (expected {VERSION})")
     return records[0], records[1:], good_bytes
+
+
+# ---------------------------------------------------------------------------- records
+def eval_record(archive, i: int, timing: Mapping | None, proposal: Mapping | None) -> dict:
+    """The journal record of row ``i`` of ``archive``: its point, raw values (``None`` for a
+    failed row), error, source, leaf id and batch, that batch's ``ask_seconds`` and
+    ``eval_seconds`` (``timing``) and what the sampler reported about the batch (``proposal``)."""
+    batch = int(archive.batches[i])
+    timing = timing or {}
+    return {"type": "eval", "i": i, "batch": batch, "x": archive.X[i].tolist(),
+            "y": None if archive.failed[i] else archive.Y[i].tolist(), "error": archive.errors[i],
+            "source": archive.sources[i], "leaf_id": int(archive.leaf_ids[i]),
+            "ask_seconds": timing.get("ask_seconds"), "eval_seconds": timing.get("eval_seconds"),
+            "proposal": None if proposal is None else dict(proposal), "time": time.time()}
+
+
+def header_objectives(header: Mapping) -> tuple[ObjectiveSpec, ...]:
+    """The objectives a journal's header records."""
+    return tuple(ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"])
+
+
+@dataclass(frozen=True)
+class Evaluations:
+    """A journal's evaluation records as columns, ``n`` rows in file order (the order told).
+
+    Attributes:
+        X: ``(n x d)`` points.
+        Y: ``(n x m)`` raw values, NaN rows for failed evaluations.
+        errors, sources: per row.
+        leaf_ids, batches: per row (``-1``: none).
+        timings: per batch that has records, in batch order: ``batch``, ``ask_seconds`` and
+            ``eval_seconds`` from the batch's last record, which holds its latest timings, as in
+            the run itself.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    errors: list
+    sources: list
+    leaf_ids: list
+    batches: list
+    timings: list
+
+
+def read_evaluations(records: list[dict], n_dims: int, n_objectives: int) -> Evaluations:
+    """Columns of the evaluation ``records`` (as :func:`read_journal` returns them) of a run on
+    ``n_dims`` dimensions and ``n_objectives`` objectives; :class:`JournalError` unless they are
+    numbered 0, 1, 2, ... in file order."""
+    numbers = [r.get("i") for r in records]
+    if numbers != list(range(len(records))):
+        raise JournalError(f"the journal's records must be numbered 0, 1, 2, ... in file order, "
+                           f"got i = {numbers[:10]}{' ...' if len(numbers) > 10 else ''}")
+    m = n_objectives
+    Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
+                 dtype=float).reshape(-1, m)
+    timings: dict[int, dict] = {}
+    for r in records:
+        if r.get("batch", -1) >= 0:
+            timings[r["batch"]] = {"batch": r["batch"], "ask_seconds": r.get("ask_seconds"),
+                                   "eval_seconds": r.get("eval_seconds")}
+    return Evaluations(
+        X=np.array([r["x"] for r in records], dtype=float).reshape(-1, n_dims), Y=Y,
+        errors=[r.get("error") for r in records], sources=[r.get("source", "user") for r in records],
+        leaf_ids=[r.get("leaf_id", -1) for r in records], batches=[r.get("batch", -1) for r in records],
+        timings=[timings[b] for b in sorted(timings)])

@@ -1,9 +1,9 @@
 """LaMOO: the meta-optimizer that learns space partitions (Zhao et al., ICLR 2022).
 
 One iteration: build the partition tree from the archive samples inside the given region, select
-a node by UCB on hypervolume, turn its path into a :class:`~lamoo.region.Region`, relax to the
-parent while the region cannot supply the requested points, and ask the inner sampler to propose
-inside it.
+a node by UCB on hypervolume, turn its path into a :class:`~lamoo.region.Region` (on finite spaces
+relaxed to its parent while it holds fewer new candidates than requested), and ask the inner
+sampler to propose inside it.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError
-from lamoo.pareto import nadir_reference
 from lamoo.partition import BAD, GOOD, SVMConfig
+from lamoo.proposal import Proposal, as_proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from lamoo.tree import SELECTIONS, PartitionTree
@@ -48,9 +48,13 @@ class LaMOO(Sampler):
             the inner sampler searches the whole given region (default: ``2 * leaf_size``). No
             split is made either while no sample dominates the reference point.
 
-    Fitted attributes after :meth:`propose`: ``tree_`` (the :class:`~lamoo.tree.PartitionTree`),
-    ``region_`` (the region given to the inner sampler) and ``proposal_info_`` (``leaf_id``,
-    ``selected_id``, ``path``, ``relaxed`` levels, ``n_outside`` proposals outside the region).
+    :meth:`propose` returns a :class:`~lamoo.proposal.Proposal` whose ``region`` is the region
+    searched and whose ``info`` holds: ``leaf_id`` (that region's node id), ``selected_id`` (the
+    node UCB selected), ``path`` (node ids from the root to the selected node), ``relaxed``
+    (levels moved up from it because it held too few new candidates), ``n_outside`` (inner
+    proposals outside the region), ``depth`` and ``n_members`` (splits above the region searched
+    and the valid samples in it), ``n_nodes`` and ``n_leaves`` (of the tree) and ``inner`` (the
+    inner sampler's report). The last tree is kept in ``tree_`` for inspection only.
     """
 
     name = "lamoo"
@@ -103,7 +107,7 @@ class LaMOO(Sampler):
         members = region.members
         feats = self._features(archive.space)
         F = archive.F[members]
-        ref = archive.ref_F if archive.ref_F is not None else nadir_reference(F)
+        ref = archive.reference_F()
         min_samples = self.min_samples or max(2 * self.leaf_size, 2)
         # Until a sample dominates the reference point there is no hypervolume to learn from:
         # the tree stays a single root and the inner sampler searches the whole region. Scoring
@@ -116,31 +120,36 @@ class LaMOO(Sampler):
             leaf_size=self.leaf_size if split else len(members),
             max_depth=self.max_depth, cp=self.cp, cp_fraction=self.cp_fraction)
 
-    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
+        """Select a region with the tree fitted to ``archive`` and let the inner sampler propose
+        ``n`` points in it; returns the inner proposal's points with the selected region (see
+        the class docstring for :attr:`Proposal.info`)."""
         tree = self.fit_tree(region, archive)
         selected = tree.select(self.selection)
         feats = self._features(archive.space)
-        leaf = region
+        target = region
         for node in selected.path()[1:]:
             label = GOOD if node.side == "good" else BAD
-            leaf = leaf.refine(node.parent.classifier, label, node.members, node.id, feats)
-        target, relaxed = leaf, 0
-        probe_rng = np.random.default_rng(rng.integers(2 ** 63))
-        while target is not region and not _can_supply(target, n, probe_rng):
+            target = target.refine(node.parent.classifier, label, node.members, node.id, feats)
+        relaxed = 0
+        # On finite spaces the count of new candidates is exact: a region that holds fewer than
+        # n moves up before proposing. Elsewhere only drawing tells, and the driver's top-up
+        # moves up on a real shortfall (lamoo.proposal.complete).
+        while target is not region and _holds_fewer(target, n):
             target, relaxed = target.parent, relaxed + 1
-        X = np.asarray(self.sampler.propose(target, archive, n, rng), dtype=float)
+        inner = as_proposal(self.sampler.propose(target, archive, n, rng), target, self.sampler)
         self.tree_ = tree
-        self.region_ = target
-        n_outside = int((~target.contains(archive.space.repair(X))).sum()) if len(X) else 0
-        self.proposal_info_ = {
+        info = {
             "leaf_id": int(target.leaf_id), "selected_id": int(selected.id),
             "path": [int(node.id) for node in selected.path()], "relaxed": relaxed,
-            "n_outside": n_outside, "inner": getattr(self.sampler, "proposal_info_", None),
+            "n_outside": int((~target.contains(inner.X)).sum()) if len(inner.X) else 0,
+            "depth": int(target.depth), "n_members": int(len(target.members)),
+            "n_nodes": len(tree.nodes), "n_leaves": len(tree.leaves), "inner": dict(inner.info),
         }
-        return X
+        return Proposal(inner.X, target, info)
 
 
-def _can_supply(region: Region, n: int, rng: np.random.Generator) -> bool:
-    if region.space.is_finite:
-        return len(region.candidates()) >= n
-    return len(region.sample(n, rng)) >= n
+def _holds_fewer(region: Region, n: int) -> bool:
+    """Whether ``region`` is known to hold fewer than ``n`` new points (finite spaces only)."""
+    available = region.n_available()
+    return available is not None and available < n

@@ -67,6 +67,8 @@ def hypervolume(F, ref_point) -> float:
     pts = F[_inside(F, ref)]
     if len(pts) == 0:
         return 0.0
+    if pts.shape[1] == 1:  # a length; moocore before 0.3 crashes on one objective
+        return float(ref[0] - pts[:, 0].min())
     return float(moocore.hypervolume(pts, ref=ref))
 
 

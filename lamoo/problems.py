@@ -1,7 +1,9 @@
 """Built-in synthetic problems, from BoTorch's multi-objective test functions.
 
 All objectives are minimized, in BoTorch's units; reference points and known maximum
-hypervolumes are BoTorch's (in minimization form).
+hypervolumes are BoTorch's (in minimization form). :func:`branin_currin`, :func:`vehicle_safety`
+and :func:`dtlz2` build them; they are also registered as ``lamoo.tasks`` entry points, so
+``lamoo optimize --task branin-currin`` and ``lamoo.plugins.get_task("dtlz2", dim=8)`` find them.
 """
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ import numpy as np
 
 from lamoo.exceptions import InvalidInputError, require
 from lamoo.space import SearchSpace
-from lamoo.task import ObjectiveSpec
+from lamoo.task import ObjectiveSpec, Task
 
 
-class BoTorchProblem:
+class BoTorchProblem(Task):
     """A task wrapping a ``botorch.test_functions.multi_objective`` problem (noise-free).
 
     Attributes follow :class:`lamoo.task.Task`; ``evaluate(X)`` maps ``(n x d)`` points to
@@ -49,17 +51,23 @@ class BoTorchProblem:
         return f"BoTorchProblem({self.name!r}, d={self.space.n_dims}, m={len(self.objectives)})"
 
 
-def _branin_currin() -> BoTorchProblem:
+def branin_currin() -> BoTorchProblem:
+    """BraninCurrin: ``d = 2`` in ``[0, 1]^2``, two minimized objectives, reference point
+    ``(18, 6)``, maximum hypervolume 59.36011874867746."""
     mo = require("botorch.test_functions.multi_objective", "botorch")
     return BoTorchProblem("branin-currin", mo.BraninCurrin(), ("branin", "currin"))
 
 
-def _vehicle_safety() -> BoTorchProblem:
+def vehicle_safety() -> BoTorchProblem:
+    """VehicleSafety: ``d = 5`` in ``[1, 3]^5``, three minimized objectives (mass, acceleration,
+    intrusion)."""
     mo = require("botorch.test_functions.multi_objective", "botorch")
     return BoTorchProblem("vehicle-safety", mo.VehicleSafety(), ("mass", "acceleration", "intrusion"))
 
 
-def _dtlz2(dim: int = 6, num_objectives: int = 2) -> BoTorchProblem:
+def dtlz2(dim: int = 6, num_objectives: int = 2) -> BoTorchProblem:
+    """DTLZ2 on ``[0, 1]^dim`` with ``num_objectives`` minimized objectives (``dim >
+    num_objectives >= 2``); the ideal point is the origin."""
     if not (isinstance(num_objectives, int) and num_objectives >= 2):
         raise InvalidInputError(f"dtlz2: num_objectives must be an integer >= 2, got {num_objectives!r}")
     if not (isinstance(dim, int) and dim > num_objectives):
@@ -71,9 +79,9 @@ def _dtlz2(dim: int = 6, num_objectives: int = 2) -> BoTorchProblem:
 
 
 PROBLEMS: dict[str, Callable[..., BoTorchProblem]] = {
-    "branin-currin": _branin_currin,
-    "vehicle-safety": _vehicle_safety,
-    "dtlz2": _dtlz2,
+    "branin-currin": branin_currin,
+    "vehicle-safety": vehicle_safety,
+    "dtlz2": dtlz2,
 }
 
 

@@ -3,8 +3,9 @@
 A region is the whole space narrowed by the classifiers along a tree path: a point belongs to it
 when it is a valid point of the space and every classifier on the path predicts the path's side
 for it. Everything an inner sampler needs about its region is here: membership, sampling, the
-archive samples inside it, a bounding box, its in-region candidates on finite spaces, and its
-parent (the region one split up) for relaxing when it is too small.
+archive samples inside it, a bounding box, its in-region candidates on finite spaces, the points
+already claimed (evaluated, or pending: handed out by an ask and not yet told), and its parent
+(the region one split up) for relaxing when it is too small.
 """
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ class Region:
         parent: the region one split up (``None`` for the whole space).
         leaf_id: the id of the tree node this region is (``-1`` for the whole space).
         depth: number of splits from the whole space.
+        pending: ``(p x d)`` read-only: points handed out by an ask and not yet told. Like
+            evaluated points they are never proposed again, and :meth:`candidates` and
+            :meth:`sample` leave them out.
     """
 
     def __init__(self, archive: Archive, *, members: np.ndarray, constraints: tuple = (),
                  parent: "Region | None" = None, leaf_id: int = NO_LEAF, margin: float = 0.25,
-                 max_rounds: int = 20):
+                 max_rounds: int = 20, pending: np.ndarray | None = None):
         self.archive = archive
         self.space = archive.space
         self.members = np.asarray(members, dtype=np.int64)
@@ -40,18 +44,25 @@ class Region:
         self.depth = len(constraints)
         self.margin = margin
         self.max_rounds = max_rounds
+        pending = np.empty((0, self.space.n_dims)) if pending is None else np.array(pending, dtype=float, ndmin=2)
+        pending += 0.0  # -0.0 -> 0.0, as the archive's keys
+        pending.flags.writeable = False
+        self.pending = pending
+        self._pending_keys = {row.tobytes() for row in pending}
         self._candidate_rows: np.ndarray | None = None
 
     @classmethod
-    def whole(cls, archive: Archive) -> "Region":
-        """The whole search space, holding every successful evaluation."""
-        return cls(archive, members=archive.valid_indices)
+    def whole(cls, archive: Archive, pending: np.ndarray | None = None) -> "Region":
+        """The whole search space, holding every successful evaluation; ``pending`` (``p x d``)
+        are points handed out and not yet told (see :attr:`pending`)."""
+        return cls(archive, members=archive.valid_indices, pending=pending)
 
     def refine(self, classifier, label: int, members: np.ndarray, leaf_id: int, features: FeatureMap) -> "Region":
         """The sub-region where ``classifier.predict(features(X))`` equals ``label``;
         ``members`` are its archive indices and ``leaf_id`` its tree node id."""
         return Region(self.archive, members=members, constraints=self.constraints + ((classifier, label, features),),
-                      parent=self, leaf_id=leaf_id, margin=self.margin, max_rounds=self.max_rounds)
+                      parent=self, leaf_id=leaf_id, margin=self.margin, max_rounds=self.max_rounds,
+                      pending=self.pending)
 
     @property
     def is_whole_space(self) -> bool:
@@ -87,6 +98,14 @@ class Region:
             inside[rows] = np.asarray(clf.predict(features(X[rows]))) == label
         return inside
 
+    def is_new(self, X: np.ndarray) -> np.ndarray:
+        """``(n,)`` bool: which rows of ``X`` (``n x d``) are neither evaluated nor pending."""
+        X = np.atleast_2d(np.asarray(X, dtype=float)) + 0.0
+        new = ~self.archive.contains(X)
+        if self._pending_keys:
+            new &= np.array([row.tobytes() not in self._pending_keys for row in X], dtype=bool)
+        return new
+
     # ------------------------------------------------------------------ finite spaces
     def candidate_rows(self) -> np.ndarray:
         """Indices into ``space.candidates`` of the candidates inside the region (finite spaces
@@ -104,16 +123,29 @@ class Region:
 
     def candidates(self, unevaluated: bool = True) -> np.ndarray:
         """``(k x d)`` the space's candidates inside the region (finite spaces only), without the
-        already evaluated ones unless ``unevaluated`` is False."""
+        claimed ones (evaluated or pending) unless ``unevaluated`` is False."""
         rows = self.candidate_rows()
         if unevaluated:
-            rows = rows[~self.archive.evaluated_candidates()[rows]]
+            rows = rows[~self._claimed_candidates()[rows]]
         return self.space.candidates[rows]
+
+    def _claimed_candidates(self) -> np.ndarray:
+        """``(N,)`` bool over the space's candidates: evaluated or pending."""
+        claimed = self.archive.evaluated_candidates()
+        if len(self.pending):
+            idx = self.space.candidate_index(self.pending)
+            claimed[idx[idx >= 0]] = True
+        return claimed
+
+    def n_available(self) -> int | None:
+        """How many new points the region holds: its unclaimed candidates on a finite space;
+        ``None`` on other spaces, where only drawing tells (see :meth:`sample`)."""
+        return len(self.candidates()) if self.space.is_finite else None
 
     # ------------------------------------------------------------------ sampling
     def sample(self, n: int, rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
         """Up to ``n`` distinct points drawn uniformly from the region, as ``(k x d)`` with
-        ``k <= n``. Finite spaces: exact, among unevaluated in-region candidates not in
+        ``k <= n``. Finite spaces: exact, among unclaimed in-region candidates not in
         ``exclude`` (``j x d``). Otherwise: rejection sampling in the members' bounding box
         widened by ``margin`` of its width on each side, at most ``max_rounds`` rounds; ``k < n``
         means the region is too small for this budget of tries."""

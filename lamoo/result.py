@@ -1,6 +1,7 @@
 """The result of a run: every evaluated point in order, in raw units, with hypervolume tools."""
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from typing import Sequence
 
@@ -10,8 +11,18 @@ from lamoo.pareto import hypervolume, hypervolume_trace, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
 
 
+def _frozen(a, dtype) -> np.ndarray:
+    a = np.array(a, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
 class Result:
-    """Everything evaluated in a run.
+    """A frozen snapshot of a run: everything evaluated, in order.
+
+    Its arrays are read-only, its lists are handed out as copies and its attributes cannot be
+    set, so a result keeps describing the run it was taken from (a :class:`~lamoo.Study` goes on
+    after :meth:`~lamoo.Study.result`; its result does not).
 
     Attributes:
         X: ``(n x d)`` evaluated points, in evaluation order.
@@ -26,6 +37,8 @@ class Result:
         names: the search space's dimension names.
         choices: per dimension, the labels of a categorical dimension's codes (else ``None``).
         max_hypervolume: the task's known optimum, if any.
+        seed: the run's seed.
+        config: the run's description (the journal header).
         timings: per-batch ``ask_seconds`` (optimizer) and ``eval_seconds`` (evaluation).
     """
 
@@ -33,46 +46,65 @@ class Result:
                  *, errors=None, leaf_ids=None, sources=None, batches=None, names=None, choices=None,
                  max_hypervolume: float | None = None, seed: int | None = None, config: dict | None = None,
                  timings: list[dict] | None = None):
-        self.X = np.asarray(X, dtype=float)
-        self.Y = np.asarray(Y, dtype=float)
-        n = len(self.X)
-        self.objectives = tuple(objectives)
-        self.ref_point = check_ref_point(ref_point, self.objectives)
-        self.errors = list(errors) if errors is not None else [None] * n
-        self.leaf_ids = np.asarray(leaf_ids if leaf_ids is not None else [-1] * n, dtype=np.int64)
-        self.sources = list(sources) if sources is not None else ["user"] * n
-        self.batches = np.asarray(batches if batches is not None else np.zeros(n), dtype=np.int64)
-        self.names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(self.X.shape[1]))
-        self.choices = tuple(choices) if choices is not None else (None,) * len(self.names)
-        self.max_hypervolume = max_hypervolume
-        self.seed = seed
-        self.config = config or {}
-        self.timings = timings or []
+        init = object.__setattr__
+        X = _frozen(X, float)
+        n = len(X)
+        init(self, "X", X)
+        init(self, "Y", _frozen(Y, float))
+        init(self, "objectives", tuple(objectives))
+        init(self, "ref_point", _frozen(check_ref_point(ref_point, self.objectives), float))
+        init(self, "_errors", tuple(errors) if errors is not None else (None,) * n)
+        init(self, "leaf_ids", _frozen(leaf_ids if leaf_ids is not None else [-1] * n, np.int64))
+        init(self, "_sources", tuple(sources) if sources is not None else ("user",) * n)
+        init(self, "batches", _frozen(batches if batches is not None else np.zeros(n), np.int64))
+        init(self, "names", tuple(names) if names is not None else tuple(f"x{i}" for i in range(X.shape[1])))
+        init(self, "choices", tuple(choices) if choices is not None else (None,) * len(self.names))
+        init(self, "max_hypervolume", max_hypervolume)
+        init(self, "seed", seed)
+        init(self, "_config", copy.deepcopy(config or {}))
+        init(self, "_timings", copy.deepcopy(list(timings or [])))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a Result is a frozen snapshot: {name!r} cannot be set")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"a Result is a frozen snapshot: {name!r} cannot be deleted")
+
+    @property
+    def errors(self) -> list[str | None]:
+        return list(self._errors)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self._sources)
+
+    @property
+    def config(self) -> dict:
+        return copy.deepcopy(self._config)
+
+    @property
+    def timings(self) -> list[dict]:
+        return copy.deepcopy(self._timings)
 
     @classmethod
     def from_archive(cls, archive, **kwargs) -> "Result":
-        return cls(archive.X.copy(), archive.Y.copy(), archive.objectives, archive.ref_point,
-                   errors=list(archive.errors), leaf_ids=archive.leaf_ids.copy(), sources=list(archive.sources),
-                   batches=archive.batches.copy(), names=archive.space.names,
-                   choices=archive.space.choices, **kwargs)
+        """A snapshot of ``archive`` (``kwargs``: ``max_hypervolume``, ``seed``, ``config``, ``timings``)."""
+        return cls(archive.X, archive.Y, archive.objectives, archive.ref_point,
+                   errors=archive.errors, leaf_ids=archive.leaf_ids, sources=archive.sources,
+                   batches=archive.batches, names=archive.space.names, choices=archive.space.choices, **kwargs)
 
     @classmethod
     def from_journal(cls, path) -> "Result":
         """Read a run back from its journal alone (no task needed)."""
-        from lamoo.journal import read_journal
+        from lamoo.journal import header_objectives, read_evaluations, read_journal
 
         header, records = read_journal(path)
-        objectives = [ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"]]
-        m, d = len(objectives), len(header["space"]["names"])
-        X = np.array([r["x"] for r in records], dtype=float).reshape(-1, d)
-        Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
-                     dtype=float).reshape(-1, m)
-        return cls(X, Y, objectives, header["ref_point"], errors=[r.get("error") for r in records],
-                   leaf_ids=[r.get("leaf_id", -1) for r in records], sources=[r.get("source", "user") for r in records],
-                   batches=[r.get("batch", -1) for r in records], names=header["space"]["names"],
-                   choices=header["space"].get("choices"),
-                   max_hypervolume=header.get("max_hypervolume"), seed=header.get("seed"), config=header,
-                   timings=_timings_from_records(records))
+        objectives = header_objectives(header)
+        ev = read_evaluations(records, len(header["space"]["names"]), len(objectives))
+        return cls(ev.X, ev.Y, objectives, header["ref_point"], errors=ev.errors, leaf_ids=ev.leaf_ids,
+                   sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
+                   choices=header["space"].get("choices"), max_hypervolume=header.get("max_hypervolume"),
+                   seed=header.get("seed"), config=header, timings=ev.timings)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -85,7 +117,7 @@ class Result:
     @property
     def F(self) -> np.ndarray:
         """``(n x m)`` canonical (minimization) values."""
-        return to_minimization(self.Y, self.objectives)
+        return _frozen(to_minimization(self.Y, self.objectives), float)
 
     def _ref_F(self, ref_point=None) -> np.ndarray:
         ref = self.ref_point if ref_point is None else check_ref_point(ref_point, self.objectives)
@@ -99,7 +131,7 @@ class Result:
     @cached_property
     def hypervolume_trace(self) -> np.ndarray:
         """``(n,)`` hypervolume after each evaluation, w.r.t. the run's reference point."""
-        return hypervolume_trace(self.F, self._ref_F())
+        return _frozen(hypervolume_trace(self.F, self._ref_F()), float)
 
     def pareto_mask(self) -> np.ndarray:
         """``(n,)`` bool: the non-dominated successful evaluations."""
@@ -150,11 +182,3 @@ class Result:
     def __repr__(self) -> str:
         return f"Result(n={len(self)}, failed={int(self.failed.sum())}, hypervolume={self.hypervolume():.6g})"
 
-
-def _timings_from_records(records: list[dict]) -> list[dict]:
-    seen: dict[int, dict] = {}
-    for r in records:
-        b = r.get("batch", -1)
-        if b >= 0 and b not in seen:
-            seen[b] = {"batch": b, "ask_seconds": r.get("ask_seconds"), "eval_seconds": r.get("eval_seconds")}
-    return list(seen.values())

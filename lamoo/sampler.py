@@ -2,7 +2,8 @@
 
 The optimizer proposes, the task evaluates: a sampler never calls an objective. ``propose`` must
 depend only on its arguments and the sampler's constructor parameters (no state carried between
-calls), so that a run is reproducible from its seed and resumable from its archive.
+calls), so that a run is reproducible from its seed and resumable from its archive. What it has to
+report travels with its points in the :class:`~lamoo.proposal.Proposal` it returns.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from lamoo.archive import Archive
+from lamoo.proposal import Proposal
 from lamoo.region import Region
 
 
@@ -22,25 +24,31 @@ class Sampler(ABC):
     (as scikit-learn estimators do: :meth:`get_params` reads them back) and validate arguments
     in ``__init__`` with a :class:`ValueError` that names the value.
 
-    After :meth:`propose` a sampler may set ``proposal_info_`` (a dict: e.g. ``leaf_id``) that the
-    driver records with the proposed points.
+    Check a new sampler with the conformance suite :class:`lamoo.testing.SamplerConformance`.
     """
 
     name: str = "sampler"
 
     @abstractmethod
-    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         """Propose ``n`` new points inside ``region``.
 
         Args:
-            region: where to propose; :meth:`Region.whole` for a plain (un-wrapped) run.
+            region: where to propose; :meth:`Region.whole` for a plain (un-wrapped) run. Its
+                ``pending`` points, like the evaluated ones, must not be proposed again.
             archive: every evaluated point so far (``archive.F`` is canonical, minimized).
             n: number of points wanted.
             rng: the only source of randomness.
 
         Returns:
-            ``(k x d)`` array of points, ideally ``k == n``; the driver repairs them into the
-            space, drops duplicates and tops up a shortfall with random points.
+            A :class:`~lamoo.proposal.Proposal` of ``k <= n`` points (ideally ``k == n``) in
+            ``region`` (or in a region refined from it, named by the proposal) with a JSON-able
+            report. The driver repairs the points into the space, drops those outside the
+            region, evaluated, pending or repeated, and tops up a shortfall with uniform draws
+            from the region (:func:`lamoo.proposal.complete`); a sampler that generates points
+            in rounds can keep them in a :class:`~lamoo.proposal.NewPoints`, which applies the
+            same rules. A plain ``(k x d)`` array is accepted too, as a proposal in ``region``
+            with an empty report.
         """
 
     def get_params(self) -> dict:

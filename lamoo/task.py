@@ -7,8 +7,9 @@ canonical values ``F`` (maximized objectives are negated) and is the only place 
 from __future__ import annotations
 
 import traceback
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Sequence
 
 import numpy as np
 
@@ -51,17 +52,95 @@ def to_minimization(Y: np.ndarray, objectives: Sequence[ObjectiveSpec]) -> np.nd
 from_minimization = to_minimization  # negation is its own inverse
 
 
-@runtime_checkable
-class Task(Protocol):
-    """What lamoo needs of a problem. ``evaluate`` maps ``(n x d)`` points to ``(n x m)`` raw
-    objective values; a row of NaN marks a failed evaluation."""
+class Task(ABC):
+    """What lamoo needs of a problem, with defaults for the optional parts.
+
+    A task sets these attributes (in ``__init__`` or as class attributes):
+
+    - ``space``: the :class:`~lamoo.space.SearchSpace` of ``d`` dimensions;
+    - ``objectives``: the ``m`` :class:`ObjectiveSpec` (name and direction);
+    - ``ref_point``: ``(m,)`` the hypervolume reference point, raw units (each objective's own
+      units and direction); a :class:`~lamoo.Study` may override it;
+    - ``max_hypervolume``: the known optimum w.r.t. ``ref_point``, or ``None`` (the default);
+    - ``ideal_point``: ``(m,)`` the best achievable value of each objective (raw units) when
+      known, else ``None`` (the default); used to reject a reference point nothing can dominate;
+
+    and implements :meth:`evaluate`. :meth:`describe` and :meth:`evaluate_with_errors` have
+    defaults. Subclassing is optional: any object with ``space``, ``objectives``, ``ref_point``
+    and ``evaluate`` works, and :func:`as_task` gives it these defaults.
+    """
 
     space: SearchSpace
     objectives: tuple[ObjectiveSpec, ...]
-    ref_point: np.ndarray
-    max_hypervolume: float | None
+    ref_point: np.ndarray | None = None
+    max_hypervolume: float | None = None
+    ideal_point: np.ndarray | None = None
 
-    def evaluate(self, X: np.ndarray) -> np.ndarray: ...
+    @abstractmethod
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        """Raw objective values ``(n x m)`` of the points ``X`` (``n x d``); a row of NaN marks a
+        failed evaluation."""
+
+    def describe(self) -> dict:
+        """A JSON-able description of the task, stored in the journal header (default: its class)."""
+        return {"class": f"{type(self).__module__}.{type(self).__qualname__}"}
+
+    def evaluate_with_errors(self, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+        """``(Y, errors)``: raw values ``(n x m)`` of ``X`` (``n x d``) with NaN rows for failures,
+        and each row's error message (``None`` where it succeeded). The default calls
+        :meth:`evaluate`; when the batch raises, each point is evaluated alone, so that one bad
+        point does not fail its whole batch. Override it to report per-row failures yourself."""
+        n, m = len(X), len(self.objectives)
+        try:
+            return check_Y(self.evaluate(X), n, m, "task.evaluate(X)"), [None] * n
+        except Exception:  # noqa: BLE001 - isolate the failing rows below
+            if n == 1:
+                return np.full((1, m), np.nan), [_format_exc()]
+        Y = np.full((n, m), np.nan)
+        errors: list[str | None] = [None] * n
+        for i in range(n):
+            Y[i:i + 1], errors[i:i + 1] = self.evaluate_with_errors(X[i:i + 1])
+        return Y, errors
+
+
+class _AdaptedTask(Task):
+    """A duck-typed task with the :class:`Task` defaults for what it leaves out."""
+
+    def __init__(self, task):
+        self.task = task
+        self.space = task.space
+        self.objectives = tuple(task.objectives)
+        self.ref_point = getattr(task, "ref_point", None)
+        self.max_hypervolume = getattr(task, "max_hypervolume", None)
+        self.ideal_point = getattr(task, "ideal_point", None)
+        self._describe = getattr(task, "describe", None)
+        self._evaluate_with_errors = getattr(task, "evaluate_with_errors", None)
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        return self.task.evaluate(X)
+
+    def describe(self) -> dict:
+        if callable(self._describe):
+            return self._describe()
+        return {"class": f"{type(self.task).__module__}.{type(self.task).__qualname__}"}
+
+    def evaluate_with_errors(self, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+        if callable(self._evaluate_with_errors):
+            return self._evaluate_with_errors(X)
+        return super().evaluate_with_errors(X)
+
+
+def as_task(task) -> Task:
+    """``task`` itself when it is a :class:`Task`; otherwise an adapter giving a duck-typed task
+    (any object with ``space``, ``objectives``, ``ref_point`` and ``evaluate``) the defaults of
+    :class:`Task`. Raises :class:`InvalidInputError` naming what a task lacks."""
+    if isinstance(task, Task):
+        return task
+    missing = [name for name in ("space", "objectives", "evaluate") if not hasattr(task, name)]
+    if missing:
+        raise InvalidInputError(f"a task needs space, objectives, ref_point and evaluate(X); {task!r} has no "
+                                f"{', '.join(missing)}")
+    return _AdaptedTask(task)
 
 
 def check_objectives(objectives) -> tuple[ObjectiveSpec, ...]:
@@ -116,31 +195,22 @@ def check_Y(Y, n: int, m: int, what: str = "Y") -> np.ndarray:
     return Y
 
 
-def evaluate_safely(task: Task, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
-    """Evaluate ``X`` (``n x d``) without ever raising: returns ``Y`` (``n x m``, NaN rows for
-    failures) and a per-row error message (``None`` where the evaluation succeeded).
-
-    A task may define ``evaluate_with_errors(X) -> (Y, errors)`` to report per-row failures
-    itself. Otherwise, when a batch raises, each point is retried alone so that one bad point
-    does not fail its whole batch.
-    """
+def evaluate_safely(task, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+    """Evaluate ``X`` (``n x d``) without ever raising: ``task.evaluate_with_errors(X)`` (see
+    :meth:`Task.evaluate_with_errors`; ``task`` is adapted by :func:`as_task` first), checked; a
+    task whose evaluation raises or returns values of the wrong shape fails every row. Returns
+    ``Y`` (``n x m`` raw, NaN rows for failures; a partly NaN row counts as failed) and each row's
+    error message (``None`` where it succeeded)."""
+    task = as_task(task)
     n, m = len(X), len(task.objectives)
-    if hasattr(task, "evaluate_with_errors"):
-        try:
-            Y, errors = task.evaluate_with_errors(X)
-            return _finish(check_Y(Y, n, m, "task.evaluate_with_errors"), list(errors))
-        except Exception:  # noqa: BLE001 - a task's bug must not end the run
-            return np.full((n, m), np.nan), [_format_exc()] * n
     try:
-        return _finish(check_Y(task.evaluate(X), n, m, "task.evaluate(X)"), [None] * n)
-    except Exception:  # noqa: BLE001 - isolate the failing rows below
-        if n == 1:
-            return np.full((1, m), np.nan), [_format_exc()]
-    Y = np.full((n, m), np.nan)
-    errors: list[str | None] = [None] * n
-    for i in range(n):
-        Y[i:i + 1], errors[i:i + 1] = evaluate_safely(task, X[i:i + 1])
-    return Y, errors
+        Y, errors = task.evaluate_with_errors(X)
+        Y, errors = check_Y(Y, n, m, "task.evaluate_with_errors(X)"), list(errors)
+        if len(errors) != n:
+            raise InvalidInputError(f"task.evaluate_with_errors(X) returned {len(errors)} errors for {n} rows")
+        return _finish(Y, errors)
+    except Exception:  # noqa: BLE001 - a task's bug must not end the run
+        return np.full((n, m), np.nan), [_format_exc()] * n
 
 
 def _finish(Y: np.ndarray, errors: list[str | None]) -> tuple[np.ndarray, list[str | None]]:

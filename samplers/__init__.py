@@ -1,14 +1,16 @@
-"""Inner samplers for LaMOO (each usable alone too) and a registry by name.
+"""Inner samplers for LaMOO (each usable alone too), and the sampler registry by name.
 
-The sampler modules import their back ends (BoTorch, cma, pymoo) only when they propose, so
-``import samplers`` stays light.
+Each sampler is registered in the ``lamoo.samplers`` entry-point group (see ``pyproject.toml``);
+:func:`get_sampler` and :func:`list_samplers` are those of :mod:`lamoo.plugins`, so they also find
+samplers other packages register. The sampler modules import their back ends (BoTorch, cma, pymoo)
+only when they propose, so ``import samplers`` stays light.
 """
+from lamoo.plugins import get_sampler, list_samplers
 from samplers.base import Sampler
 from samplers.cmaes import CMAESSampler
 from samplers.nsga2 import NSGA2Sampler
 from samplers.qehvi import QEHVISampler
 from samplers.random import RandomSampler
-from samplers.registry import get_sampler, list_samplers
 
 __all__ = ["CMAESSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
            "list_samplers"]

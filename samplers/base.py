@@ -1,7 +1,9 @@
-"""The sampler protocol: ``propose(region, archive, n, rng) -> (n x d)``.
+"""The sampler protocol: ``propose(region, archive, n, rng) -> Proposal``.
 
-It is defined in :mod:`lamoo.sampler` (the core depends on nothing here) and re-exported.
+It is defined in :mod:`lamoo.sampler` and :mod:`lamoo.proposal` (the core depends on nothing here)
+and re-exported.
 """
+from lamoo.proposal import NewPoints, Proposal
 from lamoo.sampler import Sampler
 
-__all__ = ["Sampler"]
+__all__ = ["NewPoints", "Proposal", "Sampler"]

@@ -9,10 +9,10 @@ The sampler is stateless: the evolution strategy is rebuilt on every call, in un
 coordinates. It starts from the recombination of the region's best members (under this call's
 scalarization) with a step size from the region's extent, replays the region's members in archive
 order as generations of ``popsize`` to adapt the covariance and step size, recentres on the
-region's best members, and asks. Asks are repaired into the space (clipped, rounded, snapped to a
-candidate on finite spaces); those outside the region or already evaluated are rejected and asked
-again, at most ``max_tries`` rounds, and a remaining shortfall is topped up with uniform region
-draws.
+region's best members, and asks. Asks are kept in a :class:`lamoo.proposal.NewPoints`, which
+repairs them into the space (clipped, rounded, snapped to a candidate on finite spaces) and rejects
+those outside the region, evaluated, pending or repeated; rejected asks are asked again, at most
+``max_tries`` rounds, and the driver tops up a remaining shortfall with uniform region draws.
 """
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_int, check_number
 from lamoo.exceptions import require
+from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
-from samplers._common import NewPoints, unit_to_space
+from samplers._common import unit_to_space
 
 
 class CMAESSampler(Sampler):
@@ -36,11 +37,12 @@ class CMAESSampler(Sampler):
         sigma_fraction: initial step size as a fraction of the region's mean extent (unit scale).
         min_sigma: lower bound on the step size (unit scale), so a collapsed replay still explores.
         rho: weight of the augmented (weighted-sum) term of the Chebyshev scalarization.
-        max_tries: rounds of asking before a shortfall is filled with uniform region draws.
+        max_tries: rounds of asking before the proposal is returned short (the driver tops
+            it up with uniform region draws).
 
-    After :meth:`propose`, ``proposal_info_`` holds the scalarization ``weights``, the number of
-    ``replayed`` generations, the final ``sigma``, ``n_cma`` points from CMA-ES asks and
-    ``n_fill`` from uniform region draws (and ``fallback``, the reason when no CMA-ES was run).
+    The proposal's ``info`` holds the scalarization ``weights``, the number of ``replayed``
+    generations, the final ``sigma``, ``n_cma`` points from CMA-ES asks and ``fallback`` (the
+    reason when no CMA-ES was run and the proposal is uniform draws from the region).
     """
 
     name = "cmaes"
@@ -58,17 +60,15 @@ class CMAESSampler(Sampler):
         self.rho = rho
         self.max_tries = max_tries
 
-    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         cma = require("cma", "cma")
         space = archive.space
-        points = NewPoints(region, archive, n)
         members = np.sort(region.members)
         weights = rng.dirichlet(np.ones(len(archive.objectives)))
-        self.proposal_info_ = {"weights": weights.tolist(), "fallback": None, "replayed": 0, "n_cma": 0}
+        info = {"weights": weights.tolist(), "fallback": None, "replayed": 0, "n_cma": 0}
         if len(members) < 2:
-            self.proposal_info_["fallback"] = f"only {len(members)} successful evaluations in the region"
-            self.proposal_info_["n_fill"] = points.top_up(rng)
-            return points.array()
+            info["fallback"] = f"only {len(members)} successful evaluations in the region"
+            return Proposal(region.sample(n, rng), region, info)
         d = space.n_dims
         U = space.to_unit(archive.X[members])
         g = self.scalarize(archive.F[members], archive.F[archive.valid_indices], weights)
@@ -82,21 +82,21 @@ class CMAESSampler(Sampler):
             "popsize": lam, "verbose": -9, "seed": np.nan,
             # draw from our generator, never numpy's global one
             "randn": lambda *shape: local.standard_normal(shape)})
-        replayed = 0
         for start in range(0, len(members) - lam + 1, lam):
             es.ask()
             es.tell(list(U[start:start + lam]), g[start:start + lam].tolist())
-            replayed += 1
+            info["replayed"] += 1
         es.mean = x0.copy()  # elitist: ask around the region's best members, not the last generation's
         es.sigma = float(np.clip(es.sigma, self.min_sigma, 1.0))
+        points = NewPoints(region, n)
         for _ in range(self.max_tries):
             need = n - len(points)
             if need <= 0:
                 break
             asked = np.clip(np.array(es.ask(max(2 * need, lam))), 0.0, 1.0)
-            self.proposal_info_["n_cma"] += points.offer(unit_to_space(space, asked))
-        self.proposal_info_.update(replayed=replayed, sigma=float(es.sigma), n_fill=points.top_up(rng))
-        return points.array()
+            info["n_cma"] += points.offer(unit_to_space(space, asked))
+        info["sigma"] = float(es.sigma)
+        return Proposal(points.array(), region, info)
 
     def scalarize(self, F: np.ndarray, F_all: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """``(k,)`` augmented Chebyshev values (smaller is better) of ``F`` (``k x m``, minimized),

@@ -6,9 +6,10 @@ successful members are ranked by non-dominated sorting and crowding distance (py
 binary tournament selection (dominance, then crowding, as pymoo's NSGA-II), simulated binary
 crossover and polynomial mutation. Defaults follow XNAS for integer encodings: SBX with
 probability 0.9 and eta 3, polynomial mutation of each variable with probability ``1/d`` and eta 3.
-Offspring are repaired into the space (clipped, rounded, snapped to a candidate on finite spaces);
-those outside the region, already evaluated or repeated are dropped and mating is retried, at most
-``max_tries`` rounds, and a remaining shortfall is topped up with uniform region draws.
+Offspring are kept in a :class:`lamoo.proposal.NewPoints`, which repairs them into the space
+(clipped, rounded, snapped to a candidate on finite spaces) and drops those outside the region,
+evaluated, pending or repeated; mating is retried, at most ``max_tries`` rounds, and the driver tops
+up a remaining shortfall with uniform region draws.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_int, check_number
 from lamoo.exceptions import require
+from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
-from samplers._common import NewPoints
 
 
 class NSGA2Sampler(Sampler):
@@ -33,10 +34,12 @@ class NSGA2Sampler(Sampler):
         crossover_eta: SBX distribution index (small: offspring far from the parents).
         mutation_prob: per-variable polynomial-mutation probability (``None``: ``1/d``).
         mutation_eta: polynomial-mutation distribution index.
-        max_tries: mating rounds before a shortfall is filled with uniform region draws.
+        max_tries: mating rounds before the proposal is returned short (the driver tops it up
+            with uniform region draws).
 
-    After :meth:`propose`, ``proposal_info_`` holds ``n_parents``, ``n_offspring`` (kept
-    offspring), ``n_fill`` (uniform region draws) and ``fallback`` (the reason when no mating ran).
+    The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring) and
+    ``fallback`` (the reason when no mating ran and the proposal is uniform draws from the
+    region).
     """
 
     name = "nsga2"
@@ -56,27 +59,25 @@ class NSGA2Sampler(Sampler):
         self.mutation_eta = mutation_eta
         self.max_tries = max_tries
 
-    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
-        space = archive.space
-        points = NewPoints(region, archive, n)
-        self.proposal_info_ = {"fallback": None, "n_parents": 0, "n_offspring": 0}
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
+        info = {"fallback": None, "n_parents": 0, "n_offspring": 0}
         if len(region.members) < 2:
-            self.proposal_info_["fallback"] = f"only {len(region.members)} successful evaluations in the region"
-            self.proposal_info_["n_fill"] = points.top_up(rng)
-            return points.array()
+            info["fallback"] = f"only {len(region.members)} successful evaluations in the region"
+            return Proposal(region.sample(n, rng), region, info)
         problem = self._problem(archive)
         parents = self._parent_population(region, archive, rng)
         # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
         algorithm = SimpleNamespace(tournament_type="comp_by_dom_and_crowding", random_state=rng)
-        mating = self.make_mating(space.n_dims)
+        mating = self.make_mating(archive.space.n_dims)
+        points = NewPoints(region, n)
         for _ in range(self.max_tries):
             need = n - len(points)
             if need <= 0:
                 break
             off = mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm)
-            self.proposal_info_["n_offspring"] += points.offer(space.repair(off.get("X")))
-        self.proposal_info_.update(n_parents=len(parents), n_fill=points.top_up(rng))
-        return points.array()
+            info["n_offspring"] += points.offer(off.get("X"))
+        info["n_parents"] = len(parents)
+        return Proposal(points.array(), region, info)
 
     def select_parents(self, region: Region, archive: Archive, rng: np.random.Generator) -> np.ndarray:
         """Archive indices of the parents: the region's best ``pop_size`` members by

@@ -18,6 +18,7 @@ acquisition is maximized exactly over (a subsample of) the region's unevaluated 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 import warnings
 
@@ -26,10 +27,10 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int
 from lamoo.exceptions import require
-from lamoo.pareto import nadir_reference
+from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
-from samplers._common import NewPoints, unit_to_space
+from samplers._common import unit_to_space
 
 ACQUISITIONS = ("qehvi", "qlogehvi", "qlognehvi")
 CATEGORICAL_KERNELS = ("hamming", "ordinal")
@@ -69,8 +70,8 @@ class QEHVISampler(Sampler):
             iteration (``benchmarks/README.md``). Spaces without categorical
             dimensions are modelled the same way by both.
 
-    After :meth:`propose`, ``proposal_info_`` holds ``acquisition``, ``fallback`` (``None`` or
-    the reason random points were proposed), ``n_optimized`` / ``n_raw`` (greedy picks that came
+    The proposal's ``info`` holds ``acquisition``, ``fallback`` (``None`` or the reason uniform
+    draws from the region were proposed), ``n_optimized`` / ``n_raw`` (greedy picks that came
     from gradient optimization / from the raw in-region draws), ``n_pulled_back`` /
     ``n_dropped`` (optimized points that had left the region and were pulled back / dropped),
     ``n_candidates`` (finite spaces), the reference point and the model-fit and acquisition
@@ -106,13 +107,13 @@ class QEHVISampler(Sampler):
         self.name = acquisition
 
     # ------------------------------------------------------------------ entry point
-    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> np.ndarray:
+    def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         torch = require("torch", "botorch")
-        self.proposal_info_ = {"acquisition": self.acquisition, "fallback": None}
+        info = {"acquisition": self.acquisition, "fallback": None}
         torch_seed = int(rng.integers(2 ** 31))
         valid = archive.valid_indices
         if len(valid) < self.min_points:
-            return self._random(region, archive, n, rng, f"only {len(valid)} successful evaluations")
+            return self._random(region, n, rng, info, f"only {len(valid)} successful evaluations")
         with torch.random.fork_rng(devices=[]), _quiet_warnings():
             torch.manual_seed(torch_seed)
             start = time.perf_counter()
@@ -121,22 +122,21 @@ class QEHVISampler(Sampler):
             except Exception as exc:  # noqa: BLE001 - a failed GP fit falls back to random points, a bug raises
                 if not _is_fit_failure(exc):
                     raise
-                return self._random(region, archive, n, rng, f"GP fit failed: {type(exc).__name__}: {exc}")
-            self.proposal_info_["fit_seconds"] = time.perf_counter() - start
+                return self._random(region, n, rng, info, f"GP fit failed: {type(exc).__name__}: {exc}")
+            info["fit_seconds"] = time.perf_counter() - start
             start = time.perf_counter()
+            info["ref_point"] = archive.reference_F().tolist()
             acq = self._acquisition(model, train_X, archive, valid, torch_seed)
-            if archive.space.is_finite:
-                X = self._select_discrete(acq, region, archive, n, rng)
-            else:
-                X = self._select_continuous(acq, region, archive, n, rng)
-            self.proposal_info_["acq_seconds"] = time.perf_counter() - start
-        return X
+            select = self._select_discrete if archive.space.is_finite else self._select_continuous
+            X = select(acq, region, archive, n, rng, info)
+            info["acq_seconds"] = time.perf_counter() - start
+        return Proposal(X, region, info)
 
-    def _random(self, region, archive, n, rng, reason: str) -> np.ndarray:
-        self.proposal_info_["fallback"] = reason
-        points = NewPoints(region, archive, n)
-        points.top_up(rng)
-        return points.array()
+    @staticmethod
+    def _random(region: Region, n: int, rng: np.random.Generator, info: dict, reason: str) -> Proposal:
+        """The fallback: uniform draws from the region, with the reason in ``info``."""
+        info["fallback"] = reason
+        return Proposal(region.sample(n, rng), region, info)
 
     # ------------------------------------------------------------------ model and acquisition
     def _fit(self, archive: Archive, valid: np.ndarray):
@@ -167,9 +167,7 @@ class QEHVISampler(Sampler):
         from botorch.sampling.normal import SobolQMCNormalSampler
 
         F = archive.F[valid]
-        ref_F = archive.ref_F if archive.ref_F is not None else nadir_reference(F)
-        ref = torch.as_tensor(-ref_F, dtype=torch.float64)
-        self.proposal_info_["ref_point"] = ref_F.tolist()
+        ref = torch.as_tensor(-archive.reference_F(), dtype=torch.float64)
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
         if self.acquisition == "qlognehvi":
             from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
@@ -186,7 +184,7 @@ class QEHVISampler(Sampler):
         return Acq(model=model, ref_point=ref, partitioning=partitioning, sampler=sampler)
 
     # ------------------------------------------------------------------ batch selection
-    def _select_discrete(self, acq, region: Region, archive: Archive, n: int, rng) -> np.ndarray:
+    def _select_discrete(self, acq, region: Region, archive: Archive, n: int, rng, info: dict) -> np.ndarray:
         """Sequential greedy maximization over the region's unevaluated candidates (a subsample
         of ``max_candidates``; after the first pick, over the ``rescore`` best of the first step)."""
         import torch
@@ -194,7 +192,7 @@ class QEHVISampler(Sampler):
         C = region.candidates()
         if len(C) > self.max_candidates:
             C = C[np.sort(rng.choice(len(C), self.max_candidates, replace=False))]
-        self.proposal_info_["n_candidates"] = len(C)
+        info["n_candidates"] = len(C)
         U = torch.as_tensor(archive.space.to_unit(C), dtype=torch.float64)
         available = np.ones(len(C), dtype=bool)
         first_values = _evaluate(acq, U).numpy()
@@ -213,20 +211,20 @@ class QEHVISampler(Sampler):
             available[best] = False
             if len(chosen) < n:
                 acq.set_X_pending(U[chosen])
-        self.proposal_info_.update(n_optimized=len(chosen), n_raw=0)
+        info.update(n_optimized=len(chosen), n_raw=0)
         return C[chosen]
 
-    def _select_continuous(self, acq, region: Region, archive: Archive, n: int, rng) -> np.ndarray:
+    def _select_continuous(self, acq, region: Region, archive: Archive, n: int, rng, info: dict) -> np.ndarray:
         """Sequential greedy: optimize from the best in-region draws, keep in-region results."""
         import torch
         from botorch.generation.gen import gen_candidates_scipy
 
         space = archive.space
         raw = region.sample(self.raw_samples, rng)
-        points = NewPoints(region, archive, n)
+        points = NewPoints(region, n)
         raw = raw[points.acceptable(raw)]
         if len(raw) == 0:
-            self.proposal_info_.update(n_optimized=0, n_raw=0, fallback="the region yielded no new points")
+            info.update(n_optimized=0, n_raw=0, fallback="the region yielded no new points")
             return points.array()
         lo, hi = _unit_box(region)
         lo_t, hi_t = torch.as_tensor(lo), torch.as_tensor(hi)
@@ -251,7 +249,7 @@ class QEHVISampler(Sampler):
             cand_U, _ = gen_candidates_scipy(raw_U[starts].unsqueeze(-2), acq, lower_bounds=lo_t, upper_bounds=hi_t,
                                              options={"maxiter": self.maxiter})
             end_U = cand_U.detach().squeeze(-2).numpy()
-            cand = unit_to_space(space, end_U)
+            cand = space.repair(unit_to_space(space, end_U))
             outside = ~region.contains(cand)
             if outside.any() and self.pull_back_steps:
                 # the optimizer left the region: keep the last in-region point of its path
@@ -273,8 +271,7 @@ class QEHVISampler(Sampler):
             points.offer(pick[None])
             if len(points) < n:  # qLogNEHVI re-partitions per MC sample on every change: skip the last
                 acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
-        self.proposal_info_.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back,
-                                   n_dropped=n_dropped)
+        info.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back, n_dropped=n_dropped)
         return points.array()
 
 
@@ -294,11 +291,11 @@ def _pull_back(region: Region, start_U: np.ndarray, end_U: np.ndarray, steps: in
     ``end_U`` (optimized, outside it) found nearest ``end_U`` by bisection, as ``(k x d)`` points
     of the space (rounded where discrete); ``start`` itself when nothing nearer is inside."""
     space = region.space
-    best = unit_to_space(space, start_U)
+    best = space.repair(unit_to_space(space, start_U))
     lo, hi = np.zeros(len(start_U)), np.ones(len(start_U))
     for _ in range(steps):
         mid = (lo + hi) / 2
-        X = unit_to_space(space, start_U + mid[:, None] * (end_U - start_U))
+        X = space.repair(unit_to_space(space, start_U + mid[:, None] * (end_U - start_U)))
         inside = region.contains(X)
         best[inside] = X[inside]
         lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
@@ -349,18 +346,21 @@ def _quiet_warnings():
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-# ---------------------------------------------------------------------------- lamoo.samplers entry points
-# INTERIM (issue 13, bench branch): core writes the same factories; its version replaces these.
-def qehvi(**kwargs) -> QEHVISampler:
-    """:class:`QEHVISampler` with ``acquisition="qehvi"`` (the ``qehvi`` entry point)."""
-    return QEHVISampler("qehvi", **kwargs)
+def _factory(acquisition: str):
+    """A factory of :class:`QEHVISampler` with ``acquisition`` fixed (a ``lamoo.samplers`` entry
+    point); its signature lists the other arguments, so unknown ones are named."""
+
+    def factory(**kwargs) -> QEHVISampler:
+        return QEHVISampler(acquisition, **kwargs)
+
+    signature = inspect.signature(QEHVISampler)
+    factory.__signature__ = signature.replace(
+        parameters=[p for p in signature.parameters.values() if p.name != "acquisition"])
+    factory.__name__ = factory.__qualname__ = acquisition
+    factory.__doc__ = f"A QEHVISampler with acquisition={acquisition!r}; keyword arguments as QEHVISampler's."
+    return factory
 
 
-def qlogehvi(**kwargs) -> QEHVISampler:
-    """:class:`QEHVISampler` with ``acquisition="qlogehvi"`` (the ``qlogehvi`` entry point)."""
-    return QEHVISampler("qlogehvi", **kwargs)
-
-
-def qlognehvi(**kwargs) -> QEHVISampler:
-    """:class:`QEHVISampler` with ``acquisition="qlognehvi"`` (the ``qlognehvi`` entry point)."""
-    return QEHVISampler("qlognehvi", **kwargs)
+qehvi = _factory("qehvi")
+qlogehvi = _factory("qlogehvi")
+qlognehvi = _factory("qlognehvi")

@@ -1,8 +1,6 @@
 """LaMOO's per-iteration diagnostics in a benchmark run, read from ``Study.last_proposal``."""
 from __future__ import annotations
 
-from lamoo.bench._compat import last_proposal
-
 
 class LamooProbe:
     """A :meth:`lamoo.Study.optimize` callback recording what LaMOO did for each batch it
@@ -21,7 +19,7 @@ class LamooProbe:
         self._last = None
 
     def __call__(self, study, X, Y) -> None:
-        proposal = last_proposal(study)
+        proposal = study.last_proposal
         if proposal is None or proposal is self._last:  # the initial design: LaMOO proposed nothing
             return
         self._last = proposal

@@ -12,13 +12,11 @@ from __future__ import annotations
 import inspect
 import json
 from functools import lru_cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from lamoo import plugins
 from lamoo.exceptions import InvalidInputError
 
-TASK_GROUP = "lamoo.tasks"  # the entry-point group lamoo.plugins reads tasks from
 TABLE = "table"  # the option that --table fills in, for the factories whose signature takes it
 
 # The task factories lived in the module benchmarks.tasks before the harness became lamoo.bench
@@ -43,9 +41,8 @@ def registered_task_path(name: str) -> str | None:
     return _registered_task_paths().get(name)
 
 
-@lru_cache(maxsize=1)
 def _registered_task_paths() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group=TASK_GROUP)}
+    return {name: ep.value for name, ep in plugins.entry_points(plugins.TASKS).items()}
 
 
 def parse_add_task(items) -> dict[str, str]:

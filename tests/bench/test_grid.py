@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lamoo import plugins
 from lamoo.bench.run import main as bench_main
 from lamoo.pareto import hypervolume_trace
 from lamoo.sampler import Sampler
@@ -22,15 +21,6 @@ class BoomSampler(Sampler):
 
     def propose(self, region, archive, n, rng):
         raise RuntimeError("boom: the optimizer crashed")
-
-
-def register_sampler(monkeypatch, name: str, factory) -> None:
-    """Make ``name`` a registered sampler for one test (as an entry point of an installed package
-    would), through the two functions of :mod:`lamoo.plugins` the harness calls."""
-    list_samplers, get_sampler = plugins.list_samplers, plugins.get_sampler
-    monkeypatch.setattr(plugins, "list_samplers", lambda: sorted([*list_samplers(), name]))
-    monkeypatch.setattr(plugins, "get_sampler",
-                        lambda n, **kwargs: factory(**kwargs) if n == name else get_sampler(n, **kwargs))
 
 
 def bench(out, *extra, methods=("random",), tasks=("branin-currin",), seeds="0", budget=20):
@@ -104,7 +94,10 @@ def test_grid_writes_one_complete_record_per_run_and_resumes(tmp_path, capsys):
 
 
 def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path, monkeypatch, capsys):
-    register_sampler(monkeypatch, "boom", BoomSampler)
+    from lamoo.testing import write_entry_points
+
+    boom = {"lamoo.samplers": {"boom": "tests.bench.test_grid:BoomSampler"}}
+    monkeypatch.syspath_prepend(str(write_entry_points(tmp_path / "entry_points", boom)))
     out = tmp_path / "res"
     assert bench(out, methods=("boom", "random", "lamoo-boom"), budget=15) == 0
     assert "2 failed" in capsys.readouterr().out

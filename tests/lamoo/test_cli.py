@@ -87,3 +87,14 @@ def test_a_bad_run_leaves_no_output_folder(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_version_has_one_source(capsys):
+    from importlib.metadata import version
+
+    import lamoo
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"lamoo {lamoo.__version__}" == f"lamoo {version('lamoo')}"

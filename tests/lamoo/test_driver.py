@@ -213,3 +213,56 @@ def test_no_reference_point_warning_when_all_evaluations_failed_or_the_hypervolu
         warnings.simplefilter("error", RuntimeWarning)
         optimize(ToyTask(d=2), RandomSampler(), budget=8, seed=0)
         assert optimize(AllFail(d=2), RandomSampler(), budget=8, seed=0).failed.all()
+
+
+def test_the_last_proposal_is_kept_and_its_report_journaled(tmp_path):
+    from lamoo.journal import read_journal
+    from lamoo.proposal import Proposal
+
+    task, path = ToyTask(d=2), tmp_path / "run.jsonl"
+    study = Study(task, LaMOO(RandomSampler(), leaf_size=4), seed=0, n_init=10, journal=path)
+    X = study.ask(10)
+    study.tell(X, task.evaluate(X))
+    assert study.last_proposal is None  # the initial design called no sampler
+    X = study.ask(5)
+    study.tell(X, task.evaluate(X))
+    proposal = study.last_proposal
+    assert isinstance(proposal, Proposal) and proposal.region.contains(X).all()
+    records = read_journal(path)[1]
+    assert all(r["proposal"] is None for r in records[:10])
+    assert all(r["proposal"] == dict(proposal.info) for r in records[10:])
+    assert {r["leaf_id"] for r in records[10:]} == {proposal.region.leaf_id}
+
+
+def test_the_sampler_sees_pending_points_in_its_region():
+    seen = []
+
+    class Spy(RandomSampler):
+        def propose(self, region, archive, n, rng):
+            seen.append(region.pending.copy())
+            return super().propose(region, archive, n, rng)
+
+    task = ToyTask(d=2)
+    study = Study(task, Spy(), seed=0, n_init=3)
+    A = study.ask(5)  # 3 initial points, pending for the sampler's 2
+    np.testing.assert_array_equal(seen[0], A[:3])
+    B = study.ask(2)
+    np.testing.assert_array_equal(seen[1], A)
+    assert not (B[:, None] == A).all(-1).any()
+
+
+def test_a_result_is_a_frozen_snapshot():
+    task = ToyTask(d=2)
+    study = Study(task, RandomSampler(), seed=0, n_init=4)
+    study.optimize(8, batch_size=4)
+    res = study.result()
+    study.optimize(12, batch_size=4)
+    assert len(res) == 8 and len(study.result()) == 12  # the study went on, the snapshot did not
+    for name in ("X", "Y", "F", "leaf_ids", "batches", "ref_point", "hypervolume_trace"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(res, name)[0] = 0
+    with pytest.raises(AttributeError, match="frozen snapshot"):
+        res.X = None
+    res.sources.append("user")
+    res.timings.clear()
+    assert len(res.sources) == 8 and len(res.timings) == 2

@@ -135,3 +135,16 @@ def test_a_point_told_outside_ask_keeps_its_place_on_resume(tmp_path, task, user
     np.testing.assert_array_equal(resumed.archive.X, interrupted.archive.X)
     np.testing.assert_array_equal(resumed.archive.batches, interrupted.archive.batches)
     np.testing.assert_array_equal(resumed.optimize(30, batch_size=3).X, whole.optimize(30, batch_size=3).X)
+
+
+def test_batch_timings_are_the_last_records_as_in_the_run(tmp_path):
+    # a batch told in two parts: the run keeps the last tell's eval_seconds, and so do the readers
+    task, path = ToyTask(d=2), tmp_path / "run.jsonl"
+    study = Study(task, RandomSampler(), seed=0, n_init=4, journal=path)
+    X = study.ask(4)
+    study.tell(X[:2], task.evaluate(X[:2]), eval_seconds=1.0)
+    study.tell(X[2:], task.evaluate(X[2:]), eval_seconds=5.0)
+    live = study.result().timings
+    assert live[0]["eval_seconds"] == 5.0
+    assert Result.from_journal(path).timings == live
+    assert Study.load(path, task, RandomSampler()).result().timings == live

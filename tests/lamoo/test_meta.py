@@ -15,47 +15,72 @@ def propose(lamoo, archive, n=5, seed=0):
 def test_proposals_come_from_the_selected_leaf_and_are_recorded():
     archive = filled_archive(ToyTask(d=2), 60)
     lamoo = LaMOO(RandomSampler(), leaf_size=8)
-    X = propose(lamoo, archive)
-    info = lamoo.proposal_info_
-    assert X.shape == (5, 2) and lamoo.region_.contains(X).all()
-    assert info["leaf_id"] == lamoo.region_.leaf_id and info["n_outside"] == 0
-    assert info["path"][0] == 0 and info["path"][-1] == info["selected_id"]
-    assert len(lamoo.tree_.nodes) > 1
+    proposal = propose(lamoo, archive)
+    info, region = proposal.info, proposal.region
+    assert proposal.X.shape == (5, 2) and region.contains(proposal.X).all()
+    assert info["leaf_id"] == region.leaf_id and info["n_outside"] == 0 and info["relaxed"] == 0
+    assert info["path"][0] == 0 and info["path"][-1] == info["selected_id"] == region.leaf_id
+    assert info["depth"] == region.depth == len(info["path"]) - 1 and info["n_members"] == len(region.members)
+    assert info["n_nodes"] == len(lamoo.tree_.nodes) > 1 and info["n_leaves"] == len(lamoo.tree_.leaves)
+    assert info["inner"] == {}  # the random sampler has nothing to report
+
+
+def test_no_random_number_is_drawn_before_the_inner_sampler_proposes():
+    # no probe draws: a continuous region's size shows only in what the inner sampler gets
+    class Spy(RandomSampler):
+        def propose(self, region, archive, n, rng):
+            states.append(rng.bit_generator.state)
+            return super().propose(region, archive, n, rng)
+
+    states = []
+    rng = np.random.default_rng(4)
+    before = rng.bit_generator.state
+    archive = filled_archive(ToyTask(d=2), 60)
+    proposal = LaMOO(Spy(), leaf_size=8).propose(Region.whole(archive), archive, 5, rng)
+    assert proposal.region.depth > 0 and states == [before]
 
 
 def test_too_few_samples_searches_the_whole_region():
     archive = filled_archive(ToyTask(d=2), 5)
-    lamoo = LaMOO(RandomSampler(), leaf_size=10)
-    propose(lamoo, archive)
-    assert len(lamoo.tree_.nodes) == 1 and lamoo.region_.is_whole_space
+    proposal = propose(LaMOO(RandomSampler(), leaf_size=10), archive)
+    assert proposal.info["n_nodes"] == 1 and proposal.region.is_whole_space
 
 
 def test_no_split_until_a_sample_dominates_the_reference_point():
     lamoo = LaMOO(RandomSampler(), leaf_size=8)
     task = ToyTask(d=2)
     task.ref_point = np.array([0.01, 0.01])  # no point of the toy problem dominates it
-    propose(lamoo, filled_archive(task, 60))
-    assert len(lamoo.tree_.nodes) == 1 and lamoo.region_.is_whole_space
-    propose(lamoo, filled_archive(ToyTask(d=2), 60))
-    assert len(lamoo.tree_.nodes) > 1
+    proposal = propose(lamoo, filled_archive(task, 60))
+    assert proposal.info["n_nodes"] == 1 and proposal.region.is_whole_space
+    assert propose(lamoo, filled_archive(ToyTask(d=2), 60)).info["n_nodes"] > 1
 
 
 def test_a_region_too_small_for_the_request_is_relaxed_to_its_parent():
     task = FiniteToyTask()
     archive = filled_archive(task, 60, seed=1)  # 21 unevaluated cells left
-    lamoo = LaMOO(RandomSampler(), leaf_size=2)
-    X = propose(lamoo, archive, n=15)
-    info = lamoo.proposal_info_
+    proposal = propose(LaMOO(RandomSampler(), leaf_size=2), archive, n=15)
+    info = proposal.info
     assert info["relaxed"] >= 1
-    assert len(X) == 15 and not archive.contains(X).any()
-    assert len(info["path"]) - 1 - info["relaxed"] == lamoo.region_.depth
+    assert len(proposal.X) == 15 and not archive.contains(proposal.X).any()
+    assert len(info["path"]) - 1 - info["relaxed"] == proposal.region.depth == info["depth"]
+
+
+def test_pending_points_count_as_taken_when_relaxing():
+    task = FiniteToyTask()
+    archive = filled_archive(task, 60, seed=1)  # 21 unevaluated cells left
+    lamoo = LaMOO(RandomSampler(), leaf_size=2)
+    free = propose(lamoo, archive, n=3)
+    pending = free.region.candidates()  # every new cell of the region the free run searched
+    region = Region.whole(archive, pending=pending)
+    taken = lamoo.propose(region, archive, 3, np.random.default_rng(0))
+    assert taken.info["relaxed"] > free.info["relaxed"] and not (pending[:, None] == taken.X).all(-1).any()
 
 
 def test_onehot_features_and_leaf_selection_work():
     archive = filled_archive(FiniteToyTask(), 40, seed=2)
     lamoo = LaMOO(RandomSampler(), leaf_size=5, features="onehot", selection="leaf", kernel="poly")
-    X = propose(lamoo, archive, n=3)
-    assert lamoo.region_.contains(X).all()
+    proposal = propose(lamoo, archive, n=3)
+    assert proposal.region.contains(proposal.X).all()
 
 
 def test_a_custom_sklearn_classifier_can_replace_the_svm():
@@ -63,8 +88,8 @@ def test_a_custom_sklearn_classifier_can_replace_the_svm():
 
     archive = filled_archive(ToyTask(d=2), 60, seed=3)
     lamoo = LaMOO(RandomSampler(), classifier=DecisionTreeClassifier(max_depth=2, random_state=0))
-    X = propose(lamoo, archive)
-    assert lamoo.region_.contains(X).all()
+    proposal = propose(lamoo, archive)
+    assert proposal.region.contains(proposal.X).all()
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -27,6 +27,11 @@ def test_failed_rows_get_the_worst_dominance_number():
     assert dominance_number(F).tolist() == [0, 3, 0]
 
 
+def test_hypervolume_of_one_objective_is_a_length():
+    assert hypervolume(np.array([[-11.5], [-10.25], [np.nan], [3.0]]), [-10.0]) == pytest.approx(1.5)
+    assert hypervolume(np.array([[2.0]]), [1.0]) == 0.0
+
+
 def test_hypervolume_of_a_staircase():
     F = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [5.0, 0.0]])  # the last is outside the reference
     assert hypervolume(F, [4.0, 4.0]) == pytest.approx(3 + 2 + 1)

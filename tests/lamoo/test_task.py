@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lamoo.exceptions import InvalidInputError
-from lamoo.task import ObjectiveSpec, check_ref_point, evaluate_safely, to_minimization
+from lamoo.task import ObjectiveSpec, Task, as_task, check_ref_point, evaluate_safely, to_minimization
 from tests.toys import ToyTask
 
 OBJ = (ObjectiveSpec("acc", "maximize"), ObjectiveSpec("flops", "minimize"))
@@ -74,3 +74,59 @@ def test_evaluate_with_errors_hook_is_used():
 
     Y, errors = evaluate_safely(Hook(), np.full((2, 3), 0.5))
     assert errors == ["out of memory", None] and np.isnan(Y[0]).all()
+
+
+class DuckTask:
+    """A task that does not subclass lamoo.Task: space, objectives, ref_point, evaluate only."""
+
+    def __init__(self):
+        toy = ToyTask(d=2)
+        self.space, self.objectives, self.ref_point = toy.space, toy.objectives, toy.ref_point
+        self.evaluate = toy.evaluate
+
+
+def test_a_duck_typed_task_gets_the_task_defaults():
+    duck = DuckTask()
+    task = as_task(duck)
+    assert isinstance(task, Task) and task.task is duck and as_task(task) is task
+    assert task.max_hypervolume is None and task.ideal_point is None
+    assert task.describe() == {"class": "tests.lamoo.test_task.DuckTask"}
+    Y, errors = task.evaluate_with_errors(np.full((2, 2), 0.5))
+    assert Y.shape == (2, 2) and errors == [None, None]
+    duck.describe = lambda: {"name": "duck"}
+    duck.ideal_point = np.zeros(2)
+    assert as_task(duck).describe() == {"name": "duck"} and as_task(duck).ideal_point.tolist() == [0, 0]
+
+
+def test_a_task_base_class_gives_the_defaults_and_requires_evaluate():
+    assert ToyTask(d=2).describe() == {"class": "lamoo.testing.toys.ToyTask"}
+    assert ToyTask.ideal_point is None and ToyTask.max_hypervolume is None
+    with pytest.raises(TypeError, match="evaluate"):
+        Task()
+
+
+def test_something_that_is_not_a_task_is_named():
+    with pytest.raises(InvalidInputError, match="has no space, objectives, evaluate"):
+        as_task(object())
+    with pytest.raises(InvalidInputError, match="has no evaluate"):
+        as_task(type("NoEvaluate", (), {"space": None, "objectives": ()})())
+
+
+def test_a_study_reads_a_duck_task_once_and_keeps_it():
+    from lamoo import Study
+    from samplers import RandomSampler
+
+    duck = DuckTask()
+    study = Study(duck, RandomSampler(), seed=0)
+    assert study.task is duck
+    result = study.optimize(8)
+    assert len(result) == 8 and result.config["task"] == {"class": "tests.lamoo.test_task.DuckTask"}
+    del duck.ref_point
+    with pytest.raises(InvalidInputError, match="declares no ref_point"):
+        Study(duck, RandomSampler())
+    assert len(Study(duck, RandomSampler(), ref_point=[2.0, 2.0]).optimize(7)) == 7
+
+
+def test_evaluate_safely_takes_a_duck_typed_task_too():
+    Y, errors = evaluate_safely(DuckTask(), np.full((2, 2), 0.5))
+    assert np.isfinite(Y).all() and errors == [None, None]

@@ -1,4 +1,4 @@
-from tests.samplers.conformance import SamplerConformance
+from lamoo.testing import SamplerConformance
 
 
 class TestCMAESSamplerConformance(SamplerConformance):
@@ -34,8 +34,8 @@ def test_proposals_depend_on_the_second_objective_too():
     Y = archive.Y.copy()
     Y[:, 1] = ((archive.X - 0.3) ** 2).sum(axis=1)  # only the second objective changes
     other.append(archive.X, Y)
-    a = CMAESSampler().propose(Region.whole(archive), archive, 4, np.random.default_rng(0))
-    b = CMAESSampler().propose(Region.whole(other), other, 4, np.random.default_rng(0))
+    a = CMAESSampler().propose(Region.whole(archive), archive, 4, np.random.default_rng(0)).X
+    b = CMAESSampler().propose(Region.whole(other), other, 4, np.random.default_rng(0)).X
     assert not np.allclose(a, b)
 
 
@@ -44,8 +44,7 @@ def test_weights_are_drawn_per_call_from_the_rng_over_all_objectives():
     sampler = CMAESSampler()
     weights = []
     for seed in range(20):
-        sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(seed))
-        weights.append(sampler.proposal_info_["weights"])
+        weights.append(sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(seed)).info["weights"])
     weights = np.array(weights)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
     assert (weights.max(axis=0) > 0.6).all()  # each objective dominates some batch
@@ -54,10 +53,9 @@ def test_weights_are_drawn_per_call_from_the_rng_over_all_objectives():
 def test_history_is_replayed_in_generations_and_proposals_come_from_cma():
     archive = filled_archive(ToyTask(d=3), 30, seed=0)
     sampler = CMAESSampler(popsize=8)
-    X = sampler.propose(Region.whole(archive), archive, 5, np.random.default_rng(0))
-    assert sampler.proposal_info_["replayed"] == 30 // 8
-    assert sampler.proposal_info_["n_cma"] == 5 and sampler.proposal_info_["n_fill"] == 0
-    assert X.shape == (5, 3)
+    proposal = sampler.propose(Region.whole(archive), archive, 5, np.random.default_rng(0))
+    assert proposal.info["replayed"] == 30 // 8 and proposal.info["n_cma"] == 5
+    assert proposal.X.shape == (5, 3)
 
 
 def test_numpy_global_rng_is_untouched():

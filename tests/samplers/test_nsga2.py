@@ -1,4 +1,4 @@
-from tests.samplers.conformance import SamplerConformance
+from lamoo.testing import SamplerConformance
 
 
 class TestNSGA2SamplerConformance(SamplerConformance):
@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lamoo.pareto import non_dominated_mask  # noqa: E402
+from lamoo.proposal import complete  # noqa: E402
 from lamoo.region import Region  # noqa: E402
 from samplers import NSGA2Sampler  # noqa: E402
 from tests.toys import FiniteToyTask, ToyTask, filled_archive, half_region  # noqa: E402
@@ -36,20 +37,21 @@ def test_parents_are_the_regions_best_by_rank():
 
 
 def test_copies_of_evaluated_points_are_never_proposed():
-    # without crossover or mutation every offspring is a copy of a parent: all are rejected
+    # without crossover or mutation every offspring is a copy of a parent: all are rejected, and
+    # the driver's completion tops the empty proposal up with new cells
     task = FiniteToyTask()
     archive = filled_archive(task, 20, seed=0)
     sampler = NSGA2Sampler(crossover_prob=0.0, mutation_prob=0.0, max_tries=3)
-    X = sampler.propose(Region.whole(archive), archive, 4, np.random.default_rng(0))
-    assert sampler.proposal_info_["n_offspring"] == 0 and sampler.proposal_info_["n_fill"] == 4
-    assert len(X) == 4 and not archive.contains(X).any()
+    proposal = sampler.propose(Region.whole(archive), archive, 4, np.random.default_rng(0))
+    assert proposal.info["n_offspring"] == 0 and len(proposal.X) == 0
+    done = complete(proposal, 4, np.random.default_rng(0))
+    assert done.sources == ("fill",) * 4 and len(done.X) == 4 and not archive.contains(done.X).any()
 
 
 def test_offspring_come_from_mating():
     archive = filled_archive(ToyTask(d=3), 30, seed=0)
-    sampler = NSGA2Sampler()
-    sampler.propose(Region.whole(archive), archive, 5, np.random.default_rng(0))
-    assert sampler.proposal_info_["n_offspring"] == 5 and sampler.proposal_info_["n_parents"] == 20
+    proposal = NSGA2Sampler().propose(Region.whole(archive), archive, 5, np.random.default_rng(0))
+    assert proposal.info["n_offspring"] == 5 and proposal.info["n_parents"] == 20 and len(proposal.X) == 5
 
 
 def test_bad_arguments_raise_a_clear_value_error():

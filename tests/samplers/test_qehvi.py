@@ -1,6 +1,6 @@
 import pytest
 
-from tests.samplers.conformance import SamplerConformance
+from lamoo.testing import SamplerConformance
 
 FAST = {"num_restarts": 1, "raw_samples": 32, "rescore": 4, "mc_samples": 8, "maxiter": 5, "fit_maxiter": 10}
 
@@ -61,24 +61,26 @@ def upper_half(archive):
 def test_proposals_stay_in_the_region_when_the_optimum_lies_outside(acquisition):
     archive = filled_archive(SlopeTask(), 20, seed=0)
     sampler = QEHVISampler(acquisition, **SMALL)
-    free = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    free = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0)).X
     assert (free[:, 0] < 0.2).all(), free  # unconstrained, it heads for the front at x0 = 0
     region = upper_half(archive)
-    X = sampler.propose(region, archive, 3, np.random.default_rng(0))
+    proposal = sampler.propose(region, archive, 3, np.random.default_rng(0))
+    X = proposal.X
     assert len(X) == 3 and region.contains(X).all(), X
-    assert sampler.proposal_info_["fallback"] is None
+    assert proposal.info["fallback"] is None
     if acquisition == "qlogehvi":
         # still optimizing: the optimizer heads out of the region and its points are pulled back
         # to the region's near edge. (Plain qEHVI is exactly 0 on points the front dominates, so
         # in such a region it has no gradient and its picks are arbitrary.)
-        assert sampler.proposal_info_["n_pulled_back"] > 0 and sampler.proposal_info_["n_dropped"] == 0
+        assert proposal.info["n_pulled_back"] > 0 and proposal.info["n_dropped"] == 0
         assert X[:, 0].max() < 0.6, X
         # pull_back_steps=0 drops the points that left the region: the picks come from the other
         # optimized points and the in-region draws
         no_pull = QEHVISampler(acquisition, pull_back_steps=0, **SMALL)
         dropped = no_pull.propose(region, archive, 3, np.random.default_rng(0))
+        info = dropped.info
+        dropped = dropped.X
         assert region.contains(dropped).all() and dropped[:, 0].mean() > X[:, 0].mean()
-        info = no_pull.proposal_info_
         assert info["n_pulled_back"] == 0 and info["n_dropped"] > 0 and info["n_optimized"] + info["n_raw"] == 3
 
 
@@ -89,11 +91,11 @@ def test_no_global_rng_state_is_used_or_changed():
     torch.manual_seed(123)
     np.random.seed(5)
     torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
-    a = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3))
+    a = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3)).X
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert (np.random.get_state()[1] == np_state).all()
     torch.manual_seed(999)  # a different global state must not change the proposal
-    b = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3))
+    b = get_sampler("qlognehvi", **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(3)).X
     np.testing.assert_array_equal(a, b)
 
 
@@ -116,10 +118,9 @@ def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch, error):
     monkeypatch.setattr(QEHVISampler, "_fit", failing_fit)
     archive = filled_archive(SlopeTask(), 20, seed=0)
     region = upper_half(archive)
-    sampler = QEHVISampler(**SMALL)
-    X = sampler.propose(region, archive, 4, np.random.default_rng(0))
-    assert len(X) == 4 and region.contains(X).all()
-    assert sampler.proposal_info_["fallback"].startswith(f"GP fit failed: {type(error).__name__}")
+    proposal = QEHVISampler(**SMALL).propose(region, archive, 4, np.random.default_rng(0))
+    assert len(proposal.X) == 4 and region.contains(proposal.X).all()
+    assert proposal.info["fallback"].startswith(f"GP fit failed: {type(error).__name__}")
 
 
 @pytest.mark.parametrize("error", [RuntimeError("shape mismatch: a bug, not a failed fit"),
@@ -136,18 +137,18 @@ def test_an_unrelated_error_while_fitting_propagates(monkeypatch, error):
 
 def test_too_few_points_fall_back_to_random():
     archive = filled_archive(ToyTask(d=2), 3, seed=0, failed=2)
-    sampler = QEHVISampler(**SMALL)
-    X = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
-    assert X.shape == (3, 2)
-    assert "1 successful" in sampler.proposal_info_["fallback"]
+    proposal = QEHVISampler(**SMALL).propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert proposal.X.shape == (3, 2)
+    assert "1 successful" in proposal.info["fallback"]
 
 
 def test_finite_space_scores_a_bounded_subsample_of_unevaluated_candidates():
     task = FiniteToyTask()
     archive = filled_archive(task, 20, seed=0)
-    sampler = QEHVISampler("qlogehvi", max_candidates=10, **SMALL)
-    X = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
-    assert sampler.proposal_info_["n_candidates"] == 10
+    proposal = QEHVISampler("qlogehvi", max_candidates=10, **SMALL).propose(Region.whole(archive), archive, 3,
+                                                                             np.random.default_rng(0))
+    X = proposal.X
+    assert proposal.info["n_candidates"] == 10
     assert len(X) == 3 and not archive.contains(X).any() and (task.space.candidate_index(X) >= 0).all()
 
 
@@ -156,11 +157,11 @@ def test_without_a_reference_point_the_nadir_is_used():
     archive = Archive(task.space, task.objectives)  # no reference point
     X = task.space.sample_uniform(10, np.random.default_rng(0))
     archive.append(X, task.evaluate(X))
-    sampler = QEHVISampler(**SMALL)
-    sampler.propose(Region.whole(archive), archive, 1, np.random.default_rng(0))
+    proposal = QEHVISampler(**SMALL).propose(Region.whole(archive), archive, 1, np.random.default_rng(0))
     F = archive.F
     expected = F.max(0) + 0.1 * (F.max(0) - F.min(0))
-    np.testing.assert_allclose(sampler.proposal_info_["ref_point"], expected)
+    np.testing.assert_allclose(proposal.info["ref_point"], expected)
+    np.testing.assert_allclose(archive.reference_F(), expected)  # the one place it is computed
 
 
 def test_bad_arguments_raise_a_clear_value_error():
@@ -170,8 +171,8 @@ def test_bad_arguments_raise_a_clear_value_error():
         QEHVISampler(num_restarts=0)
     with pytest.raises(ValueError, match="min_points"):
         QEHVISampler(min_points=1)
-    with pytest.raises(ValueError, match="fixes acquisition"):
-        get_sampler("qehvi", acquisition="qlogehvi")
+    with pytest.raises(ValueError, match="sampler 'qehvi' rejected the unknown argument 'acquisition'"):
+        get_sampler("qehvi", acquisition="qlogehvi")  # each registered name fixes its acquisition
 
 
 def test_registry_names_select_the_acquisition():
@@ -190,9 +191,9 @@ def test_the_default_hamming_kernel_models_categorical_dimensions_without_an_ord
     hamming, ordinal = QEHVISampler(**SMALL), QEHVISampler(categorical="ordinal", **SMALL)
     assert type(hamming._fit(archive, valid)[0]) is MixedSingleTaskGP
     assert type(ordinal._fit(archive, valid)[0]) is SingleTaskGP
-    X = hamming.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
-    assert X.shape == (3, task.space.n_dims) and task.space.contains(X).all()
-    assert hamming.proposal_info_["fallback"] is None
+    proposal = hamming.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    assert proposal.X.shape == (3, task.space.n_dims) and task.space.contains(proposal.X).all()
+    assert proposal.info["fallback"] is None
     with pytest.raises(ValueError, match="categorical must be one of"):
         QEHVISampler(categorical="onehot")
 
@@ -209,7 +210,6 @@ def test_registry_names_build_their_own_acquisition_class(name, acq_class):
     module, _, cls = acq_class.partition(":")
     archive = filled_archive(SlopeTask(), 8, seed=0)
     sampler = get_sampler(name, **SMALL)
-    sampler.proposal_info_ = {}
     valid = archive.valid_indices
     model, train_X = sampler._fit(archive, valid)
     acq = sampler._acquisition(model, train_X, archive, valid, seed=0)

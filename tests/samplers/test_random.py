@@ -1,4 +1,4 @@
-from tests.samplers.conformance import SamplerConformance
+from lamoo.testing import SamplerConformance
 
 
 class TestRandomSamplerConformance(SamplerConformance):

@@ -1,0 +1,97 @@
+"""Small, fast tasks and helpers for tests: the toy problems the conformance suite runs on (no
+BoTorch, no files), an archive filled with uniform points, and a fixed half-space region."""
+from __future__ import annotations
+
+import numpy as np
+
+from lamoo.archive import Archive
+from lamoo.partition import GOOD
+from lamoo.region import Region
+from lamoo.space import SearchSpace
+from lamoo.task import ObjectiveSpec, Task
+
+
+class ToyTask(Task):
+    """Two minimized objectives on ``[0, 1]^d`` with a known front:
+    ``f1 = mean(x^2)``, ``f2 = mean((x - 1)^2)``. ``evaluate`` maps ``(n x d)`` points to
+    ``(n x 2)`` values and records each call's batch size in ``calls``."""
+
+    def __init__(self, d: int = 3):
+        self.space = SearchSpace.box(np.zeros(d), np.ones(d))
+        self.objectives = (ObjectiveSpec("f1", "minimize"), ObjectiveSpec("f2", "minimize"))
+        self.ref_point = np.array([1.1, 1.1])
+        self.max_hypervolume = None
+        self.calls: list[int] = []
+
+    def evaluate(self, X):
+        X = np.asarray(X, dtype=float)
+        self.calls.append(len(X))
+        return np.column_stack([(X ** 2).mean(1), ((X - 1) ** 2).mean(1)])
+
+
+class MixedToyTask(ToyTask):
+    """The toy objectives on one continuous, one integer and one categorical dimension; the
+    second objective is *maximized* (raw values are negated) to exercise directions."""
+
+    def __init__(self):
+        super().__init__()
+        self.space = SearchSpace([(0, 1), (0, 4), (0, 2)], kinds=["continuous", "integer", "categorical"],
+                                 names=["lr", "layers", "op"], choices=[None, None, ("a", "b", "c")])
+        self.objectives = (ObjectiveSpec("f1", "minimize"), ObjectiveSpec("score", "maximize"))
+        self.ref_point = np.array([1.1, -1.1])
+
+    def evaluate(self, X):
+        U = self.space.to_unit(X)
+        Y = ToyTask.evaluate(self, U)
+        return Y * np.array([1.0, -1.0])
+
+
+class FiniteToyTask(Task):
+    """A finite space of 4 categorical dimensions with 3 options (81 cells); objectives are a
+    fixed random table: accuracy (maximized) and cost (minimized). Records its calls like
+    :class:`ToyTask`."""
+
+    def __init__(self, seed: int = 0):
+        self.space = SearchSpace.categorical(4, ["a", "b", "c"])
+        rng = np.random.default_rng(seed)
+        cost = self.space.candidates.sum(axis=1) + rng.random(81)
+        acc = 50 + 5 * cost - 0.4 * cost ** 2 + 3 * rng.random(81)
+        self.table = np.column_stack([acc, cost])
+        self.objectives = (ObjectiveSpec("accuracy", "maximize"), ObjectiveSpec("cost", "minimize"))
+        self.ref_point = np.array([0.0, 20.0])
+        self.max_hypervolume = None
+        self.calls: list[int] = []
+
+    def evaluate(self, X):
+        self.calls.append(len(X))
+        return self.table[self.space.candidate_index(self.space.validate(X))]
+
+
+class HalfSpaceClassifier:
+    """Predicts GOOD where the first feature is below 0.5: a fixed, known region for tests."""
+
+    def predict(self, features):
+        return np.where(np.asarray(features)[:, 0] < 0.5, GOOD, 1 - GOOD)
+
+
+def filled_archive(task, n: int, seed: int = 0, failed: int = 0) -> Archive:
+    """An archive of ``n`` uniform points of ``task`` (the first ``failed`` of them failed)."""
+    rng = np.random.default_rng(seed)
+    archive = Archive(task.space, task.objectives, task.ref_point)
+    if n:
+        X = task.space.sample_uniform(n, rng)
+        if task.space.is_finite:
+            X = task.space.candidates[rng.choice(task.space.n_candidates, n, replace=False)]
+        Y = task.evaluate(X)
+        Y[:failed] = np.nan
+        archive.append(X, Y, sources=["init"] * n)
+    return archive
+
+
+def half_region(archive: Archive) -> Region:
+    """The region ``x0 < mid-range`` of ``archive.space`` (one split below the whole space)."""
+    whole = Region.whole(archive)
+    clf = HalfSpaceClassifier()
+    features = archive.space.to_unit
+    members = whole.members[clf.predict(features(archive.X[whole.members])) == GOOD]
+    return whole.refine(clf, GOOD, members, leaf_id=1, features=features)
