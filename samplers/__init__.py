@@ -5,10 +5,11 @@ The sampler modules import their back ends (BoTorch, cma, pymoo) only when they 
 """
 from samplers.base import Sampler
 from samplers.cmaes import CMAESSampler
+from samplers.evolution import EvolutionSampler
 from samplers.nsga2 import NSGA2Sampler
 from samplers.qehvi import QEHVISampler
 from samplers.random import RandomSampler
 from samplers.registry import get_sampler, list_samplers
 
-__all__ = ["CMAESSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
+__all__ = ["CMAESSampler", "EvolutionSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
            "list_samplers"]

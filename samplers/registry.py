@@ -15,6 +15,7 @@ SAMPLERS: dict[str, tuple[str, str, dict]] = {
     "qlognehvi": ("samplers.qehvi", "QEHVISampler", {"acquisition": "qlognehvi"}),
     "cmaes": ("samplers.cmaes", "CMAESSampler", {}),
     "nsga2": ("samplers.nsga2", "NSGA2Sampler", {}),
+    "evolution": ("samplers.evolution", "EvolutionSampler", {}),
 }
 
 
