@@ -20,6 +20,7 @@ TASK_PLUGINS: dict[str, str] = {  # name -> "module:attribute"; they share --obj
 COMMAND_PLUGINS: dict[str, str] = {  # subcommand -> module with HELP, add_arguments(parser), run(args)
     "bench": "benchmarks.run",
     "bench-report": "benchmarks.report",
+    "prefer": "nas_tasks.preference.command:COMMAND",
 }
 
 
