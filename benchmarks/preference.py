@@ -47,7 +47,7 @@ PAPER = {("cifar10", "accuracy", 25): 0.69, ("cifar10", "latency", 25): 0.66,
          ("cifar10", "flops_constraint", 25): 0.23, ("cifar10", "accuracy_constraint", 25): 0.29,
          ("cifar10", "accuracy", 100): 0.83}
 PAPER_H_ACCURACY = 0.998  # end-to-end, CIFAR-10
-RANKER = {"hidden": 32, "n_members": 8, "epochs": 600, "lr": 0.05, "weight_decay": 0.0}
+RANKER: dict = {}  # RankNet's defaults: what a user of lamoo prefer gets
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -159,12 +159,24 @@ function card(side, c, span) {
   return node;
 }
 
+function robust(values, keep) {
+  const v = [...values].sort((p, q) => p - q), q = (f) => v[Math.floor(f * (v.length - 1))];
+  const iqr = q(0.75) - q(0.25);
+  let lo = Math.max(v[0], q(0.25) - 3 * iqr), hi = Math.min(v[v.length - 1], q(0.75) + 3 * iqr);
+  for (const k of keep) { lo = Math.min(lo, k); hi = Math.max(hi, k); }
+  return [lo, hi];
+}
+
 function scatter(a, b) {
   const sc = state.scatter, pts = sc.points, W = 760, H = 320, L = 70, R = 16, T = 14, B = 44;
-  const xs = pts.map((p) => p[1]), ys = pts.map((p) => p[2]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const px = (v) => L + (x1 > x0 ? (v - x0) / (x1 - x0) : 0.5) * (W - L - R);
-  const py = (v) => H - B - (y1 > y0 ? (v - y0) / (y1 - y0) : 0.5) * (H - T - B);
+  // robust axes: far outliers (such as disconnected cells at 10% accuracy) are drawn at the edge
+  // instead of squeezing every other point into a corner; A and B always lie inside
+  const mine = pts.filter((p) => p[0] === a.id || p[0] === b.id);
+  const [x0, x1] = robust(pts.map((p) => p[1]), mine.map((p) => p[1]));
+  const [y0, y1] = robust(pts.map((p) => p[2]), mine.map((p) => p[2]));
+  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  const px = (v) => L + (x1 > x0 ? (clamp(v, x0, x1) - x0) / (x1 - x0) : 0.5) * (W - L - R);
+  const py = (v) => H - B - (y1 > y0 ? (clamp(v, y0, y1) - y0) / (y1 - y0) : 0.5) * (H - T - B);
   const svg = el("svg", {class: "scatter", viewBox: `0 0 ${W} ${H}`, "data-testid": "scatter"});
   svg.append(el("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#8c959f"}));
   svg.append(el("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#8c959f"}));
@@ -173,7 +185,11 @@ function scatter(a, b) {
   svg.append(el("text", {x: 14, y: (T + H - B) / 2, "text-anchor": "middle", "font-size": 12, transform: `rotate(-90 14 ${(T + H - B) / 2})`, text: sc.y + unit(sc.y)}));
   [[x0, "start"], [x1, "end"]].forEach(([v, anchor]) => svg.append(el("text", {x: px(v), y: H - B + 16, "text-anchor": anchor, "font-size": 11, fill: "#656d76", text: fmt(v)})));
   [[y0, H - B], [y1, T + 10]].forEach(([v, yy]) => svg.append(el("text", {x: L - 6, y: yy, "text-anchor": "end", "font-size": 11, fill: "#656d76", text: fmt(v)})));
-  pts.forEach((p) => svg.append(el("circle", {cx: px(p[1]), cy: py(p[2]), r: p[3] === 0 ? 3.6 : 2.6, fill: p[3] === 0 ? "#1a7f37" : "#8c959f", opacity: p[3] === 0 ? 0.95 : 0.5})));
+  pts.forEach((p) => {
+    const out = p[1] < x0 || p[1] > x1 || p[2] < y0 || p[2] > y1;
+    svg.append(el("circle", {cx: px(p[1]), cy: py(p[2]), r: p[3] === 0 ? 3.6 : 2.6, fill: p[3] === 0 ? "#1a7f37" : "#8c959f",
+                             opacity: out ? 0.25 : p[3] === 0 ? 0.95 : 0.5}));
+  });
   [[a, "var(--a)", "A"], [b, "var(--b)", "B"]].forEach(([c, color, name]) => {
     const p = pts.find((q) => q[0] === c.id);
     svg.append(el("circle", {cx: px(p[1]), cy: py(p[2]), r: 9, fill: "none", stroke: color, "stroke-width": 3}));
@@ -200,7 +216,7 @@ function render() {
   answers.querySelectorAll("button").forEach((btn) => btn.addEventListener("click", () => answer(btn.dataset.choice)));
   root.append(answers);
   const panel = el("div", {class: "panel"}, el("h3", {text: "Where they stand among all candidates"}), scatter(a, b),
-    el("div", {class: "hint", text: `Green: the candidates on the Pareto front of all ${state.metrics.length} metrics; grey: dominated ones. Keys: ← or a, ↓ or n, → or b. Every answer is saved at once.`}));
+    el("div", {class: "hint", text: `Green: the candidates on the Pareto front of all ${state.metrics.length} metrics; grey: dominated ones; faint dots at an edge: outliers beyond the axes. Keys: ← or a, ↓ or n, → or b. Every answer is saved at once.`}));
   root.append(panel);
 }
 

@@ -7,9 +7,11 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nas_tasks.preference.judgments import read_judgments
+from nas_tasks.preference.predictions import png_data_url
 from nas_tasks.preference.server import PreferenceServer
 from nas_tasks.preference.session import PreferenceSession
 from tests.nas_tasks.preference.helpers import small_pool
@@ -36,8 +38,11 @@ def shown_pair(page):
 
 
 def test_two_choices_and_a_reload_that_keeps_them(tmp_path: Path):
+    def predictions(point):  # what a trained-cell run shows: sample images with predicted labels
+        return [{"image": png_data_url(np.eye(8)), "label": "three", "predicted": "five", "confidence": 0.7}]
+
     session = PreferenceSession(small_pool(12), tmp_path / "judgments.jsonl", mode="active",
-                                ranker_path=tmp_path / "ranker.json",
+                                ranker_path=tmp_path / "ranker.json", predictions=predictions,
                                 ranker_params={"hidden": 4, "n_members": 3, "epochs": 60})
     errors = []
     with PreferenceServer(session) as server, sync_playwright() as p:
@@ -53,6 +58,7 @@ def test_two_choices_and_a_reload_that_keeps_them(tmp_path: Path):
             expect(page.get_by_test_id("candidate-a").locator('[data-metric="cifar10_test_acc"]')).to_have_text(
                 re.compile(r"^\d+\.\d+ %$"))
             expect(page.get_by_test_id("scatter")).to_be_visible()
+            expect(page.get_by_test_id("predictions-b")).to_contain_text("five (three)")
 
             page.get_by_test_id("choose-a").click()
             expect(progress).to_have_text(re.compile(r"^1 judgment saved"))
