@@ -74,62 +74,84 @@ def frame(task, rows=None) -> dict:
 
 
 # ------------------------------------------------------------------------------------ Table I
-def table1_run(task, preference, mode: str, seed: int, budgets=BUDGETS, ranker_params=None) -> dict:
-    """Top-10 precision after each budget for one (preference, mode, seed)."""
-    from nas_tasks.preference.candidates import CandidatePool
+def simulate(task, preference, pool, mode: str, seed: int, n: int, refit_at=()):
+    """A synthetic user answers ``n`` comparisons of ``pool`` candidates (ids: table rows) chosen
+    by a ``mode`` pair generator; yields ``(t, ranker, judgments)`` after comparison ``t``. The
+    ranker is refitted on all judgments at every step in active mode (its generator needs it)
+    and at the steps in ``refit_at`` otherwise."""
     from nas_tasks.preference.judgments import Judgment
     from nas_tasks.preference.pairs import PairGenerator
     from nas_tasks.preference.ranker import RankNet
+
+    generator = PairGenerator(pool, mode, ranker=RankNet(task.objectives, **RANKER), seed=seed)
+    judgments, ranker = [], None
+    for t in range(1, n + 1):
+        a, b = generator.next_pair(judgments, ranker=ranker)
+        choice = preference.choose(frame(task, [a, b]), 0, 1)
+        judgments.append(Judgment(a, b, choice, source="synthetic", mode=mode))
+        if mode == "active" or t in refit_at:
+            ranker = RankNet(task.objectives, **RANKER, seed=seed).fit_judgments(judgments, pool)
+        yield t, ranker, judgments
+
+
+def table1_run(task, preference, mode: str, seed: int, budgets=BUDGETS) -> dict:
+    """Top-10 precision after each budget for one (preference, mode, seed)."""
+    from nas_tasks.preference.candidates import CandidatePool
     from nas_tasks.preference.synthetic import top_k_precision
 
-    params = {**RANKER, **(ranker_params or {})}
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(17,)))
     rows = rng.choice(len(task.Y), 200, replace=False)
     train, test = rows[:100], rows[100:]
     pool = CandidatePool(task.codes[train], task.Y[train], task.objectives, ids=train)
-    judge_frame = {name: dict(zip(train.tolist(), v)) for name, v in frame(task, train).items()}
     u_test = preference.utility(frame(task, test))
-    generator = PairGenerator(pool, mode, ranker=RankNet(task.objectives, **params), seed=seed)
-    judgments, ranker, precision, ties = [], None, [], 0
-    for t in range(1, max(budgets) + 1):
-        a, b = generator.next_pair(judgments, ranker=ranker)
-        u = preference.utility({name: [col[a], col[b]] for name, col in judge_frame.items()})
-        choice = "none" if u[0] == u[1] else "a" if u[0] > u[1] else "b"
-        ties += choice == "none"
-        judgments.append(Judgment(a, b, choice, source="synthetic", mode=mode))
-        if mode == "active" or t in budgets:  # the active generator needs the ranker of every step
-            ranker = RankNet(task.objectives, **params, seed=seed).fit_judgments(judgments, pool)
+    precision, ties = [], 0
+    for t, ranker, judgments in simulate(task, preference, pool, mode, seed, max(budgets), refit_at=budgets):
         if t in budgets:
             precision.append(top_k_precision(u_test, ranker.score(frame(task, test)), 10))
+    ties = sum(j.choice == "none" for j in judgments)
     return {"precision": precision, "ties": ties}
 
 
-def run_table1(args) -> int:
+def _run_cells(args, filename: str, run_cell, modes) -> int:
+    """Compute every (dataset, preference[, mode]) cell missing from ``args.out / filename``
+    (all with ``--force``) with ``run_cell(task, preference, mode) -> dict``, writing the file
+    after each cell, then the report."""
     import torch
 
-    from nas_tasks.preference.synthetic import PREFERENCES, SyntheticPreference
+    from nas_tasks.preference.synthetic import SyntheticPreference
 
     torch.set_num_threads(1)
-    out = args.out / "table1.json"
+    out = args.out / filename
     data = _read(out) or {"protocol": _protocol(args), "cells": {}}
     for dataset in args.datasets:
         task = load_task(args.table, dataset)
         for name in args.preferences:
             preference = SyntheticPreference(name, frame(task), roles(dataset))
-            for mode in args.modes:
-                key = f"{dataset}/{name}/{mode}"
+            for mode in modes:
+                key = "/".join(k for k in (dataset, name, mode) if k)
                 if key in data["cells"] and not args.force:
                     continue
                 start = time.perf_counter()
-                runs = [table1_run(task, preference, mode, s) for s in args.seeds]
-                data["cells"][key] = {"seeds": args.seeds, "precision": [r["precision"] for r in runs],
-                                      "ties": [r["ties"] for r in runs], "seconds": time.perf_counter() - start}
-                mean = np.mean(data["cells"][key]["precision"], axis=0)
-                print(f"{key:42s}", " ".join(f"{v:.2f}" for v in mean),
-                      f"({data['cells'][key]['seconds']:.0f} s)", flush=True)
+                cell = run_cell(task, preference, mode)
+                data["cells"][key] = {"seeds": args.seeds, **cell, "seconds": time.perf_counter() - start}
+                print(f"{key:42s} {_headline(cell)} ({data['cells'][key]['seconds']:.0f} s)", flush=True)
                 _write(out, data)
     write_report(args.out)
     return 0
+
+
+def _headline(cell: dict) -> str:
+    if "precision" in cell:
+        return " ".join(f"{v:.2f}" for v in np.mean(cell["precision"], axis=0))
+    return " ".join(f"{m}={np.mean([r[m]['utility'] for r in cell['runs']]):.3f}" for m in cell["runs"][0])
+
+
+def run_table1(args) -> int:
+    def cell(task, preference, mode):
+        runs = [table1_run(task, preference, mode, s) for s in args.seeds]
+        return {"precision": [r["precision"] for r in runs], "ties": [r["ties"] for r in runs]}
+
+    return _run_cells(args, "table1.json", cell, args.modes)
 
 
 # ------------------------------------------------------------------------------------ search
@@ -185,47 +207,19 @@ def search_run(task, preference, seed: int, *, budget: int = 100, n_comparisons:
 
 def _learned_ranker(task, preference, mode: str, seed: int, n_comparisons: int):
     from nas_tasks.preference.candidates import CandidatePool
-    from nas_tasks.preference.judgments import Judgment
-    from nas_tasks.preference.pairs import PairGenerator
-    from nas_tasks.preference.ranker import RankNet
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(23,)))
     rows = rng.choice(len(task.Y), 100, replace=False)
     pool = CandidatePool(task.codes[rows], task.Y[rows], task.objectives, ids=rows)
-    generator = PairGenerator(pool, mode, ranker=RankNet(task.objectives, **RANKER), seed=seed)
-    judgments, ranker = [], None
-    for _ in range(n_comparisons):
-        a, b = generator.next_pair(judgments, ranker=ranker)
-        u = preference.utility(frame(task, [a, b]))
-        judgments.append(Judgment(a, b, "none" if u[0] == u[1] else "a" if u[0] > u[1] else "b"))
-        ranker = RankNet(task.objectives, **RANKER, seed=seed).fit_judgments(judgments, pool)
+    *_, (_, ranker, _) = simulate(task, preference, pool, mode, seed, n_comparisons, refit_at={n_comparisons})
     return ranker
 
 
 def run_search(args) -> int:
-    import torch
+    def cell(task, preference, mode):
+        return {"runs": [search_run(task, preference, s) for s in args.seeds]}
 
-    from nas_tasks.preference.synthetic import SyntheticPreference
-
-    torch.set_num_threads(1)
-    out = args.out / "search.json"
-    data = _read(out) or {"protocol": _protocol(args), "cells": {}}
-    for dataset in args.datasets:
-        task = load_task(args.table, dataset)
-        for name in args.preferences:
-            key = f"{dataset}/{name}"
-            if key in data["cells"] and not args.force:
-                continue
-            preference = SyntheticPreference(name, frame(task), roles(dataset))
-            start = time.perf_counter()
-            runs = [search_run(task, preference, s) for s in args.seeds]
-            data["cells"][key] = {"seeds": args.seeds, "runs": runs, "seconds": time.perf_counter() - start}
-            summary = {m: np.mean([r[m]["utility"] for r in runs]) for m in runs[0]}
-            print(f"{key:32s}", " ".join(f"{m}={v:.3f}" for m, v in summary.items()),
-                  f"({data['cells'][key]['seconds']:.0f} s)", flush=True)
-            _write(out, data)
-    write_report(args.out)
-    return 0
+    return _run_cells(args, "search.json", cell, [""])
 
 
 # ------------------------------------------------------------------------------------ report
@@ -234,7 +228,7 @@ def _protocol(args) -> dict:
 
     return {"table": str(args.table), "seeds": args.seeds, "budgets": list(BUDGETS), "ranker": RANKER,
             "latency": LATENCY, "python": platform.python_version(),
-            "command": "python -m benchmarks.preference " + " ".join(sys.argv[1:])}
+            "command": "python -m benchmarks.preference " + " ".join(args.argv)}
 
 
 def _read(path: Path):
@@ -257,14 +251,15 @@ def table1_markdown(data: dict) -> list[str]:
 
     lines = []
     cells = data["cells"]
+    budgets = list(data["protocol"].get("budgets", BUDGETS))  # as the numbers were computed
     for dataset in DATASETS:
         keys = [f"{dataset}/{p}/{m}" for p in PREFERENCES for m in ("random", "active")]
         if not any(k in cells for k in keys):
             continue
         n = max(len(cells[k]["seeds"]) for k in keys if k in cells)
         lines += [f"### {dataset}: top-10 precision, mean ± std over {n} seeds", "",
-                  "| preference | pairs | " + " | ".join(str(b) for b in BUDGETS) + " |",
-                  "|---|---|" + "---|" * len(BUDGETS)]
+                  "| preference | pairs | " + " | ".join(str(b) for b in budgets) + " |",
+                  "|---|---|" + "---|" * len(budgets)]
         for key in keys:
             if key not in cells:
                 continue
@@ -277,13 +272,13 @@ def table1_markdown(data: dict) -> list[str]:
     for (dataset, pref, budget), paper in PAPER.items():
         for mode in ("random", "active"):
             key = f"{dataset}/{pref}/{mode}"
-            if key in cells:
-                ours = float(np.mean(np.asarray(cells[key]["precision"])[:, BUDGETS.index(budget)]))
+            if key in cells and budget in budgets:
+                ours = float(np.mean(np.asarray(cells[key]["precision"])[:, budgets.index(budget)]))
                 comparisons.append(f"| {dataset} | {pref} | {budget} | {mode} | {paper:.2f} | {ours:.2f} | "
                                    f"{_verdict(round(ours, 2), paper)} |")
     key = "cifar10/accuracy/active"
-    if key in cells:
-        ours = float(np.mean(np.asarray(cells[key]["precision"])[:, BUDGETS.index(25)]))
+    if key in cells and 25 in budgets:
+        ours = float(np.mean(np.asarray(cells[key]["precision"])[:, budgets.index(25)]))
         paper = PAPER[("cifar10", "accuracy", 100)]
         comparisons.append(f"| cifar10 | accuracy | 25 (vs. the paper's 100) | active | {paper:.2f} | {ours:.2f} | "
                            f"{'reaches' if round(ours, 2) >= paper else 'does NOT reach'} |")
@@ -362,6 +357,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--force", action="store_true", help="recompute cells already in the output")
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.what == "report":
         print(write_report(args.out))
         return 0

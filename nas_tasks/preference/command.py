@@ -83,6 +83,7 @@ class PreferCommand:
                 import webbrowser
 
                 webbrowser.open(server.url)
+            _stop_on_sigterm()
             try:
                 server.serve_forever()
             except KeyboardInterrupt:
@@ -104,6 +105,18 @@ class PreferCommand:
         with pd.option_context("display.width", 140, "display.max_columns", 20):
             print(f"\ntop {top} candidates by learned score:")
             print(session.ranking(top).to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+def _stop_on_sigterm() -> None:
+    """Let ``kill PID`` end the page like Ctrl+C (the summary is printed, nothing is lost)."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _predictions_for(args):
