@@ -103,7 +103,8 @@ def _read(path: Path, fmt: str = FORMAT) -> tuple[dict, list[dict], int]:
         good_bytes += len(line) + 1
     if not records or records[0].get("type") != "header" or records[0].get("format") != fmt:
         found = records[0].get("format") if records and isinstance(records[0], dict) else None
-        raise JournalError(f"{path} is not a {fmt} file (its first line is not a {fmt} header"
+        what = "lamoo journal" if fmt == FORMAT else f"{fmt} file"
+        raise JournalError(f"{path} is not a {what} (its first line is not a {fmt} header"
                            + (f"; it is a {found} file)" if found else ")"))
     if records[0].get("version") != VERSION:
         raise JournalError(f"{path}: journal version {records[0].get('version')} is not supported (expected {VERSION})")

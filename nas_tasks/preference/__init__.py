@@ -24,8 +24,10 @@ _LAZY = {
     "RankNet": "nas_tasks.preference.ranker", "UnknownMetricsError": "nas_tasks.preference.ranker",
     "PreferenceTask": "nas_tasks.preference.objective",
     "SyntheticPreference": "nas_tasks.preference.synthetic", "top_k_precision": "nas_tasks.preference.synthetic",
-    "PreferenceSession": "nas_tasks.preference.session",
+    "PreferenceSession": "nas_tasks.preference.session", "AlreadyJudgedError": "nas_tasks.preference.session",
+    "pool_from_run": "nas_tasks.preference.session",
     "PreferenceServer": "nas_tasks.preference.server",
+    "TrainedPredictions": "nas_tasks.preference.predictions",
 }
 
 __all__ = sorted(_LAZY)

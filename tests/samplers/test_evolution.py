@@ -105,3 +105,9 @@ def test_proposals_come_from_the_region_population_only():
 def test_bad_arguments_are_rejected(kwargs, message):
     with pytest.raises(InvalidInputError, match=message):
         EvolutionSampler(**kwargs)
+
+
+def test_defaults_are_kulbach_and_thomas_population_10_and_sample_size_5():
+    sampler = EvolutionSampler()
+    assert (sampler.population_size, sampler.sample_size) == (10, 5)
+    assert sampler.config()["params"] == {"population_size": 10, "sample_size": 5, "sigma": 0.1, "max_tries": 20}
