@@ -22,6 +22,14 @@ def _front(candidate: dict) -> str:
     return "on the Pareto front" if rank == 0 else f"front {rank + 1} (dominated)"
 
 
+def _predictions(candidate: dict) -> str:
+    shown = candidate.get("predictions")
+    if not shown:
+        return "none cached" if "predictions_error" in candidate else "-"
+    right = sum(p["predicted"] == p["label"] for p in shown)
+    return f"{right}/{len(shown)} right"
+
+
 def format_pair(state: dict, width: int = 34) -> str:
     """The current pair of a session ``state`` as a text table."""
     a, b = state["pair"]["a"], state["pair"]["b"]
@@ -39,6 +47,8 @@ def format_pair(state: dict, width: int = 34) -> str:
         unit = f" {ma['unit']}" if ma["unit"] else ""
         rows.append((f"{ma['name']} ({arrow})", _fmt(ma["value"]) + unit, _fmt(mb["value"]) + unit))
     rows.append(("Pareto position", _front(a), _front(b)))
+    if any(k in c for c in (a, b) for k in ("predictions", "predictions_error")):
+        rows.append(("sample predictions", _predictions(a), _predictions(b)))
     if "learned_score" in a:
         rows.append(("learned score so far", f"{a['learned_score']:.2f}", f"{b['learned_score']:.2f}"))
     first = max(len(r[0]) for r in rows) + 2

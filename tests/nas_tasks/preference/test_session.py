@@ -72,6 +72,10 @@ def test_sample_predictions_appear_and_their_failures_do_not_break_the_view(tmp_
         c = state["pair"][side]
         assert ("predictions" in c) != ("predictions_error" in c)
     assert len(calls) == 2 and len(calls[0]) == 6
+    from nas_tasks.preference.prompt import format_pair
+
+    text = format_pair(state)
+    assert "sample predictions" in text and ("1/1 right" in text or "none cached" in text)
 
 
 def test_the_terminal_prompt(tmp_path):
