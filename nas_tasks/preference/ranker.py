@@ -27,7 +27,7 @@ resample (with replacement) of the judgments from its own initialization, all at
 are batched). :meth:`pair_probabilities` returns every member's probability; their disagreement
 is what the active pair generator queries.
 
-torch is imported when a ranker is fitted or used; scores and saved rankers are plain numbers.
+torch is imported only to fit; scoring a fitted or loaded ranker is numpy alone (saved rankers are JSON).
 """
 from __future__ import annotations
 
