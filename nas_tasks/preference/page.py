@@ -215,6 +215,12 @@ function render() {
     el("button", {class: "b", "data-testid": "choose-b", "data-choice": "b", text: "→  B is better"}));
   answers.querySelectorAll("button").forEach((btn) => btn.addEventListener("click", () => answer(btn.dataset.choice)));
   root.append(answers);
+  if (state.ranker) {
+    const p = Math.round(100 * state.ranker.p_a_preferred);
+    root.append(el("p", {class: "hint", "data-testid": "ranker-guess",
+      text: `From your ${state.ranker.n_judgments} answer${state.ranker.n_judgments === 1 ? "" : "s"} so far, the learned preference gives A a ${p}% chance` +
+            (state.mode === "active" ? " (active pairs ask where it is least sure)." : ".")}));
+  }
   const panel = el("div", {class: "panel"}, el("h3", {text: "Where they stand among all candidates"}), scatter(a, b),
     el("div", {class: "hint", text: `Green: the candidates on the Pareto front of all ${state.metrics.length} metrics; grey: dominated ones; faint dots at an edge: outliers beyond the axes. Keys: ← or a, ↓ or n, → or b. Every answer is saved at once.`}));
   root.append(panel);

@@ -66,6 +66,7 @@ def test_two_choices_and_a_reload_that_keeps_them(tmp_path: Path):
             page.keyboard.press("ArrowRight")  # the second choice by keyboard: B
             expect(progress).to_have_text(re.compile(r"^2 judgments saved"))
             expect(page.get_by_test_id("candidate-a")).to_contain_text("learned score so far")
+            expect(page.get_by_test_id("ranker-guess")).to_contain_text("From your 2 answers so far")
             before = shown_pair(page)
 
             page.reload()
