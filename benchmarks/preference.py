@@ -223,12 +223,35 @@ def run_search(args) -> int:
 
 
 # ------------------------------------------------------------------------------------ report
+def ranker_config() -> dict:
+    """The RankNet settings the benchmarks use (its defaults, updated by :data:`RANKER`)."""
+    from nas_tasks.preference.ranker import RankNet
+
+    config = RankNet(["accuracy:max"], **RANKER).settings()
+    config.pop("seed")
+    return config
+
+
 def _protocol(args) -> dict:
     import platform
+    import subprocess
 
-    return {"table": str(args.table), "seeds": args.seeds, "budgets": list(BUDGETS), "ranker": RANKER,
-            "latency": LATENCY, "python": platform.python_version(),
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, text=True,
+                                capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {"table": str(args.table), "seeds": args.seeds, "budgets": list(BUDGETS), "ranker": ranker_config(),
+            "latency": LATENCY, "python": platform.python_version(), "commit": commit,
             "command": "python -m benchmarks.preference " + " ".join(args.argv)}
+
+
+def _ranker_text(protocol: dict) -> str:
+    ranker = protocol.get("ranker") or {}
+    if ranker:
+        return ", ".join(f"{k}={v}" for k, v in ranker.items())
+    # results written before the settings were recorded: RANKER was empty, i.e. RankNet's defaults
+    return "RankNet's defaults (" + ", ".join(f"{k}={v}" for k, v in ranker_config().items()) + ")"
 
 
 def _read(path: Path):
@@ -331,7 +354,7 @@ def write_report(folder: Path) -> Path:
     lines = ["# Personalized NAS on NAS-Bench-201 (Kulbach and Thoma's protocol)", "", notes.strip(), ""]
     if t1:
         lines += ["## Table I: top-10 precision of the learned preference", "",
-                  f"Command: `{t1['protocol']['command']}`; ranker: `{t1['protocol']['ranker']}`.", "",
+                  f"Command: `{t1['protocol']['command']}`; ranker: {_ranker_text(t1['protocol'])}.", "",
                   *table1_markdown(t1)]
     if se:
         lines += ["## End-to-end: regularized evolution guided by 10 comparisons (100 evaluations)", "",

@@ -107,7 +107,7 @@ class PreferenceTask:
     def describe(self) -> dict:
         base = getattr(self.task, "describe", None)
         return {"task": "preference", "mode": self.mode, "objectives": [o.name for o in self.objectives],
-                "base": base() if callable(base) else repr(self.task), "ranker": self.ranker.to_dict()["config"],
+                "base": base() if callable(base) else repr(self.task), "ranker": self.ranker.settings(),
                 "ranker_metrics": list(self.ranker.metric_names), "n_judgments": self.ranker.n_judgments_}
 
     def __repr__(self) -> str:

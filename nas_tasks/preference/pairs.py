@@ -70,9 +70,7 @@ class PairGenerator:
         from nas_tasks.preference.ranker import RankNet
 
         template = self.ranker if self.ranker is not None else RankNet(self.pool.metrics)
-        params = {k: getattr(template, k) for k in ("hidden", "n_members", "epochs", "lr", "weight_decay", "scaling",
-                                                  "activation", "monotone")}
-        return RankNet(template.metrics, **params, seed=template.seed).fit_judgments(judgments, self.pool)
+        return RankNet(template.metrics, **template.settings()).fit_judgments(judgments, self.pool)
 
     def next_pair(self, judgments, ranker=None) -> tuple[int, int]:
         """The ids ``(a, b)`` of the next pair to judge, given the ``judgments`` so far. In active

@@ -278,15 +278,19 @@ class RankNet:
         return self.pair_probabilities(A, B).mean(axis=0)
 
     # ------------------------------------------------------------------ persistence
+    def settings(self) -> dict:
+        """The constructor settings (without the metrics), JSON-serialisable."""
+        return {"hidden": self.hidden, "n_members": self.n_members, "epochs": self.epochs, "lr": self.lr,
+                "weight_decay": self.weight_decay, "scaling": self.scaling, "activation": self.activation,
+                "monotone": self.monotone, "seed": self.seed}
+
     def to_dict(self) -> dict:
         self._check_fitted()
         scaling = {"lo": self.lo_.tolist(), "hi": self.hi_.tolist(), "knots": [k.tolist() for k in self.knots_],
                    "levels": [v.tolist() for v in self.levels_]}
         return {"format": "lamoo-ranknet", "version": 1,
                 "metrics": [{"name": m.name, "direction": m.direction} for m in self.metrics],
-                "config": {"hidden": self.hidden, "n_members": self.n_members, "epochs": self.epochs, "lr": self.lr,
-                           "weight_decay": self.weight_decay, "scaling": self.scaling,
-                           "activation": self.activation, "monotone": self.monotone, "seed": self.seed},
+                "config": self.settings(),
                 "fitted": {**scaling, "offsets": self.offsets_.tolist(), "n_judgments": self.n_judgments_,
                            "params": {k: v.tolist() for k, v in self.params_.items()}}}
 
