@@ -340,10 +340,19 @@ def search_markdown(data: dict) -> list[str]:
         vals = [np.array([r[m]["best_evaluated"] for r in cell["runs"]]) for m in methods]
         lines.append(f"| {dataset} | {pref} | " + " | ".join(f"{v.mean():.3f}" for v in vals) + " |")
     if "cifar10/accuracy" in cells:
-        ours = float(np.mean([r["evolution"]["h_accuracy"] for r in cells["cifar10/accuracy"]["runs"]]))
-        lines += ["", f"The paper reports h_accuracy {100 * PAPER_H_ACCURACY:.1f}% on CIFAR-10; with 10 random "
-                      f"comparisons ours is {100 * ours:.2f}%: it "
-                      f"{'beats' if ours > PAPER_H_ACCURACY else 'does NOT beat'} the paper's number.", ""]
+        runs = cells["cifar10/accuracy"]["runs"]
+
+        def h(method):
+            return float(np.mean([r[method]["h_accuracy"] for r in runs]))
+
+        def verdict(v):
+            return "beats" if v > PAPER_H_ACCURACY else "does NOT beat"
+
+        lines += ["", f"The paper reports h_accuracy {100 * PAPER_H_ACCURACY:.1f}% on CIFAR-10. Ours with 10 random "
+                      f"comparisons (the paper's setting, as far as it is known) is {100 * h('evolution'):.2f}%: it "
+                      f"{verdict(h('evolution'))} the paper's number; with 10 active comparisons "
+                      f"{100 * h('evolution-active'):.2f}% ({verdict(h('evolution-active'))} it); the same search on "
+                      f"the true preference reaches {100 * h('evolution-true'):.2f}%.", ""]
     return lines
 
 
