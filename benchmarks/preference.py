@@ -312,6 +312,17 @@ def table1_markdown(data: dict) -> list[str]:
     return lines
 
 
+def _method_table(cells: dict, methods: list, field: str, fmt, only: str | None = None) -> list[str]:
+    """Markdown rows of ``field`` per (dataset, preference) cell and method; ``only`` keeps one preference."""
+    rows = ["| dataset | preference | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for key, cell in cells.items():
+        dataset, pref = key.split("/")
+        if only is None or pref == only:
+            rows.append(f"| {dataset} | {pref} | "
+                        + " | ".join(fmt(np.array([r[m][field] for r in cell["runs"]])) for m in methods) + " |")
+    return rows
+
+
 def search_markdown(data: dict) -> list[str]:
     lines = []
     cells = data["cells"]
@@ -320,25 +331,12 @@ def search_markdown(data: dict) -> list[str]:
     methods = list(next(iter(cells.values()))["runs"][0])
     n = max(len(c["seeds"]) for c in cells.values())
     lines += [f"### Normalized true utility of the returned network, mean ± std over {n} seeds", "",
-              "| dataset | preference | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for key, cell in cells.items():
-        dataset, pref = key.split("/")
-        vals = [np.array([r[m]["utility"] for r in cell["runs"]]) for m in methods]
-        lines.append(f"| {dataset} | {pref} | " + " | ".join(f"{v.mean():.3f} ± {v.std():.3f}" for v in vals) + " |")
-    lines += ["", "### h_accuracy (test accuracy of the returned network / best in the table), accuracy preference", "",
-              "| dataset | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
-    for key, cell in cells.items():
-        dataset, pref = key.split("/")
-        if pref != "accuracy":
-            continue
-        vals = [np.array([r[m]["h_accuracy"] for r in cell["runs"]]) for m in methods]
-        lines.append(f"| {dataset} | " + " | ".join(f"{100 * v.mean():.2f}% ± {100 * v.std():.2f}" for v in vals) + " |")
-    lines += ["", "### Best evaluated (normalized true utility of the best cell the search evaluated)", "",
-              "| dataset | preference | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for key, cell in cells.items():
-        dataset, pref = key.split("/")
-        vals = [np.array([r[m]["best_evaluated"] for r in cell["runs"]]) for m in methods]
-        lines.append(f"| {dataset} | {pref} | " + " | ".join(f"{v.mean():.3f}" for v in vals) + " |")
+              *_method_table(cells, methods, "utility", lambda v: f"{v.mean():.3f} ± {v.std():.3f}"),
+              "", "### h_accuracy (test accuracy of the returned network / best in the table), accuracy preference", "",
+              *_method_table(cells, methods, "h_accuracy", lambda v: f"{100 * v.mean():.2f}% ± {100 * v.std():.2f}",
+                             only="accuracy"),
+              "", "### Best evaluated (normalized true utility of the best cell the search evaluated)", "",
+              *_method_table(cells, methods, "best_evaluated", lambda v: f"{v.mean():.3f}")]
     if "cifar10/accuracy" in cells:
         runs = cells["cifar10/accuracy"]["runs"]
 
