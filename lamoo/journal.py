@@ -7,6 +7,9 @@ Non-finite numbers (failed evaluations) are written as ``null``.
 This module is the only one that knows the records' layout: :func:`eval_record` writes one,
 :func:`read_evaluations` and :func:`header_objectives` read them back, for both
 :meth:`lamoo.Study.load` and :meth:`lamoo.Result.from_journal`.
+
+Other append-only logs (the preference judgments of :mod:`nas_tasks.preference`) use the same
+machinery under their own ``fmt`` name, so a file of one kind is never read as the other.
 """
 from __future__ import annotations
 
@@ -54,21 +57,21 @@ class Journal:
         self.path = Path(path)
 
     @classmethod
-    def create(cls, path, header: dict) -> "Journal":
+    def create(cls, path, header: dict, fmt: str = FORMAT) -> "Journal":
         """Start a new journal at ``path`` with ``header``; refuses to overwrite a non-empty file."""
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:
             raise JournalError(f"journal {path} already exists: resume it with Study.load, or choose another path")
         path.parent.mkdir(parents=True, exist_ok=True)
         journal = cls(path)
-        journal._write([{"type": "header", "format": FORMAT, "version": VERSION, **header}], mode="w")
+        journal._write([{"type": "header", "format": fmt, "version": VERSION, **header}], mode="w")
         return journal
 
     @classmethod
-    def resume(cls, path) -> tuple["Journal", dict, list[dict]]:
+    def resume(cls, path, fmt: str = FORMAT) -> tuple["Journal", dict, list[dict]]:
         """Open an existing journal for appending; returns it with its header and records.
         A truncated last line (from a crash mid-write) is removed from the file."""
-        header, records, good_bytes = _read(Path(path))
+        header, records, good_bytes = _read(Path(path), fmt)
         if good_bytes < Path(path).stat().st_size:
             with open(path, "r+b") as fh:
                 fh.truncate(good_bytes)
@@ -86,13 +89,13 @@ class Journal:
             os.fsync(fh.fileno())
 
 
-def read_journal(path) -> tuple[dict, list[dict]]:
+def read_journal(path, fmt: str = FORMAT) -> tuple[dict, list[dict]]:
     """``(header, records)`` of the journal at ``path``."""
-    header, records, _ = _read(Path(path))
+    header, records, _ = _read(Path(path), fmt)
     return header, records
 
 
-def _read(path: Path) -> tuple[dict, list[dict], int]:
+def _read(path: Path, fmt: str = FORMAT) -> tuple[dict, list[dict], int]:
     if not path.is_file():
         raise JournalError(f"journal file not found: {path}")
     data = path.read_bytes()
@@ -111,8 +114,11 @@ def _read(path: Path) -> tuple[dict, list[dict], int]:
             raise JournalError(f"{path}: line {i + 1} is not valid JSON") from None
         records.append(record)
         good_bytes += len(line) + 1
-    if not records or records[0].get("type") != "header" or records[0].get("format") != FORMAT:
-        raise JournalError(f"{path} is not a lamoo journal (its first line is not a lamoo header)")
+    if not records or records[0].get("type") != "header" or records[0].get("format") != fmt:
+        found = records[0].get("format") if records and isinstance(records[0], dict) else None
+        what = "lamoo journal" if fmt == FORMAT else f"{fmt} file"
+        raise JournalError(f"{path} is not a {what} (its first line is not a {fmt} header"
+                           + (f"; it is a {found} file)" if found else ")"))
     if records[0].get("version") != VERSION:
         raise JournalError(f"{path}: journal version {records[0].get('version')} is not supported (expected {VERSION})")
     return records[0], records[1:], good_bytes
