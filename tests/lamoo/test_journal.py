@@ -90,9 +90,9 @@ def test_loading_with_another_task_is_refused(tmp_path):
     Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path).optimize(8)
     with pytest.raises(JournalError, match="objectives"):
         Study.load(path, MixedToyTask(), RandomSampler())
-    with pytest.raises(JournalError, match="search space"):
+    with pytest.raises(JournalError, match=r"space.names: the journal has \['x0', 'x1'\], given \['x0', 'x1', 'x2'\]"):
         Study.load(path, ToyTask(d=3), RandomSampler())
-    with pytest.warns(RuntimeWarning, match="different sampler"):
+    with pytest.raises(JournalError, match="sampler.name: the journal has 'random', given 'lamoo'"):
         Study.load(path, ToyTask(d=2), LaMOO(RandomSampler()))
 
 
