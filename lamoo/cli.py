@@ -221,15 +221,17 @@ def write_report(result, out: Path) -> None:
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
     import pandas as pd
 
+    from lamoo.runfolder import replace_file
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result.to_frame().to_csv(out / "results.csv")
-    front = result.pareto_front()
-    front.to_csv(out / "pareto.csv")
-    summary = result.summary()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    plot_pareto(result, out / "pareto.png")
-    plot_hypervolume_trace(result, out / "hv_trace.png")
+    front, summary = result.pareto_front(), result.summary()
+    # each file is written whole and then put in place: workers sharing a run may report at once
+    replace_file(out / "results.csv", lambda path: result.to_frame().to_csv(path))
+    replace_file(out / "pareto.csv", front.to_csv)
+    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
+    replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
+    replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
         print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)

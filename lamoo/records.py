@@ -112,9 +112,17 @@ def check_header(value, path) -> dict:
         raise JournalError(f"{where}: 'objectives' must be a list of {{name, direction}}, got "
                            f"{value['objectives']!r} ({exc})") from None
     space = value["space"]
-    if not isinstance(space, dict) or not isinstance(space.get("names"), list):
-        raise JournalError(f"{where}: 'space' must be an object with 'names', got {space!r}")
+    names = space.get("names") if isinstance(space, dict) else None
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        raise JournalError(f"{where}: 'space' must be an object with 'names', a list of strings, got {_short(space)}")
+    choices = space.get("choices")
+    if choices is not None and not (isinstance(choices, list) and len(choices) == len(names) and all(
+            c is None or isinstance(c, list) for c in choices)):
+        raise JournalError(f"{where}: 'space.choices' must be null or a list of {len(names)} nulls or lists of "
+                           f"labels, got {_short(choices)}")
     _numbers(value["ref_point"], len(objectives), "ref_point", where, nulls=False)
+    if value.get("max_hypervolume") is not None and not _is_finite(value["max_hypervolume"]):
+        raise JournalError(f"{where}: 'max_hypervolume' must be null or a number, got {_short(value['max_hypervolume'])}")
     return value
 
 
@@ -173,7 +181,16 @@ def _field(value: dict, key: str, where):
 
 
 def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and abs(v) < 2 ** 63
+
+
+def _is_finite(v) -> bool:
+    if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _int(value: dict, key: str, where, minimum: int, default=None) -> None:
@@ -184,7 +201,7 @@ def _int(value: dict, key: str, where, minimum: int, default=None) -> None:
 
 def _numbers(values, n: int, key: str, where, *, nulls: bool, what: str = "a list of {n} numbers") -> None:
     def ok(v):
-        return (v is None and nulls) or (isinstance(v, numbers.Real) and not isinstance(v, bool))
+        return (v is None and nulls) or _is_finite(v)
 
     if not (isinstance(values, list) and len(values) == n and all(ok(v) for v in values)):
         raise JournalError(f"{where}: {key!r} must be {what.format(n=n)}, got {_short(values)}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import uuid
 from pathlib import Path
 
 from lamoo.exceptions import InvalidInputError, JournalError
@@ -53,13 +54,29 @@ def check_new_out(out: Path, overwrite: bool) -> None:
         raise JournalError(f"--out {out} holds a lamoo run ({journal}): continue it with `lamoo optimize --out {out} "
                            f"--resume` (add --budget N to extend it), or choose another --out; a run's journal is "
                            f"never replaced")
-    entries = sorted(os.listdir(out))
+    entries = [e for e in sorted(os.listdir(out)) if not _journal_in_the_making(e)]
     foreign = [e for e in entries if e not in OWN_FILES] if journal.exists() else entries
     if foreign and not overwrite:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise InvalidInputError(f"--out {out} is not empty and is not a lamoo run (it holds {shown}); a run writes "
                                 f"{JOURNAL}, {', '.join(OUTPUTS)} there, replacing files of those names: choose a new "
                                 f"or empty folder, or pass --overwrite to write there anyway")
+
+
+def _journal_in_the_making(name: str) -> bool:
+    """A journal's temporary file, left by a run killed while it created its journal."""
+    return name.startswith(f".{JOURNAL}.") and name.endswith(".new")
+
+
+def replace_file(path: Path, write) -> None:
+    """Make ``path`` by ``write(temporary path)`` and then put it in place: a reader, or another
+    process writing the same file, never sees it half written."""
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def kept_options(args: argparse.Namespace) -> dict:
