@@ -201,9 +201,15 @@ def _resume(args, task_plugins, explicit: set[str]):
     stored = (log.run or {}).get("cli")
     if stored is not None:  # else a journal made by the Python API: the options given are the run's
         args = resumed_options(journal, log.header, stored, args, explicit, make_parser(task_plugins))
-    study = Study.load(journal, build_task(args, task_plugins), build_sampler(args),
-                       allow_sampler_change=args.override,
-                       run_info=None if stored is None else {**log.run, "cli": kept_options(args)})
+    try:
+        study = Study.load(journal, build_task(args, task_plugins), build_sampler(args),
+                           allow_sampler_change=args.override,
+                           run_info=None if stored is None else {**log.run, "cli": kept_options(args)})
+    except JournalError as exc:
+        if stored is not None:
+            raise
+        raise JournalError(f"{exc}\n{journal} does not keep the options it was started with (it was written by "
+                           f"Study or an older lamoo): give them again with --resume") from None
     print(f"resuming {journal}: {study.n_told} evaluations done of a budget of {args.budget}; task "
           f"{args.task or args.problem}, sampler {'lamoo-' if args.lamoo else ''}{args.sampler}, seed {study.seed}")
     return study, args

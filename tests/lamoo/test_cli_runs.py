@@ -139,3 +139,18 @@ def no_reference_task():
     task = ToyTask(d=2)
     task.ref_point = None
     return task
+
+
+def test_a_journal_without_its_options_resumes_with_the_options_given(tmp_path, capsys):
+    from lamoo import Study
+    from samplers import RandomSampler
+    from tests.toys import ToyTask
+
+    out = tmp_path / "run"
+    with Study(ToyTask(d=2), RandomSampler(), seed=5, n_init=6, journal=out / "journal.jsonl") as study:
+        study.optimize(9, 3)
+    assert main(["optimize", "--out", str(out), "--resume", "--budget", "12", "--no-progress"]) == 2
+    assert "does not keep the options it was started with" in capsys.readouterr().err
+    assert main(["optimize", *TASK, "--sampler", "random", "--batch-size", "3", "--out", str(out), "--resume",
+                 "--budget", "12", "--no-progress"]) == 0
+    assert len(read_journal(out / "journal.jsonl")[1]) == 12
