@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import json
 import numbers
-import threading
 import time
 import uuid
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 
 from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
-from lamoo.exceptions import InvalidInputError, JournalError, LamooError
+from lamoo.exceptions import InvalidInputError, LamooError
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, check_record, claim_record, dumps, eval_record, header_record, join_record, \
-    settings_record
+from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record
 from lamoo.region import Region
 from lamoo.result import Result
-from lamoo.resume import SAMPLER_ADVICE, check_resume, refuse, sampler_differences
-from lamoo.runlog import RunLog, row_key
+from lamoo.resume import check_resume
+from lamoo.runlog import row_key
+from lamoo.runstate import RunState
 from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
 
 EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
@@ -111,14 +109,12 @@ class Study:
         self.archive = Archive(space, self.objectives, self.ref_point)
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
-        self._lock = threading.RLock()
         self._init_design: np.ndarray | None = None
-        self._log = RunLog(header_record(self._header(run_info)))
-        self._journal: JournalFile | None = None
+        self._state = RunState(header_record(self._header(run_info)), self.archive, self.worker)
         if journal is not None:
-            handle = JournalFile.create(journal, self._log.header)
+            handle = JournalFile.create(journal, self._state.log.header)
             try:
-                self._attach(handle)
+                self._state.attach(handle, sampler)
             except BaseException:
                 handle.close()
                 raise
@@ -159,82 +155,23 @@ class Study:
         try:
             check_resume(journal, header, as_task(task), seed=seed, n_init=n_init, ref_point=ref_point)
             study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
-            study._log = RunLog(header)
-            study._attach(handle, allow_sampler_change=allow_sampler_change, run_info=run_info)
+            study._state = RunState(header, study.archive, study.worker)
+            study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
         except BaseException:
             handle.close()
             raise
         return study
 
-    def _attach(self, handle: JournalFile, allow_sampler_change: bool = False, run_info=None) -> None:
-        """Read ``handle``'s records, check the sampler, and start this study's lease on it."""
-        self._journal = handle
-        with self._transaction():
-            changes = sampler_differences(self._log.sampler, self.sampler)
-            if changes and not allow_sampler_change:
-                raise refuse(handle.path, changes, SAMPLER_ADVICE)
-            handle.join(self.worker)
-            records = [join_record(self.worker)]
-            if changes:
-                records.append(settings_record(self.sampler.config(), run_info, {"sampler": changes}, self.worker))
-            self._commit(records)
-
     def close(self) -> None:
         """End this study's lease on its journal: its pending points become free for another
         study to claim. The study cannot ask or tell on the journal after this."""
-        if self._journal is not None:
-            self._journal.close()
+        self._state.close()
 
     def __enter__(self) -> "Study":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self):
-        """Hold the journal's lock and read what other processes appended (see :mod:`lamoo.journal`)."""
-        with self._lock:
-            if self._journal is None:
-                yield
-                return
-            if self._journal.closed:
-                raise JournalError(f"this study was closed: load {self._journal.path} again to go on")
-            with self._journal.locked():
-                self._apply(self._journal.read_new())
-                yield
-
-    def _commit(self, records: list[dict]) -> None:
-        """Journal ``records``, then apply them: the state changes only by applying records."""
-        if self._journal is not None:
-            wheres = self._journal.append(records)
-        else:
-            wheres = [f"record {self._log.n_evals}+{k} of this study" for k in range(len(records))]
-        self._apply(list(zip(wheres, (json.loads(dumps(r)) for r in records))))
-
-    def _apply(self, values: list) -> None:
-        """Apply records read at ``(where, value)``: to the run log, and evaluations to the archive."""
-        start = self._log.n_evals
-        for where, value in values:
-            self._log.apply(check_record(value, where, self._log.n_dims, self._log.n_objectives), where)
-        new = self._log.evaluations(start)
-        if len(new.X) == 0:
-            return
-        try:
-            self.archive.append(new.X, new.Y, errors=new.errors, leaf_ids=new.leaf_ids, sources=new.sources,
-                                batch=new.batches)
-        except InvalidInputError as exc:
-            raise self._locate(new, start, exc) from None
-
-    def _locate(self, new, start: int, exc: Exception) -> JournalError:
-        """The journal error naming the line of the first evaluation the archive refused."""
-        for j in range(len(new.X)):
-            try:
-                self.archive.space.validate(new.X[j:j + 1], "x")
-                check_Y(new.Y[j:j + 1], 1, len(self.objectives), "y")
-            except InvalidInputError as row_exc:
-                return JournalError(f"{self._log.where(start + j)}: {row_exc}")
-        return JournalError(f"{self._log.where(start)}: {exc}")
 
     # ------------------------------------------------------------------ ask / tell
     @property
@@ -244,12 +181,8 @@ class Study:
     @property
     def pending_points(self) -> np.ndarray:
         """``(p x d)`` the points asked (by this or another study on the journal) and not told yet."""
-        with self._transaction():
-            return self._pending_rows()
-
-    def _pending_rows(self) -> np.ndarray:
-        rows = [p.x for p in self._log.pending.values()]
-        return np.vstack(rows) if rows else np.empty((0, self._task.space.n_dims))
+        with self._state.transaction():
+            return self._state.pending_rows()
 
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
@@ -270,27 +203,15 @@ class Study:
         before it returns. The sampler's proposal is completed once by
         :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
         n = check_int(n, "n", 1)
-        with self._transaction():
-            orphans = self._orphans()
+        with self._state.transaction():
+            orphans = self._state.orphans()
             if orphans:
                 return self._claim(orphans[:n])
             return self._plan(n)
 
-    def _orphans(self) -> list:
-        """The pending rows of the first ask whose owner is gone, in the ask's order."""
-        alive = {self.worker: True}
-        rows = []
-        for row in self._log.pending.values():
-            if row.owner not in alive:
-                alive[row.owner] = self._journal is not None and self._journal.is_alive(row.owner)
-            if not alive[row.owner]:
-                rows.append(row)
-        first = min((row.batch for row in rows), default=None)
-        return sorted((row for row in rows if row.batch == first), key=lambda row: row.row)
-
     def _claim(self, rows: list) -> np.ndarray:
         X = np.vstack([row.x for row in rows])
-        self._commit([claim_record(rows[0].batch, X, self.worker)])
+        self._state.commit([claim_record(rows[0].batch, X, self.worker)])
         return X
 
     def _plan(self, n: int) -> np.ndarray:
@@ -298,13 +219,13 @@ class Study:
         if self._exhausted():
             raise LamooError(EXHAUSTED)
         start = time.perf_counter()
-        batch = self._log.next_batch
+        batch = self._state.log.next_batch
         rng = self._rng(1, batch)
-        pending = self._pending_rows()
-        n_from_init = max(0, min(n, self.n_init - self._log.init_asked))
+        pending = self._state.pending_rows()
+        n_from_init = max(0, min(n, self.n_init - self._state.log.init_asked))
         parts, proposal = [], None
         if n_from_init > 0:
-            cursor = self._log.init_asked
+            cursor = self._state.log.init_asked
             design = self._initial_design()[cursor:cursor + n_from_init]
             parts.append(complete(Proposal(design, Region.whole(self.archive, pending)), n_from_init, rng, "init"))
             pending = np.vstack([pending, parts[-1].X])
@@ -319,7 +240,7 @@ class Study:
         sources = [source for part in parts for source in part.sources]
         leaf_ids = np.concatenate([part.leaf_ids for part in parts])
         info = None if proposal is None else dict(proposal.info)
-        self._commit([ask_record(batch, X, sources, leaf_ids, info, time.perf_counter() - start, self.worker)])
+        self._state.commit([ask_record(batch, X, sources, leaf_ids, info, time.perf_counter() - start, self.worker)])
         if proposal is not None:
             self.last_proposal = proposal
         return X
@@ -327,11 +248,11 @@ class Study:
     @property
     def exhausted(self) -> bool:
         """True on a finite space whose every candidate has been evaluated or is pending."""
-        with self._transaction():
+        with self._state.transaction():
             return self._exhausted()
 
     def _exhausted(self) -> bool:
-        return Region.whole(self.archive, self._pending_rows()).n_available() == 0
+        return Region.whole(self.archive, self._state.pending_rows()).n_available() == 0
 
     def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
@@ -343,19 +264,19 @@ class Study:
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
         errors = [None] * len(X) if errors is None else list(errors)
-        with self._transaction():
+        with self._state.transaction():
             records, used = [], set()
             for j, (x, y, error) in enumerate(zip(X, Y, errors)):
-                row = self._log.pending_row(x, skip=used)
+                row = self._state.log.pending_row(x, skip=used)
                 if row is not None:
                     used.add((row.batch, row_key(x)))
                 failed = bool(np.isnan(y).any())
                 records.append(eval_record(
-                    self._log.n_evals + j, -1 if row is None else row.batch, x, None if failed else y,
+                    self._state.log.n_evals + j, -1 if row is None else row.batch, x, None if failed else y,
                     (str(error) if error else "the evaluation returned NaN") if failed else None,
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
                     self.worker))
-            self._commit(records)
+            self._state.commit(records)
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
@@ -375,7 +296,7 @@ class Study:
             bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
         try:
             while True:
-                with self._transaction():
+                with self._state.transaction():
                     X = self._next_batch(budget, batch_size)
                 if X is None:
                     break
@@ -395,10 +316,10 @@ class Study:
 
     def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
         """The next points ``optimize`` evaluates (the lock held), or None when it is done."""
-        orphans = self._orphans()
+        orphans = self._state.orphans()
         if orphans:
             return self._claim(orphans)
-        left = budget - self._log.n_evals - len(self._log.pending)
+        left = budget - self._state.log.n_evals - len(self._state.log.pending)
         if left <= 0:
             return None
         if self._exhausted():
@@ -406,7 +327,7 @@ class Study:
                           f"{self._task.space.n_candidates} candidates of the finite search space have been "
                           f"evaluated or are pending", RuntimeWarning, stacklevel=3)
             return None
-        init_left = self.n_init - self._log.init_asked
+        init_left = self.n_init - self._state.log.init_asked
         return self._plan(min(init_left if init_left > 0 else batch_size, left))
 
     def _warn_if_nothing_dominates_the_ref_point(self) -> None:
@@ -428,9 +349,9 @@ class Study:
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
-        with self._transaction():
+        with self._state.transaction():
             return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
-                                       seed=self.seed, config=self._log.config(), timings=self._log.timings())
+                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,

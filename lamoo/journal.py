@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lamoo.exceptions import JournalError
-from lamoo.records import check_header, check_record, dumps
+from lamoo.records import check_record, dumps, parse_header, parse_lines, parse_tail
 from lamoo.runlog import RunLog
 
 try:
@@ -75,54 +75,6 @@ def _thread_lock(path: Path) -> threading.RLock:
         return _THREAD_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
 
 
-def _parse_line(line: bytes, where: str) -> list:
-    """The JSON value(s) of one line: one, or several records glued by an older lamoo (a resume
-    after a crash that left the last line without its newline). :class:`ValueError` if not JSON."""
-    try:
-        return [json.loads(line)]
-    except ValueError:
-        pass
-    text, values, pos = line.decode("utf-8"), [], 0
-    decoder = json.JSONDecoder()
-    while pos < len(text):
-        value, pos = decoder.raw_decode(text, pos)
-        values.append(value)
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    if len(values) > 1 and all(isinstance(v, dict) for v in values):
-        warnings.warn(f"{where} holds {len(values)} records glued together (written by a lamoo that resumed a "
-                      f"journal whose last line lacked its newline); they are read as {len(values)} records",
-                      RuntimeWarning, stacklevel=5)
-    return values
-
-
-def _parse(data: bytes, path, first_line: int) -> tuple[list[tuple[str, object]], int, bytes]:
-    """``(values with where they were read, bytes of complete lines, the unfinished last line)``."""
-    lines = data.split(b"\n")
-    tail, values, number = lines.pop(), [], first_line
-    for line in lines:
-        number += 1
-        if not line.strip():
-            continue
-        where = f"{path}: line {number}"
-        try:
-            values.extend((where, v) for v in _parse_line(line, where))
-        except ValueError:
-            raise JournalError(f"{where} is not valid JSON ({line[:60]!r}{' ...' if len(line) > 60 else ''}): the "
-                               f"journal is damaged from this line on; the lines before it are intact") from None
-    return values, len(data) - len(tail), tail
-
-
-def _tail_values(tail: bytes, path, number: int) -> list | None:
-    """The record(s) of an unfinished last line if it is whole but for its newline, else None."""
-    if not tail.strip():
-        return []
-    try:
-        return [(f"{path}: line {number}", v) for v in _parse_line(tail, f"{path}: line {number}")]
-    except ValueError:
-        return None
-
-
 def read_values(path) -> tuple[dict, list[tuple[str, object]]]:
     """``(header, [(where, value), ...])`` of the journal at ``path``, read without locking or
     changing it: a cut-off last line (a writer is busy, or died mid-write) is skipped."""
@@ -135,18 +87,10 @@ def read_values(path) -> tuple[dict, list[tuple[str, object]]]:
     except OSError as exc:
         raise JournalError(f"cannot read the journal {path}: {exc.strerror}") from None
     first, sep, rest = data.partition(b"\n")
-    header = _header_of(first, path)
-    values, _, tail = _parse(rest, path, 1) if sep else ([], 0, b"")
-    values += _tail_values(tail, path, 1 + rest.count(b"\n") + 1) or []
+    header = parse_header(first, path)
+    values, _, tail = parse_lines(rest, path, 1) if sep else ([], 0, b"")
+    values += parse_tail(tail, path, 1 + rest.count(b"\n") + 1) or []
     return header, values
-
-
-def _header_of(line: bytes, path) -> dict:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        value = None
-    return check_header(value, path)
 
 
 def read_run(path) -> RunLog:
@@ -229,7 +173,7 @@ class JournalFile:
                                f"{path} is not a journal file (it is a folder)")
         with open(path, "rb") as fh:
             first = fh.readline()
-        return cls(path, _header_of(first, path), len(first), needs_newline=not first.endswith(b"\n"))
+        return cls(path, parse_header(first, path), len(first), needs_newline=not first.endswith(b"\n"))
 
     # ------------------------------------------------------------------ locking, reading, appending
     @contextmanager
@@ -261,11 +205,11 @@ class JournalFile:
             data = fh.read()
         if self._needs_newline and data.startswith(b"\n"):
             data, self._offset, self._needs_newline = data[1:], self._offset + 1, False
-        values, consumed, tail = _parse(data, self.path, self._lines)
+        values, consumed, tail = parse_lines(data, self.path, self._lines)
         self._offset += consumed
         self._lines += data[:consumed].count(b"\n")
         if tail:
-            whole = _tail_values(tail, self.path, self._lines + 1)
+            whole = parse_tail(tail, self.path, self._lines + 1)
             if whole is None:
                 self._truncate_tail(len(tail))
             else:

@@ -16,9 +16,10 @@ version 1 journals, which hold only ``eval`` records, are read too):
             and the changed launch options
 =========== =====================================================================================
 
-:func:`check_record` turns a line's JSON value into a record or raises
-:class:`~lamoo.exceptions.JournalError` naming the line, the field and the value. Non-finite
-numbers are written as ``null``.
+:func:`parse_lines` splits a journal's bytes into JSON values (reading records an older lamoo
+glued onto one line, with a warning), :func:`parse_header` and :func:`check_record` check them,
+raising :class:`~lamoo.exceptions.JournalError` naming the line, the field and the value.
+Non-finite numbers are written as ``null`` and refused when read.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import numbers
 import os
 import socket
 import time
+import warnings
 from typing import Mapping
 
 from lamoo.exceptions import JournalError
@@ -124,6 +126,64 @@ def check_header(value, path) -> dict:
     if value.get("max_hypervolume") is not None and not _is_finite(value["max_hypervolume"]):
         raise JournalError(f"{where}: 'max_hypervolume' must be null or a number, got {_short(value['max_hypervolume'])}")
     return value
+
+
+def parse_line(line: bytes, where: str) -> list:
+    """The JSON value(s) of one line: one, or several records glued by an older lamoo (a resume
+    after a crash that left the last line without its newline). :class:`ValueError` if not JSON."""
+    try:
+        return [json.loads(line)]
+    except ValueError:
+        pass
+    text, values, pos = line.decode("utf-8"), [], 0
+    decoder = json.JSONDecoder()
+    while pos < len(text):
+        value, pos = decoder.raw_decode(text, pos)
+        values.append(value)
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if len(values) > 1 and all(isinstance(v, dict) for v in values):
+        warnings.warn(f"{where} holds {len(values)} records glued together (written by a lamoo that resumed a "
+                      f"journal whose last line lacked its newline); they are read as {len(values)} records",
+                      RuntimeWarning, stacklevel=5)
+    return values
+
+
+def parse_lines(data: bytes, path, first_line: int) -> tuple[list[tuple[str, object]], int, bytes]:
+    """The lines of ``data`` (the journal at ``path`` from line ``first_line + 1`` on): ``(values
+    with where they were read, bytes of whole lines, the unfinished last line)``."""
+    lines = data.split(b"\n")
+    tail, values, number = lines.pop(), [], first_line
+    for line in lines:
+        number += 1
+        if not line.strip():
+            continue
+        where = f"{path}: line {number}"
+        try:
+            values.extend((where, v) for v in parse_line(line, where))
+        except ValueError:
+            raise JournalError(f"{where} is not valid JSON ({line[:60]!r}{' ...' if len(line) > 60 else ''}): the "
+                               f"journal is damaged from this line on; the lines before it are intact") from None
+    return values, len(data) - len(tail), tail
+
+
+def parse_tail(tail: bytes, path, number: int) -> list | None:
+    """The record(s) of an unfinished last line if it is whole but for its newline, else None."""
+    if not tail.strip():
+        return []
+    try:
+        return [(f"{path}: line {number}", v) for v in parse_line(tail, f"{path}: line {number}")]
+    except ValueError:
+        return None
+
+
+def parse_header(line: bytes, path) -> dict:
+    """The checked header of the journal at ``path`` from its first line."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        value = None
+    return check_header(value, path)
 
 
 def check_record(value, where, n_dims: int, n_objectives: int) -> dict:
