@@ -200,9 +200,16 @@ class JournalFile:
         removed (kept, when it is a whole record that lacks only its newline)."""
         if self._depth == 0:
             raise RuntimeError("JournalFile.read_new must be called inside locked()")
-        with open(self.path, "rb") as fh:
-            fh.seek(self._offset)
-            data = fh.read()
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(self._offset)
+                data = fh.read()
+        except OSError as exc:
+            raise JournalError(f"cannot read the journal {self.path}: {exc.strerror or exc}") from None
+        if size < self._offset:
+            raise JournalError(f"the journal {self.path} is shorter ({size} bytes) than this study has read "
+                               f"({self._offset} bytes): something other than lamoo cut or replaced it")
         if self._needs_newline and data.startswith(b"\n"):
             data, self._offset, self._needs_newline = data[1:], self._offset + 1, False
         values, consumed, tail = parse_lines(data, self.path, self._lines)
@@ -220,9 +227,12 @@ class JournalFile:
     def _truncate_tail(self, size: int) -> None:
         warnings.warn(f"{self.path}: a truncated last line ({size} bytes, left by a writer that died mid-write) was "
                       f"removed; every whole record before it is kept", RuntimeWarning, stacklevel=5)
-        with open(self.path, "r+b") as fh:
-            fh.truncate(self._offset)
-            os.fsync(fh.fileno())
+        try:
+            with open(self.path, "r+b") as fh:
+                fh.truncate(self._offset)
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise JournalError(f"cannot remove the cut-off last line of {self.path}: {exc.strerror or exc}") from None
 
     def append(self, records: list[dict]) -> list[str]:
         """Append ``records`` (inside :meth:`locked`, after :meth:`read_new`) and make them
@@ -231,7 +241,10 @@ class JournalFile:
             raise RuntimeError("JournalFile.append must be called inside locked()")
         data = ("\n" if self._needs_newline else "") + "".join(dumps(r) + "\n" for r in records)
         data = data.encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            raise JournalError(f"cannot write to the journal {self.path}: {exc.strerror or exc}") from None
         try:
             _write_all(fd, data)
             os.fsync(fd)

@@ -167,3 +167,38 @@ def test_a_reader_does_not_touch_a_journal_being_written(tmp_path):
         warnings.simplefilter("error")
         assert len(Result.from_journal(path)) == 10
     assert path.read_bytes().endswith(data.splitlines(keepends=True)[-1][:30])  # left as it is
+
+
+def _run_with_a_full_disk(path, limit, conn):
+    """In a child process: files may not grow past ``limit`` bytes (the kernel's EFBIG stands in
+    for a full disk: a write that crosses it is cut short, the next one fails)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    try:
+        Study.load(path, ToyTask(d=2), RandomSampler()).optimize(20, batch_size=5)
+        conn.send("finished")
+    except Exception as exc:  # noqa: BLE001 - the parent checks which error it was
+        conn.send(f"{type(exc).__name__}: {exc}")
+
+
+def test_a_write_that_fails_is_undone_and_the_run_resumes(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "run.jsonl"
+    _run(path, 10)
+    size = path.stat().st_size
+    here, there = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(target=_run_with_a_full_disk, args=(path, size + 400, there))
+    child.start()
+    assert here.poll(60)
+    message = here.recv()
+    child.join(30)
+    assert message.startswith("JournalError: ") and "cannot write to the journal" in message and "nothing of this write was kept" in message
+    assert path.read_bytes().endswith(b"\n") and size < path.stat().st_size <= size + 400  # no cut line left
+    task, told = ToyTask(d=2), len(Result.from_journal(path))
+    res = Study.load(path, task, RandomSampler()).optimize(20, batch_size=5)
+    np.testing.assert_array_equal(res.X, _reference(20).X)
+    assert sum(task.calls) == 20 - told  # only what the journal did not hold was evaluated
