@@ -29,7 +29,10 @@ while it reads what the others appended, then appends its own records, so:
   own file ``PATH.workers/ID`` while it lives (released by the kernel when the process dies, even
   by SIGKILL); the next ask of another worker, or of a resumed study, claims the dead worker's
   points (a ``claim`` record) and returns them, so they are evaluated exactly once more;
-- proposals are made while holding the lock (they are serialized); evaluations run in parallel.
+- proposals are made while holding the lock (they are serialized); evaluations run in parallel;
+- points may be told in any order and grouping, one at a time as they finish or many at once:
+  each completes the ask it came from, whichever process asked it. An executor that keeps many
+  points in flight (one ask per free worker, a tell per finished point) fits the same model.
 
 The locks are POSIX ``flock`` locks. They are reliable on local disks. On NFS, Linux emulates
 ``flock`` with ``fcntl`` byte-range locks, which work between hosts when the server supports
