@@ -107,7 +107,8 @@ class RunLog:
     def _apply_eval(self, r: Mapping, where: str) -> None:
         n = len(self._rows)
         if r["i"] != n:
-            kept = f"; the first {n} evaluations (to {self._eval_lines[-1]}) are intact" if n else ""
+            kept = (f"; the first {n} evaluations (to {self._eval_lines[-1]}) are intact, and a copy of the journal cut "
+                    f"after that line can be resumed") if n else ""
             raise JournalError(f"{where}: record number {r['i']} {'repeats' if r['i'] < n else 'skips ahead'} "
                                f"(expected {n}): {CORRUPT}{kept}")
         m = self.n_objectives
