@@ -201,8 +201,9 @@ def _resume(args, task_plugins, explicit: set[str]):
     stored = (log.run or {}).get("cli")
     if stored is not None:  # else a journal made by the Python API: the options given are the run's
         args = resumed_options(journal, log.header, stored, args, explicit, make_parser(task_plugins))
+    given = {k: getattr(args, k) for k in ("seed", "n_init", "ref_point") if k in explicit}
     try:
-        study = Study.load(journal, build_task(args, task_plugins), build_sampler(args),
+        study = Study.load(journal, build_task(args, task_plugins), build_sampler(args), **given,
                            allow_sampler_change=args.override,
                            run_info=None if stored is None else {**log.run, "cli": kept_options(args)})
     except JournalError as exc:
