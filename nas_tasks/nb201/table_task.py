@@ -1,6 +1,7 @@
 """``NB201TableTask``: multi-objective NAS on the NAS-Bench-201 cells of a benchmark table."""
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 
@@ -240,10 +241,21 @@ class NB201TableTask:
         front.index.name = "row"
         return front.sort_values(self.objectives[0].name, ascending=self.objectives[0].direction == "minimize")
 
+    def content_hash(self) -> str:
+        """SHA-256 of what a run sees of the table: the cells (codes) and each objective's name,
+        direction and values. Two tables with the same cells and other values hash apart."""
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(self.codes, dtype=np.int64).tobytes())
+        h.update(repr([(o.name, o.direction) for o in self.objectives]).encode())
+        h.update(np.ascontiguousarray(self._Y, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
     def describe(self) -> dict:
-        """A JSON-serialisable description (recorded in run journals)."""
+        """A JSON-serialisable description (recorded in run journals; a resume compares all of it
+        but ``"execution"``, the table's location)."""
         return {
-            "task": "nb201-table", "table": self.source, "kind": self.kind,
+            "task": "nb201-table", "content_sha256": self.content_hash(), "kind": self.kind,
+            "execution": {"table": self.source},
             "hp": self.hp if self.kind in ("nb201", "nats") else None,
             "dataset": self.dataset.name if self.dataset is not None else self.dataset_name,
             "num_classes": self.num_classes, "input_size": self.input_size,

@@ -32,6 +32,7 @@ def test_data_root_and_errors(tmp_path, capsys):
     args = ["optimize", "--task", "nb201", "--objectives", "cifar10_test_acc,latency_ms_dev", "--budget", "12",
             "--out", str(tmp_path / "run"), "--no-progress"]
     assert main(args + ["--table", "table.csv", "--data-root", str(tmp_path)]) == 0
+    args[args.index(str(tmp_path / "run"))] = str(tmp_path / "new")  # "run" holds a run now: refused first
     assert main(args) == 2
     assert "needs --table" in capsys.readouterr().err
     assert main(args + ["--table", str(tmp_path / "missing.csv")]) == 2
