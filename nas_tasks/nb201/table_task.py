@@ -76,6 +76,8 @@ class NB201TableTask:
                  cache: bool = True, trust_pickle: bool = False):
         if on_nan not in ("raise", "drop"):
             raise InvalidInputError(f"on_nan must be 'raise' or 'drop', got {on_nan!r}")
+        if isinstance(hp, bool) or not isinstance(hp, (str, int)) or not str(hp).isdigit():
+            raise InvalidInputError(f"hp must be a training schedule such as '200' or '12' (epochs), got {hp!r}")
         self.hp = str(hp)
         self.dataset_name = str(dataset)
         self.dataset, self.num_classes, self.input_size = _dataset(dataset, num_classes, input_size)
@@ -137,6 +139,9 @@ class NB201TableTask:
         return codes
 
     def _resolve_column(self, name: str, frame: pd.DataFrame) -> str:
+        if (frame.columns == name).sum() > 1:
+            raise InvalidInputError(f"table {self.source!r} has {(frame.columns == name).sum()} columns named {name!r}; "
+                                    f"an objective column must be unique")
         if name in frame.columns or name in COMPUTED:
             return name
         prefixed = f"{self.dataset.prefix}_{name}" if self.dataset is not None else None
@@ -243,11 +248,7 @@ class NB201TableTask:
     # ------------------------------------------------------------------ queries
     def rows(self, X) -> np.ndarray:
         """``(n,)`` table rows of ``(n x 6)`` codes; raises naming the first cell not in the table."""
-        X = np.asarray(X, dtype=float)
-        if X.ndim == 1 and X.shape[0] == NUM_EDGES:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != NUM_EDGES:
-            raise InvalidInputError(f"X must have shape (n x {NUM_EDGES}) (one cell code per edge), got shape {X.shape}")
+        X = self.space.as_points(X, f"X (n x {NUM_EDGES} cell codes, one per edge)")
         rows = self.space.candidate_index(X)
         if (rows < 0).any():
             self.space.validate(X)  # raises with the precise reason

@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,8 @@ def load_dataset(name: str, data_root=None) -> ImageDataset:
     if data_root is None:
         raise DatasetNotFoundError(f"dataset {key!r} is read from files: pass data_root (the folder holding them); "
                                    f"nothing is downloaded")
+    if not isinstance(data_root, (str, os.PathLike)):
+        raise InvalidInputError(f"data_root must be a folder path (str or os.PathLike), got {data_root!r}")
     root = Path(data_root).expanduser()
     if not root.is_dir():
         raise DatasetNotFoundError(f"data_root {str(root)!r} is not a folder")

@@ -10,6 +10,7 @@ from lamoo import LaMOO, SearchSpace
 from lamoo.archive import Archive
 from lamoo.checks import as_real_array, check_number, check_sampler
 from lamoo.exceptions import InvalidInputError
+from lamoo.pareto import hypervolume, hypervolume_contributions, hypervolume_trace, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, check_Y, evaluate_safely
 from samplers import CMAESSampler, NSGA2Sampler, QEHVISampler, RandomSampler
 from tests.toys import MixedToyTask, ToyTask
@@ -178,3 +179,19 @@ def test_archive_checks_its_arguments():
     with pytest.raises(InvalidInputError, match=r"shape \(n x 3\)"):
         a.contains(np.zeros((1, 2)))
     assert a.n == 0  # nothing half-appended
+
+
+# ------------------------------------------------------------------ Pareto tools
+@pytest.mark.parametrize("call, match", [
+    (lambda: hypervolume(np.zeros((2, 2)), [NAN, 1]), r"ref_point must be finite, got \[nan, 1.0\]"),
+    (lambda: hypervolume(np.zeros((2, 2)), [INF, 1]), r"ref_point must be finite, got \[inf, 1.0\]"),
+    (lambda: hypervolume(np.zeros((2, 2)) + 1j, [1, 1]), "got complex numbers"),
+    (lambda: hypervolume([["a", "b"]], [1, 1]), "got strings"),
+    (lambda: hypervolume([[-INF, 0.5]], [1, 1]), r"finite or NaN \(failed rows\), got infinite values in rows \[0\]"),
+    (lambda: non_dominated_mask([[INF, 1.0], [0.0, 0.0]]), "infinite values in rows"),
+    (lambda: hypervolume_contributions(np.zeros((2, 2)), [1]), r"ref_point must have shape \(2,\)"),
+    (lambda: hypervolume_trace(np.zeros((2, 2)), [1, 2, 3]), r"ref_point must have shape \(2,\)"),
+])
+def test_pareto_tools_refuse_values_they_cannot_measure(call, match):
+    with pytest.raises(InvalidInputError, match=match):
+        call()

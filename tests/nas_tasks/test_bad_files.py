@@ -216,3 +216,40 @@ def test_thread_counts_below_one_are_refused(n):
 
 def test_all_these_errors_are_lamoo_errors():
     assert issubclass(BadFileError, LamooError) and issubclass(UnsafePickleError, BadFileError)
+
+
+# ------------------------------------------------------------------ arguments of the NAS tasks
+def test_table_task_arguments_and_queries():
+    frame = synthetic_frame(20)
+    with pytest.raises(InvalidInputError, match="hp must be a training schedule such as '200' or '12'.*got None"):
+        NB201TableTask(frame, OBJECTIVES, hp=None)
+    twice = frame.rename(columns={"energy_mj": "cifar10_test_acc"})
+    with pytest.raises(InvalidInputError, match="has 2 columns named 'cifar10_test_acc'"):
+        NB201TableTask(twice, ["cifar10_test_acc", "latency_ms_dev"])
+    task = NB201TableTask(frame, OBJECTIVES)
+    with pytest.raises(InvalidInputError, match=r"X \(n x 6 cell codes, one per edge\) must be a numeric array"):
+        task.evaluate([["a"] * 6])
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda c: c.DataConfig(data_root=5), "data_root must be a folder path"),
+    (lambda c: c.ExecutionConfig(cache_dir=5), "cache_dir must be a folder path"),
+    (lambda c: c.ExecutionConfig(device=5), "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, got 5"),
+    (lambda c: c.ExecutionConfig(ray_address=5), r"ray_address must be a string \('auto'"),
+])
+def test_training_configs_refuse_wrong_types(make, match):
+    from nas_tasks.training import config
+
+    with pytest.raises(InvalidInputError, match=match):
+        make(config)
+
+
+def test_dataset_and_cost_arguments():
+    with pytest.raises(InvalidInputError, match="data_root must be a folder path .* got 5"):
+        load_dataset("mnist", 5)
+    from nas_tasks.nb201.cost import params_flops
+
+    with pytest.raises(InvalidInputError, match="input_size must be an integer >= 1, got 0"):
+        params_flops([[0] * 6], input_size=0, cache=False)
+    with pytest.raises(InvalidInputError, match="channels must be an integer >= 1, got 8.5"):
+        params_flops([[0] * 6], channels=8.5, cache=False)
