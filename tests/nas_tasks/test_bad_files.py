@@ -253,3 +253,18 @@ def test_dataset_and_cost_arguments():
         params_flops([[0] * 6], input_size=0, cache=False)
     with pytest.raises(InvalidInputError, match="channels must be an integer >= 1, got 8.5"):
         params_flops([[0] * 6], channels=8.5, cache=False)
+
+
+@pytest.mark.parametrize("objectives, options, match", [
+    (["accuracy"], 5, r"objective_options must be a dict \{objective name: \{option: value\}\}, got 5"),
+    (["robustness"], {"robustness": {"temperature": float("inf")}}, "robustness temperature must be a finite number"),
+    (["robustness"], {"robustness": {"epsilon": -1}}, "robustness epsilon must be a finite number >= 0, got -1"),
+    (["introspectability"], {"introspectability": {"group_by": 5}}, "introspectability group_by must be one of"),
+    (["introspectability"], {"introspectability": {"layers": 3}}, "introspectability layers must be 'all'"),
+])
+def test_objective_options_are_checked_when_the_task_is_made(objectives, options, match):
+    pytest.importorskip("torch")
+    from nas_tasks.objectives import build_objectives
+
+    with pytest.raises(InvalidInputError, match=match):
+        build_objectives(objectives, options)
