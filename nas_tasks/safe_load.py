@@ -133,14 +133,13 @@ def torch_load(path, expected: str):
     unpickler allowing tensors, containers and the NumPy types of :data:`ALLOWED_GLOBALS`."""
     import torch
 
-    safe_globals = getattr(torch.serialization, "safe_globals", None)
-    if safe_globals is None:  # pragma: no cover - torch < 2.5
+    if tuple(int(part) for part in re.findall(r"\d+", torch.__version__)[:2]) < (2, 6):  # pragma: no cover
         from lamoo.exceptions import MissingDependencyError
 
-        raise MissingDependencyError(f"reading {str(path)!r} safely needs torch >= 2.5 (torch.serialization."
-                                     f"safe_globals); installed: {torch.__version__}")
+        raise MissingDependencyError(f"reading {str(path)!r} safely needs torch >= 2.6 (an allowlist of NumPy types "
+                                     f"for its weights-only unpickler); installed: {torch.__version__}")
     try:
-        with safe_globals(_torch_safe_globals()):
+        with torch.serialization.safe_globals(_torch_safe_globals()):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises assorted errors for corrupt files
         raise _describe_failure(path, exc, expected) from None
