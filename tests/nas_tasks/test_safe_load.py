@@ -13,7 +13,6 @@ import pytest
 
 from lamoo.exceptions import InvalidInputError
 from nas_tasks import NB201TableTask, nb201
-from nas_tasks.cache import cache_dir
 from nas_tasks.safe_load import (BadFileError, PickleNotTrustedError, UnsafePickleError, cache_entry_problem,
                                  folder_problem, load_pickle)
 from tests.nas_tasks import fake_benchmarks as fake
@@ -141,10 +140,10 @@ def test_a_fast_mode_archive_file_with_code_is_refused(tmp_path):
 
 
 # ------------------------------------------------------------------ the table cache
-def test_the_table_cache_is_parquet_and_private(nb201_file, monkeypatch):
+def test_the_table_cache_is_parquet_and_private(nb201_file, monkeypatch, cache_dir):
     objectives = ["cifar10_test_acc", "latency_ms_cifar10"]
     NB201TableTask(nb201_file, objectives, trust_pickle=True)
-    entries = list((cache_dir() / "nb201-tables").glob("nb201-hp200-*.parquet"))
+    entries = list((cache_dir / "nb201-tables").glob("nb201-hp200-*.parquet"))
     assert len(entries) == 1 and entries[0].read_bytes()[:4] == b"PAR1"
     reads = []
     real = __import__("nas_tasks.nb201.tables", fromlist=["read_nb201_file"]).read_nb201_file
