@@ -24,13 +24,14 @@ import numpy as np
 from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
+from lamoo.constraints import as_constraints, check_names, constraint_values, describe_infeasible, extra_names
 from lamoo.exceptions import InvalidInputError, LamooError
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record
+from lamoo.records import ask_record, claim_record, dumps, eval_record, header_constraints, header_record
 from lamoo.region import Region
 from lamoo.result import Result
-from lamoo.resume import check_resume
+from lamoo.resume import RUN_ADVICE, check_resume, refuse
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
 from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
@@ -75,6 +76,10 @@ class Study:
             every told point before :meth:`tell` returns. Resume, or join from another process,
             with :meth:`load`. Refused if the file holds anything.
         ref_point: overrides ``task.ref_point`` (raw units).
+        constraints: outcome constraints added to ``task.constraints`` (:mod:`lamoo.constraints`:
+            ``"name<=bound"`` strings, :class:`~lamoo.constraints.Constraint` objects), on
+            objectives or on values in ``task.measurable_names``. Only points that meet them
+            count in hypervolumes, fronts and reports; the samplers see them (see each sampler).
         run_info: a JSON-able description of how the run was launched, kept in the journal
             header under ``"run"`` (``lamoo optimize`` keeps its options there).
 
@@ -91,7 +96,7 @@ class Study:
     """
 
     def __init__(self, task: Task, sampler, *, seed=None, n_init: int | None = None, journal=None,
-                 ref_point=None, run_info: dict | None = None):
+                 ref_point=None, run_info: dict | None = None, constraints=None):
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
         self.task = task
@@ -106,7 +111,8 @@ class Study:
         self.seed = resolve_seed(seed)
         space = self._task.space
         self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
-        self.archive = Archive(space, self.objectives, self.ref_point)
+        self.constraints = self._constraints(constraints)
+        self.archive = Archive(space, self.objectives, self.ref_point, self.constraints)
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
@@ -119,13 +125,30 @@ class Study:
                 handle.close()
                 raise
 
+    def _constraints(self, given) -> tuple:
+        """The task's constraints and ``given`` ones, names checked against what the task measures."""
+        constraints = as_constraints(self._task.constraints) + tuple(
+            c for c in as_constraints(given) if c not in as_constraints(self._task.constraints))
+        check_names(constraints, self.objectives, self._task.measurable_names)
+        return constraints
+
+    @property
+    def max_hypervolume(self) -> float | None:
+        """The task's known optimum under this study's constraints, if it knows one: its
+        ``max_hypervolume`` when the study adds no constraint, else what its
+        ``constrained_max_hypervolume(constraints)`` says (None for a task without it)."""
+        if self.constraints == as_constraints(self._task.constraints):
+            return self._task.max_hypervolume
+        exact = getattr(self.task, "constrained_max_hypervolume", None)
+        return exact(self.constraints) if callable(exact) else None
+
     def _header(self, run_info) -> dict:
         config = getattr(self.sampler, "config", None)
         header = {
             "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
             "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
             "space": self._task.space.to_dict(), "task": self._task.describe(),
-            "max_hypervolume": self._task.max_hypervolume,
+            "max_hypervolume": self.max_hypervolume, "constraints": [c.to_dict() for c in self.constraints],
             "sampler": config() if callable(config) else repr(self.sampler),
             "lamoo_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -154,7 +177,14 @@ class Study:
         header = handle.header
         try:
             check_resume(journal, header, as_task(task), seed=seed, n_init=n_init, ref_point=ref_point)
-            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
+            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"],
+                        constraints=header.get("constraints") or None)
+            stored = header_constraints(header)
+            if set(study.constraints) != set(stored):
+                raise refuse(journal, [f"constraints: the journal has {[str(c) for c in stored]}, the task and "
+                                       f"the journal together give {[str(c) for c in study.constraints]}"], RUN_ADVICE)
+            study.constraints = stored
+            study.archive = Archive(study._task.space, study.objectives, study.ref_point, stored)
             study._state = RunState(header, study.archive, study.worker)
             study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
         except BaseException:
@@ -254,16 +284,21 @@ class Study:
     def _exhausted(self) -> bool:
         return Region.whole(self.archive, self._state.pending_rows()).n_available() == 0
 
-    def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
+    def tell(self, X, Y, errors=None, eval_seconds: float | None = None, *, measured=None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
         and optional per-row ``errors``. A row asked by any study on the journal completes that
         ask's point; points not from an ask are accepted too (source ``"user"``). Appended to
-        the journal (flushed and synced) before returning."""
+        the journal (flushed and synced) before returning.
+
+        ``measured`` maps the names of constrained values that are not objectives to their
+        ``(n,)`` values; when it is omitted they are asked of ``task.measure(X, names)``. A
+        successful row without a value for each constraint is recorded as failed."""
         X = self._task.space.validate(X, "X")
         Y = check_Y(Y, len(X), len(self.objectives), "Y")
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
         errors = [None] * len(X) if errors is None else list(errors)
+        C, Y = self._constrained_values(X, Y, errors, measured)
         with self._state.transaction():
             records, used = [], set()
             for j, (x, y, error) in enumerate(zip(X, Y, errors)):
@@ -275,8 +310,24 @@ class Study:
                     self._state.log.n_evals + j, -1 if row is None else row.batch, x, None if failed else y,
                     (str(error) if error else "the evaluation returned NaN") if failed else None,
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
-                    self.worker))
+                    self.worker, self.constraints, None if failed else C[j]))
             self._state.commit(records)
+
+    def _constrained_values(self, X: np.ndarray, Y: np.ndarray, errors: list, measured):
+        """``(C, Y)``: the ``(n x k)`` constrained values of told rows, and ``Y`` with a NaN row
+        (and an entry in ``errors``, changed in place) for each successful row missing one."""
+        if not self.constraints:
+            return np.empty((len(X), 0)), Y
+        Y = Y.copy()
+        names = extra_names(self.constraints, self.objectives)
+        if measured is None and names:
+            measured = measure_safely(self._task, X, names, errors)
+        C = constraint_values(self.constraints, self.objectives, Y, measured or {})
+        for i in np.flatnonzero(np.isnan(C).any(axis=1) & ~np.isnan(Y).any(axis=1)):
+            missing = [c.name for c, v in zip(self.constraints, C[i]) if np.isnan(v)]
+            Y[i] = np.nan
+            errors[i] = errors[i] or f"no value measured for the constrained {', '.join(missing)}"
+        return C, Y
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
@@ -305,13 +356,15 @@ class Study:
                 self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
                 if bar is not None:
                     bar.n = min(self.n_told, budget)
-                    bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
+                    bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}", **(
+                        {"feasible": len(self.archive.feasible_indices)} if self.constraints else {}))
                 if callback is not None:
                     callback(self, X, Y)
         finally:
             if bar is not None:
                 bar.close()
-        self._warn_if_nothing_dominates_the_ref_point()
+        if not self._warn_if_nothing_is_feasible():
+            self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
 
     def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
@@ -330,10 +383,20 @@ class Study:
         init_left = self.n_init - self._state.log.init_asked
         return self._plan(min(init_left if init_left > 0 else batch_size, left))
 
-    def _warn_if_nothing_dominates_the_ref_point(self) -> None:
-        """A RuntimeWarning when successful evaluations exist but none dominates the reference
-        point (the hypervolume is 0 however good the points are), with each objective's best value."""
+    def _warn_if_nothing_is_feasible(self) -> bool:
+        """A RuntimeWarning (and True) when successful evaluations exist but none meets the
+        constraints, with the smallest violation so far and each constraint's best value."""
         valid = self.archive.valid_indices
+        if not self.constraints or len(valid) == 0 or len(self.archive.feasible_indices):
+            return False
+        warnings.warn(describe_infeasible(self.constraints, self.archive.C[valid]) + "; the hypervolume and the "
+                      "Pareto front count feasible points only", RuntimeWarning, stacklevel=3)
+        return True
+
+    def _warn_if_nothing_dominates_the_ref_point(self) -> None:
+        """A RuntimeWarning when feasible evaluations exist but none dominates the reference
+        point (the hypervolume is 0 however good the points are), with each objective's best value."""
+        valid = self.archive.feasible_indices
         if len(valid) == 0 or self.archive_hypervolume() > 0:
             return
         best_raw = from_minimization(self.archive.F[valid].min(axis=0), self.objectives)
@@ -345,18 +408,32 @@ class Study:
     def archive_hypervolume(self) -> float:
         from lamoo.pareto import hypervolume
 
-        return hypervolume(self.archive.F, self.archive.ref_F)
+        return hypervolume(self.archive.feasible_F, self.archive.ref_F)
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
         with self._state.transaction():
-            return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
+            return Result.from_archive(self.archive, max_hypervolume=self.max_hypervolume,
                                        seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
 
 
+def measure_safely(task, X: np.ndarray, names: list[str], errors: list) -> dict:
+    """``task.measure(X, names)`` (``n x k``) as a mapping name -> ``(n,)``, never raising: when
+    it fails, each row's entry of ``errors`` says why (changed in place) and its values are NaN."""
+    try:
+        values = check_Y(task.measure(X, names), len(X), len(names), "task.measure(X, names)")
+    except Exception as exc:  # noqa: BLE001 - a failed measurement fails its rows, not the run
+        for i in range(len(X)):
+            errors[i] = errors[i] or f"measuring {names} failed: {type(exc).__name__}: {exc}"
+        values = np.full((len(X), len(names)), np.nan)
+    return {name: values[:, j] for j, name in enumerate(names)}
+
+
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
-             journal=None, ref_point=None, progress: bool = False, callback=None) -> Result:
+             journal=None, ref_point=None, progress: bool = False, callback=None, constraints=None) -> Result:
     """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
-    design included), proposing ``batch_size`` points at a time. See :class:`Study`."""
-    with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point) as study:
+    design included), proposing ``batch_size`` points at a time, subject to ``constraints``
+    besides the task's. See :class:`Study`."""
+    with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point,
+               constraints=constraints) as study:
         return study.optimize(budget, batch_size, progress=progress, callback=callback)

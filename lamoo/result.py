@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from lamoo.constraints import as_constraints, total_violation
 from lamoo.pareto import hypervolume, hypervolume_trace, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
 
@@ -40,12 +41,16 @@ class Result:
         seed: the run's seed.
         config: the run's description (the journal header).
         timings: per-batch ``ask_seconds`` (optimizer) and ``eval_seconds`` (evaluation).
+        constraints: the run's outcome constraints (:mod:`lamoo.constraints`; ``k`` of them).
+        C: ``(n x k)`` the constrained values, raw units (NaN rows: failed evaluations).
+
+    With constraints, hypervolumes, the trace and the Pareto front count feasible points only.
     """
 
     def __init__(self, X: np.ndarray, Y: np.ndarray, objectives: Sequence[ObjectiveSpec], ref_point,
                  *, errors=None, leaf_ids=None, sources=None, batches=None, names=None, choices=None,
                  max_hypervolume: float | None = None, seed: int | None = None, config: dict | None = None,
-                 timings: list[dict] | None = None):
+                 timings: list[dict] | None = None, constraints=None, C=None):
         init = object.__setattr__
         X = _frozen(X, float)
         n = len(X)
@@ -63,6 +68,8 @@ class Result:
         init(self, "seed", seed)
         init(self, "_config", copy.deepcopy(config or {}))
         init(self, "_timings", copy.deepcopy(list(timings or [])))
+        init(self, "constraints", as_constraints(constraints))
+        init(self, "C", _frozen(np.empty((n, 0)) if C is None else np.reshape(C, (n, len(self.constraints))), float))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"a Result is a frozen snapshot: {name!r} cannot be set")
@@ -91,7 +98,8 @@ class Result:
         """A snapshot of ``archive`` (``kwargs``: ``max_hypervolume``, ``seed``, ``config``, ``timings``)."""
         return cls(archive.X, archive.Y, archive.objectives, archive.ref_point,
                    errors=archive.errors, leaf_ids=archive.leaf_ids, sources=archive.sources,
-                   batches=archive.batches, names=archive.space.names, choices=archive.space.choices, **kwargs)
+                   batches=archive.batches, names=archive.space.names, choices=archive.space.choices,
+                   constraints=archive.constraints, C=archive.C, **kwargs)
 
     @classmethod
     def from_journal(cls, path) -> "Result":
@@ -105,14 +113,15 @@ class Result:
     @classmethod
     def from_run_log(cls, log) -> "Result":
         """The run a :class:`lamoo.runlog.RunLog` (a journal read back) describes."""
-        from lamoo.records import header_objectives
+        from lamoo.records import header_constraints, header_objectives
 
         header = log.header
         ev = log.evaluations()
         return cls(ev.X, ev.Y, header_objectives(header), header["ref_point"], errors=ev.errors,
                    leaf_ids=ev.leaf_ids, sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
                    choices=header["space"].get("choices"), max_hypervolume=header.get("max_hypervolume"),
-                   seed=header.get("seed"), config=log.config(), timings=log.timings())
+                   seed=header.get("seed"), config=log.config(), timings=log.timings(),
+                   constraints=header_constraints(header), C=ev.C)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -127,6 +136,22 @@ class Result:
         """``(n x m)`` canonical (minimization) values."""
         return _frozen(to_minimization(self.Y, self.objectives), float)
 
+    @property
+    def violation(self) -> np.ndarray:
+        """``(n,)`` summed relative constraint violation (0: meets every constraint; NaN: failed)."""
+        return _frozen(np.where(self.failed, np.nan, total_violation(self.C, self.constraints)), float)
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """``(n,)`` bool: successful evaluations that meet every constraint."""
+        return ~self.failed & (self.violation == 0)
+
+    def _counted_F(self) -> np.ndarray:
+        """:attr:`F` with NaN rows for failed and infeasible points (what the fronts count)."""
+        F = to_minimization(self.Y, self.objectives)
+        F[~self.feasible] = np.nan
+        return F
+
     def _ref_F(self, ref_point=None) -> np.ndarray:
         ref = self.ref_point if ref_point is None else check_ref_point(ref_point, self.objectives)
         return to_minimization(ref, self.objectives)
@@ -134,16 +159,16 @@ class Result:
     def hypervolume(self, ref_point=None) -> float:
         """Hypervolume of the non-dominated evaluated points w.r.t. ``ref_point`` (raw units;
         default: the run's)."""
-        return hypervolume(self.F, self._ref_F(ref_point))
+        return hypervolume(self._counted_F(), self._ref_F(ref_point))
 
     @cached_property
     def hypervolume_trace(self) -> np.ndarray:
         """``(n,)`` hypervolume after each evaluation, w.r.t. the run's reference point."""
-        return _frozen(hypervolume_trace(self.F, self._ref_F()), float)
+        return _frozen(hypervolume_trace(self._counted_F(), self._ref_F()), float)
 
     def pareto_mask(self) -> np.ndarray:
-        """``(n,)`` bool: the non-dominated successful evaluations."""
-        return non_dominated_mask(self.F)
+        """``(n,)`` bool: the non-dominated feasible (successful) evaluations."""
+        return non_dominated_mask(self._counted_F())
 
     def to_frame(self, labels: bool = True):
         """All evaluations as a pandas DataFrame: one column per dimension (categorical ones as
@@ -162,6 +187,13 @@ class Result:
         df["source"] = self.sources
         df["batch"] = self.batches
         df["leaf_id"] = self.leaf_ids
+        if self.constraints:
+            objective_names = {o.name for o in self.objectives}
+            for j, c in enumerate(self.constraints):
+                if c.name not in objective_names and c.name not in df.columns:
+                    df[c.name] = self.C[:, j]
+            df["feasible"] = self.feasible
+            df["violation"] = self.violation
         df["pareto"] = self.pareto_mask()
         df.index.name = "evaluation"
         return df
@@ -179,6 +211,11 @@ class Result:
         hv = self.hypervolume()
         out = {"evaluations": len(self), "failed": int(self.failed.sum()),
                "pareto_points": int(self.pareto_mask().sum()), "hypervolume": hv}
+        if self.constraints:
+            out["constraints"] = [str(c) for c in self.constraints]
+            out["feasible"] = int(self.feasible.sum())
+            if not self.feasible.any() and (~self.failed).any():
+                out["best_violation"] = float(np.nanmin(self.violation))
         if self.max_hypervolume:
             out["max_hypervolume"] = self.max_hypervolume
             out["hv_ratio"] = hv / self.max_hypervolume

@@ -31,6 +31,8 @@ class Node:
         hypervolume: hypervolume of the members' objective values.
         classifier: the fitted split of an internal node (``None`` for a leaf).
         ucb: upper confidence bound (``inf`` for the root).
+        score: what the UCB rewards: the hypervolume, or, in a tree of constrained samples none
+            of which is feasible, minus the smallest violation among the members.
     """
 
     id: int
@@ -42,6 +44,7 @@ class Node:
     classifier: object = None
     children: tuple = field(default_factory=tuple)
     ucb: float = math.inf
+    score: float = 0.0
 
     @property
     def n(self) -> int:
@@ -75,7 +78,8 @@ class PartitionTree:
     @classmethod
     def build(cls, members: np.ndarray, features: np.ndarray, F: np.ndarray, ref_point: np.ndarray, *,
               make_classifier: ClassifierFactory, leaf_size: int, max_depth: int | None,
-              cp: float | str = "auto", cp_fraction: float = 0.1) -> "PartitionTree":
+              cp: float | str = "auto", cp_fraction: float = 0.1,
+              violation: np.ndarray | None = None) -> "PartitionTree":
         """Split recursively until nodes hold at most ``leaf_size`` samples, reach
         ``max_depth``, or split degenerately.
 
@@ -84,19 +88,25 @@ class PartitionTree:
             features: ``(n x p)`` classifier inputs of those samples.
             F: ``(n x m)`` their canonical (minimized) objective values.
             ref_point: ``(m,)`` canonical reference point for node hypervolumes.
+            violation: ``(n,)`` the samples' constraint violations (0: feasible; None: no
+                constraints). With it, splits label by constraint-domination, node hypervolumes
+                count feasible samples only and, while no sample is feasible, a node's score is
+                minus its smallest violation.
             cp: exploration constant, or ``"auto"`` for ``cp_fraction`` times the root's
                 hypervolume (LaMOO sets Cp to about 10% of the maximum hypervolume; 1.0 while
                 the root's hypervolume is still 0).
         """
-        hv = lambda rows: hypervolume(F[rows], ref_point)  # noqa: E731
+        counted = F if violation is None else np.where((np.asarray(violation) == 0)[:, None], F, np.nan)
+        hv = lambda rows: hypervolume(counted[rows], ref_point)  # noqa: E731
         all_rows = np.arange(len(members))
         root = Node(0, 0, "root", members, hv(all_rows))
-        nodes, queue = [root], [(root, all_rows)]
+        nodes, queue, rows_of = [root], [(root, all_rows)], {0: all_rows}
         while queue:
             node, rows = queue.pop(0)
             if len(rows) <= leaf_size or (max_depth is not None and node.depth >= max_depth):
                 continue
-            clf, predicted = fit_split(features[rows], F[rows], make_classifier)
+            clf, predicted = fit_split(features[rows], F[rows], make_classifier,
+                                       None if violation is None else violation[rows])
             if clf is None:
                 continue
             node.classifier = clf
@@ -106,11 +116,19 @@ class PartitionTree:
                 kid = Node(len(nodes), node.depth + 1, side, members[sub], hv(sub), parent=node)
                 nodes.append(kid)
                 kids.append(kid)
+                rows_of[kid.id] = sub
                 queue.append((kid, sub))
             node.children = tuple(kids)
+        infeasible = violation is not None and len(violation) > 0 and not (np.asarray(violation) == 0).any()
+        for node in nodes:
+            node.score = -float(np.min(violation[rows_of[node.id]])) if infeasible else node.hypervolume
         if cp == "auto":
-            # with no hypervolume yet, any positive constant makes UCB explore by sample count
-            cp = cp_fraction * root.hypervolume if root.hypervolume > 0 else 1.0
+            # with no hypervolume yet, any positive constant makes UCB explore by sample count;
+            # with no feasible sample, a tenth of the typical violation
+            if infeasible:
+                cp = cp_fraction * float(np.median(violation)) or 1.0
+            else:
+                cp = cp_fraction * root.hypervolume if root.hypervolume > 0 else 1.0
         tree = cls(root, nodes, float(cp))
         for node in nodes[1:]:
             node.ucb = tree.ucb(node)
@@ -119,7 +137,7 @@ class PartitionTree:
     def ucb(self, node: Node) -> float:
         if node.parent is None:
             return math.inf
-        return node.hypervolume + 2 * self.cp * math.sqrt(2 * math.log(node.parent.n) / node.n)
+        return node.score + 2 * self.cp * math.sqrt(2 * math.log(node.parent.n) / node.n)
 
     @property
     def leaves(self) -> list[Node]:

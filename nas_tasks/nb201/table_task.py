@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lamoo.checks import check_int
+from lamoo.constraints import as_constraints, check_names, constraint_values, total_violation
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
@@ -52,6 +53,11 @@ class NB201TableTask:
             both formats are Python pickles, which can run code when read. They are then read with
             a restricted unpickler (containers, numbers, strings, NumPy arrays; see
             :mod:`nas_tasks.safe_load`). Only for files from a source you trust.
+        constraints: outcome constraints (``"latency_ms_pixel3<=5"`` strings or
+            :class:`lamoo.constraints.Constraint`) on objectives or on any other numeric column or
+            computed metric (names resolve as objectives do, e.g. ``"test_acc>=70"``). Cells
+            that miss them do not count: ``max_hypervolume`` and :meth:`exact_pareto_front` are
+            those of the feasible cells. A bound no cell meets is a warning naming the closest cell.
 
     Raises:
         InvalidInputError: a bad argument or table content, naming it; its subclasses
@@ -74,7 +80,7 @@ class NB201TableTask:
 
     def __init__(self, table, objectives, dataset: str = "cifar10", ref_point=None, *, hp: str = "200",
                  num_classes: int | None = None, input_size: int | None = None, on_nan: str = "raise",
-                 cache: bool = True, trust_pickle: bool = False):
+                 cache: bool = True, trust_pickle: bool = False, constraints=None):
         if on_nan not in ("raise", "drop"):
             raise InvalidInputError(f"on_nan must be 'raise' or 'drop', got {on_nan!r}")
         if isinstance(hp, bool) or not isinstance(hp, (str, int)) or not str(hp).isdigit():
@@ -102,6 +108,7 @@ class NB201TableTask:
             raise InvalidInputError(f"objectives {[n for n, _ in specs]} name the same column twice: {self.columns}")
         self._warn_if_costs_describe_another_dataset()
         self.objectives = tuple(objective_specs)
+        self.constraints = self._resolve_constraints(as_constraints(constraints), frame, codes)
         Y = self._values(frame, on_nan)
         keep = ~np.isnan(Y).any(axis=1)
         self.n_dropped = int((~keep).sum())
@@ -116,9 +123,69 @@ class NB201TableTask:
             ref_point = self.default_ref_point()
             self._check_default_ref_point(ref_point)
         self.ref_point = check_ref_point(ref_point, self.objectives, self.ideal_point)
+        self._front_mask = self._front(self.constraints)
+        self.max_hypervolume = self.constrained_max_hypervolume(self.constraints)
+
+    # ------------------------------------------------------------------ constraints
+    @property
+    def measurable_names(self) -> tuple[str, ...]:
+        """The numeric columns of the table (computed metrics once asked for): what a constraint
+        may name besides the objectives."""
+        return tuple(str(c) for c in self.table.columns if c != "arch" and getattr(self.table[c].dtype, "kind", "O") in "iuf")
+
+    def _resolve_constraints(self, constraints: tuple, frame: pd.DataFrame, codes: np.ndarray) -> tuple:
+        """``constraints`` with their names resolved to table columns (computing ``params`` /
+        ``flops`` when named); unknown names are an error listing the available ones."""
+        out = []
+        for c in constraints:
+            try:
+                column = self._resolve_column(c.name, frame)
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"constraint {c}: {exc}".replace("unknown objective", "unknown value")) from None
+            if column in COMPUTED and column not in frame.columns:
+                frame[column] = self._computed(column, codes)
+            if getattr(frame[column].dtype, "kind", "O") not in "iuf":
+                raise InvalidInputError(f"constraint {c}: {self._not_numeric(column, frame[column])}")
+            out.append(type(c)(column, c.op, c.bound))
+        return as_constraints(out)
+
+    def measure(self, X, names) -> np.ndarray:
+        """``(n x k)`` the table's values of the columns ``names`` for ``(n x 6)`` codes."""
+        unknown = [name for name in names if name not in self.measurable_names]
+        if unknown:
+            raise InvalidInputError(f"unknown column(s) {unknown}; measurable: {', '.join(self.measurable_names)}")
+        return self.table[list(names)].iloc[self.rows(X)].to_numpy(dtype=float, na_value=np.nan)
+
+    def feasible(self, constraints=None) -> np.ndarray:
+        """``(N,)`` bool: the cells that meet ``constraints`` (default: the task's)."""
+        constraints = self.constraints if constraints is None else as_constraints(constraints)
+        if not constraints:
+            return np.ones(len(self.codes), dtype=bool)
+        check_names(constraints, self.objectives, self.measurable_names)
+        extra = [c.name for c in constraints if c.name not in {o.name for o in self.objectives}]
+        C = constraint_values(constraints, self.objectives, self._Y, {n: self.table[n].to_numpy(dtype=float)
+                                                                        for n in extra})
+        violation = total_violation(C, constraints)
+        if not (violation == 0).any():
+            best = int(np.nanargmin(violation))
+            warnings.warn(f"no cell of table {self.source!r} meets {[str(c) for c in constraints]}: the closest, row "
+                          f"{best}, has {dict(zip([c.name for c in constraints], C[best].tolist()))} (violation "
+                          f"{violation[best]:.4g}); the constrained maximum hypervolume is 0", UserWarning, stacklevel=3)
+        return violation == 0
+
+    def _front(self, constraints) -> np.ndarray:
+        """``(N,)`` bool: the feasible cells that are non-dominated among the feasible ones and
+        dominate the reference point."""
         F, ref_F = to_minimization(self._Y, self.objectives), to_minimization(self.ref_point, self.objectives)
-        self._front_mask = non_dominated_mask(F) & (F < ref_F).all(axis=1)
-        self.max_hypervolume = hypervolume(F[self._front_mask], ref_F)
+        F[~self.feasible(constraints)] = np.nan
+        return non_dominated_mask(F) & (F < ref_F).all(axis=1)
+
+    def constrained_max_hypervolume(self, constraints) -> float:
+        """The hypervolume of the exact front of the cells that meet ``constraints``, w.r.t.
+        :attr:`ref_point` (a :class:`lamoo.Study` with constraints of its own reads it)."""
+        mask = self._front(as_constraints(constraints))
+        F = to_minimization(self._Y[mask], self.objectives)
+        return hypervolume(F, to_minimization(self.ref_point, self.objectives))
 
     # ------------------------------------------------------------------ construction helpers
     def _parse_archs(self, frame: pd.DataFrame) -> np.ndarray:
@@ -280,10 +347,11 @@ class NB201TableTask:
         no row is ever dropped for being isomorphic to another."""
         return canonical_index(self.codes)
 
-    def exact_pareto_front(self) -> pd.DataFrame:
+    def exact_pareto_front(self, constraints=None) -> pd.DataFrame:
         """The whole table's Pareto front (the points that define :attr:`max_hypervolume`):
-        columns ``arch`` and the objectives, indexed by table row, sorted by the first objective."""
-        rows = np.flatnonzero(self._front_mask)
+        columns ``arch`` and the objectives, indexed by table row, sorted by the first objective.
+        Of the cells that meet the task's constraints, or ``constraints`` when given."""
+        rows = np.flatnonzero(self._front_mask if constraints is None else self._front(as_constraints(constraints)))
         front = pd.DataFrame(self._Y[rows], columns=[o.name for o in self.objectives], index=rows)
         front.insert(0, "arch", decode_many(self.codes[rows]))
         front.index.name = "row"
@@ -312,6 +380,8 @@ class NB201TableTask:
             "n_disconnected": int((~self.connected).sum()),
             "ref_point": self.ref_point.tolist(), "ideal_point": self.ideal_point.tolist(),
             "max_hypervolume": float(self.max_hypervolume), "n_pareto": int(self._front_mask.sum()),
+            **({"constraints": [c.to_dict() for c in self.constraints],
+                "n_feasible": int(self.feasible().sum())} if self.constraints else {}),
         }
 
     def __repr__(self) -> str:
