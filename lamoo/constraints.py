@@ -159,6 +159,43 @@ def constraint_values(constraints: Sequence[Constraint], objectives, Y: np.ndarr
     return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
+def measure_constraints(task, constraints: Sequence[Constraint], X: np.ndarray, Y: np.ndarray, errors: list,
+                        measured: Mapping[str, np.ndarray] | None = None):
+    """``(C, Y)`` for evaluated points ``X`` (``n x d``) with raw values ``Y`` (``n x m``) of
+    ``task``: the ``(n x k)`` constrained values, and ``Y`` with a NaN row (and an entry in
+    ``errors``, changed in place) for each successful row whose value of a constraint is missing.
+    Values that are not objectives come from ``measured`` (name -> ``(n,)``) or, when it is None,
+    from ``task.measure(X, names)``; a measurement that raises fails its rows, never the caller.
+    """
+    if not constraints:
+        return np.empty((len(X), 0)), Y
+    objectives = task.objectives
+    Y = np.array(Y, dtype=float)
+    names = extra_names(constraints, objectives)
+    if measured is None and names:
+        measured = _measure_safely(task, X, names, errors)
+    C = constraint_values(constraints, objectives, Y, measured or {})
+    for i in np.flatnonzero(np.isnan(C).any(axis=1) & ~np.isnan(Y).any(axis=1)):
+        missing = [c.name for c, v in zip(constraints, C[i]) if np.isnan(v)]
+        Y[i] = np.nan
+        errors[i] = errors[i] or f"no value measured for the constrained {', '.join(missing)}"
+    return C, Y
+
+
+def _measure_safely(task, X: np.ndarray, names: list[str], errors: list) -> dict:
+    """``task.measure(X, names)`` as a mapping name -> ``(n,)``; when it raises or returns another
+    shape, each row's entry of ``errors`` says why (changed in place) and its values are NaN."""
+    from lamoo.task import check_Y
+
+    try:
+        values = check_Y(task.measure(X, names), len(X), len(names), "task.measure(X, names)")
+    except Exception as exc:  # noqa: BLE001 - a failed measurement fails its rows, not the run
+        for i in range(len(X)):
+            errors[i] = errors[i] or f"measuring {names} failed: {type(exc).__name__}: {exc}"
+        values = np.full((len(X), len(names)), np.nan)
+    return {name: values[:, j] for j, name in enumerate(names)}
+
+
 def total_violation(C: np.ndarray, constraints: Sequence[Constraint]) -> np.ndarray:
     """``(n,)`` the summed relative violation of the rows of ``C`` (``n x k`` constrained values);
     NaN for rows with a NaN value (failed evaluations)."""
@@ -167,6 +204,16 @@ def total_violation(C: np.ndarray, constraints: Sequence[Constraint]) -> np.ndar
     for j, c in enumerate(constraints):
         out = out + c.violation(C[:, j])
     return out
+
+
+def relative_slack(C: np.ndarray, constraints: Sequence[Constraint]) -> np.ndarray:
+    """``(n x k)`` by how much the rows of ``C`` (``n x k`` constrained values) miss each
+    constraint, divided by its :attr:`~Constraint.scale`: ``<= 0`` where met, NaN where unknown.
+    Their positive parts sum to :func:`total_violation`; optimizers with constraint support take
+    them as they are (pymoo's ``G``, Optuna's ``constraints_func``, BoTorch's ``constraints``)."""
+    C = np.asarray(C, dtype=float).reshape(len(C), len(constraints))
+    cols = [c.slack(C[:, j]) / c.scale for j, c in enumerate(constraints)]
+    return np.column_stack(cols) if cols else np.empty((len(C), 0))
 
 
 def constraint_rank(F: np.ndarray, violation: np.ndarray | None,
@@ -202,4 +249,4 @@ def describe_infeasible(constraints: Sequence[Constraint], C: np.ndarray) -> str
 
 
 __all__ = ["Constraint", "OPS", "as_constraints", "check_names", "constraint_rank", "constraint_values",
-           "describe_infeasible", "extra_names", "total_violation"]
+           "describe_infeasible", "extra_names", "measure_constraints", "relative_slack", "total_violation"]

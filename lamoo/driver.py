@@ -24,7 +24,7 @@ import numpy as np
 from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
-from lamoo.constraints import as_constraints, check_names, constraint_values, describe_infeasible, extra_names
+from lamoo.constraints import as_constraints, check_names, describe_infeasible, measure_constraints
 from lamoo.exceptions import InvalidInputError, LamooError
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
@@ -298,7 +298,7 @@ class Study:
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
         errors = [None] * len(X) if errors is None else list(errors)
-        C, Y = self._constrained_values(X, Y, errors, measured)
+        C, Y = measure_constraints(self._task, self.constraints, X, Y, errors, measured)
         with self._state.transaction():
             records, used = [], set()
             for j, (x, y, error) in enumerate(zip(X, Y, errors)):
@@ -312,22 +312,6 @@ class Study:
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
                     self.worker, self.constraints, None if failed else C[j]))
             self._state.commit(records)
-
-    def _constrained_values(self, X: np.ndarray, Y: np.ndarray, errors: list, measured):
-        """``(C, Y)``: the ``(n x k)`` constrained values of told rows, and ``Y`` with a NaN row
-        (and an entry in ``errors``, changed in place) for each successful row missing one."""
-        if not self.constraints:
-            return np.empty((len(X), 0)), Y
-        Y = Y.copy()
-        names = extra_names(self.constraints, self.objectives)
-        if measured is None and names:
-            measured = measure_safely(self._task, X, names, errors)
-        C = constraint_values(self.constraints, self.objectives, Y, measured or {})
-        for i in np.flatnonzero(np.isnan(C).any(axis=1) & ~np.isnan(Y).any(axis=1)):
-            missing = [c.name for c, v in zip(self.constraints, C[i]) if np.isnan(v)]
-            Y[i] = np.nan
-            errors[i] = errors[i] or f"no value measured for the constrained {', '.join(missing)}"
-        return C, Y
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
@@ -415,18 +399,6 @@ class Study:
         with self._state.transaction():
             return Result.from_archive(self.archive, max_hypervolume=self.max_hypervolume,
                                        seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
-
-
-def measure_safely(task, X: np.ndarray, names: list[str], errors: list) -> dict:
-    """``task.measure(X, names)`` (``n x k``) as a mapping name -> ``(n,)``, never raising: when
-    it fails, each row's entry of ``errors`` says why (changed in place) and its values are NaN."""
-    try:
-        values = check_Y(task.measure(X, names), len(X), len(names), "task.measure(X, names)")
-    except Exception as exc:  # noqa: BLE001 - a failed measurement fails its rows, not the run
-        for i in range(len(X)):
-            errors[i] = errors[i] or f"measuring {names} failed: {type(exc).__name__}: {exc}"
-        values = np.full((len(X), len(names)), np.nan)
-    return {name: values[:, j] for j, name in enumerate(names)}
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,

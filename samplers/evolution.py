@@ -10,7 +10,9 @@ call, so it carries no state between calls:
   ``batch_size = 1`` a run is exactly Real et al.'s loop, with the initial population in the
   budget);
 - **tournament**: ``sample_size`` distinct members drawn by the rng; the winner is the member that
-  no other sampled member dominates (for one objective: the best), ties broken by the rng;
+  no other sampled member dominates (for one objective: the best), ties broken by the rng; with
+  outcome constraints, by constraint-domination (a feasible member beats an infeasible one, the
+  smaller violation wins between infeasible ones);
 - **mutation**: one dimension of the winner, chosen uniformly among those that can change, is
   redrawn: a categorical or integer dimension takes another of its values, uniformly (for a
   NAS-Bench-201 cell: another operation on one edge); a continuous one moves by a Gaussian step of
@@ -29,6 +31,7 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_int, check_number
 from lamoo.exceptions import InvalidInputError
+from lamoo.constraints import constraint_rank
 from lamoo.pareto import dominance_number
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
@@ -69,10 +72,11 @@ class EvolutionSampler(Sampler):
         members, oldest first."""
         return np.sort(region.members)[-self.population_size:]
 
-    def tournament(self, F: np.ndarray, rng: np.random.Generator) -> int:
-        """Row of ``F`` (``k x m``, minimized: the population's values) that wins one tournament."""
+    def tournament(self, F: np.ndarray, rng: np.random.Generator, violation: np.ndarray | None = None) -> int:
+        """Row of ``F`` (``k x m``, minimized: the population's values; ``violation``, ``(k,)``:
+        their constraint violations, None without constraints) that wins one tournament."""
         sample = rng.choice(len(F), size=min(self.sample_size, len(F)), replace=False)
-        dominated_by = dominance_number(F[sample])
+        dominated_by = constraint_rank(F[sample], None if violation is None else violation[sample], dominance_number)
         best = sample[dominated_by == dominated_by.min()]
         return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 
@@ -105,11 +109,12 @@ class EvolutionSampler(Sampler):
             return Proposal(region.sample(n, rng), region, info)
         points = NewPoints(region, n)
         X, F = archive.X[members], archive.F[members]
+        violation = archive.violation[members] if archive.constraints else None
         for _ in range(self.max_tries):
             need = n - len(points)
             if need <= 0:
                 break
-            children = np.array([self.mutate(X[self.tournament(F, rng)], space, rng) for _ in range(need)])
+            children = np.array([self.mutate(X[self.tournament(F, rng, violation)], space, rng) for _ in range(need)])
             valid = space.contains(children)  # off-candidate children on sparse finite spaces
             info["n_offspring"] += points.offer(children[valid])
         return Proposal(points.array(), region, info)
