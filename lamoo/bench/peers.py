@@ -17,8 +17,10 @@ to the classes. Optuna and pymoo are imported only when a peer runs.
 
 On a task with outcome constraints every peer uses its library's own constraint support, given
 each constraint's relative slack (``<= 0`` where met; :func:`lamoo.constraints.relative_slack`):
-Optuna's ``constraints_func`` (NSGA-II: constraint-domination; TPE: feasibility-weighted
-densities), pymoo's inequality constraints ``G`` (constraint-domination in survival and tournament).
+Optuna's constraint values (``Trial.set_constraint`` since Optuna 5, which deprecated the
+samplers' ``constraints_func``; ``constraints_func`` before; NSGA-II: constraint-domination; TPE:
+infeasible trials ranked below feasible ones), pymoo's inequality constraints ``G``
+(constraint-domination in survival and tournament).
 """
 from __future__ import annotations
 
@@ -99,9 +101,11 @@ class _OptunaPeer:
         with recorder.optimizer(), warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             constrained = bool(recorder.constraints)
+            per_trial = hasattr(optuna.trial.Trial, "set_constraint")  # Optuna >= 5
             study = optuna.create_study(directions=[o.direction for o in task.objectives],
                                         sampler=self.make_sampler(n_init, batch_size, seed,
-                                                                  _constraints_func if constrained else None))
+                                                                  _constraints_func if constrained and not per_trial
+                                                                  else None))
             for x in initial_design(space, n_init, seed):
                 study.enqueue_trial({name: (float(v) if kind == "continuous" else int(v))
                                      for name, kind, v in zip(space.names, space.kinds, x)})
@@ -115,19 +119,30 @@ class _OptunaPeer:
             with recorder.optimizer():
                 for trial, y, error, g in zip(trials, Y, errors, G):
                     if constrained and error is None:
-                        trial.set_user_attr(CONSTRAINTS_ATTR, [float(v) for v in g])
+                        _set_constraints(trial, recorder.constraints, g, per_trial)
                     if error is None:
                         study.tell(trial, [float(v) for v in y])
                     else:
                         study.tell(trial, state=TrialState.FAIL)
+        self.study_ = study  # the library's own record of the run, for inspection
 
 
 CONSTRAINTS_ATTR = "lamoo_constraint_slack"
 
 
 def _constraints_func(trial) -> list[float]:
-    """Optuna's ``constraints_func``: the trial's relative slacks (feasible where all ``<= 0``)."""
+    """Optuna's ``constraints_func`` (before Optuna 5): the trial's relative slacks (feasible
+    where all ``<= 0``)."""
     return trial.user_attrs[CONSTRAINTS_ATTR]
+
+
+def _set_constraints(trial, constraints, slack, per_trial: bool) -> None:
+    """Give Optuna ``trial``'s relative ``slack`` per constraint, before it is told."""
+    if per_trial:
+        for c, v in zip(constraints, slack):
+            trial.set_constraint(str(c), float(v))
+    else:
+        trial.set_user_attr(CONSTRAINTS_ATTR, [float(v) for v in slack])
 
 
 class OptunaNSGA2(_OptunaPeer):
@@ -270,6 +285,7 @@ class PymooNSGA2:
             with recorder.optimizer():
                 Evaluator().eval(StaticProblem(algorithm.problem, F=F, **({"G": G} if G.shape[1] else {})), pop)
                 algorithm.tell(infills=pop)
+        self.algorithm_ = algorithm  # the library's own state after the run, for inspection
 
 
 PEERS: dict[str, type] = {cls.name: cls for cls in (OptunaNSGA2, OptunaMOTPE, PymooNSGA2)}
