@@ -16,6 +16,11 @@ def constrained_task():
     return task, bound
 
 
+def constrained_toy():
+    """A task factory for ``--add-task``."""
+    return constrained_task()[0]
+
+
 def _run(peer, task):
     rec = Recorder(task)
     peer.run(task, rec, 25, 8, 5, 0)
@@ -56,3 +61,25 @@ def test_pymoo_peer_gets_the_slack_as_inequality_constraints():
     feasible_rows = {row.tobytes() for row, g in zip(rec.X, rec.relative_slack(slice(0, rec.n))[:, 0]) if g <= 0}
     assert (G <= 0).sum() == min(len(pop), len(feasible_rows))
     assert set(np.round(G, 9)) <= set(np.round(rec.relative_slack(slice(0, rec.n))[:, 0], 9))
+
+
+def test_a_constrained_grid_records_feasibility_and_reports_it(tmp_path):
+    import json
+
+    from lamoo.cli import main
+
+    out = tmp_path / "grid"
+    assert main(["bench", "--tasks", "ctoy", "--methods", "random", "lamoo-random", "optuna-nsga2", "--seeds", "0,1",
+                 "--budget", "12", "--batch-size", "2", "--n-init", "4", "--add-task",
+                 "ctoy=tests.bench.test_constrained_peers:constrained_toy", "--out", str(out), "--workers", "0",
+                 "--no-progress", "--report"]) == 0
+    task, bound = constrained_task()
+    for path in (out / "json").glob("*.json"):
+        record = json.loads(path.read_text())
+        Y = np.array(record["Y"])
+        feasible = Y[:, 1] <= bound
+        assert record["constraints"] == [f"cost<={bound:g}"] and record["n_feasible"] == feasible.sum()
+        assert record["first_feasible"] == (int(feasible.argmax()) + 1 if feasible.any() else None)
+    text = (out / "REPORT.md").read_text()
+    assert f"Constraints: `cost<={bound:g}`" in text
+    assert "| method | feasible evaluations | first feasible at |" in text and "| `optuna-nsga2` |" in text
