@@ -16,7 +16,8 @@ def _pyplot():
 
 
 def plot_pareto(result, path) -> Path:
-    """Scatter of every successful evaluation with the non-dominated ones highlighted; for three
+    """Scatter of every successful evaluation (infeasible ones as crosses) with the non-dominated
+    feasible ones highlighted; for three
     or more objectives, one panel per pair of the first three. Raw units on the axes."""
     plt = _pyplot()
     Y, mask = result.Y, result.pareto_mask()
@@ -27,7 +28,10 @@ def plot_pareto(result, path) -> Path:
         pairs = []
     fig, axes = plt.subplots(1, max(1, len(pairs)), figsize=(5 * max(1, len(pairs)), 4), squeeze=False)
     for ax, (i, j) in zip(axes[0], pairs):
-        ax.scatter(Y[ok, i], Y[ok, j], s=10, c="0.75", label="evaluated")
+        feasible, infeasible = ok & result.feasible, ok & ~result.feasible
+        ax.scatter(Y[feasible, i], Y[feasible, j], s=10, c="0.75", label="evaluated")
+        if infeasible.any():  # outcome constraints: these do not count in the front
+            ax.scatter(Y[infeasible, i], Y[infeasible, j], s=12, c="0.55", marker="x", lw=0.8, label="infeasible")
         order = np.argsort(Y[mask, i])
         ax.scatter(Y[mask, i][order], Y[mask, j][order], s=18, c="C3", label="non-dominated")
         ax.set_xlabel(names[i])
