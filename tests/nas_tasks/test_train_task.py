@@ -231,3 +231,14 @@ def test_config_objects_and_keyword_settings_make_the_same_task(cache_dir):
         NB201TrainTask("digits", objectives=["accuracy"], executor=42)
     with pytest.raises(InvalidInputError, match="executor"):
         NB201TrainTask("digits", objectives=["accuracy"], executor="dask")
+
+
+def test_precision_is_checked_against_the_device_when_the_task_is_made(cache_dir):
+    with pytest.raises(InvalidInputError, match="precision 'fp16' needs a CUDA device"):
+        NB201TrainTask("digits", objectives=["accuracy"], device="cpu", precision="fp16", **TINY)
+    task = NB201TrainTask("digits", objectives=["accuracy"], device="cpu", precision="bf16", **TINY)
+    Y = task.evaluate(CELL[None])  # bf16 autocast on the CPU: trains, measures, and says so
+    from nas_tasks.training.cache import TrainCache
+
+    record = TrainCache(task.execution.cache_dir).load(task.cache_key(CELL))
+    assert np.isfinite(Y).all() and record["train"]["amp"] == "bfloat16"
