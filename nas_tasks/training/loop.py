@@ -14,6 +14,7 @@ inf/NaN check on the device (the unfused one reads it back every step).
 """
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -66,17 +67,21 @@ class Schedule:
         return perm[i * self.batch_size:end]
 
 
+_SGD_HAS_FUSED = "fused" in inspect.signature(torch.optim.SGD).parameters  # not in every torch the floor allows
+
+
 def make_optimizer(model: torch.nn.Module, config: TrainingConfig, schedule: Schedule, fused: bool = False):
     """``(SGD, LambdaLR)``: weight decay on conv/linear weights only (the usual choice for BN
     networks), the learning rate following :func:`lr_factor` step by step. ``fused``: PyTorch's
-    fused SGD kernel (used on CUDA: one launch per step, and a ``GradScaler`` needs no host sync)."""
+    fused SGD kernel where this torch has it (used on CUDA: one launch per step, and a
+    ``GradScaler`` needs no host sync)."""
     decay, no_decay = [], []
     for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.SGD([{"params": decay, "weight_decay": config.weight_decay},
                            {"params": no_decay, "weight_decay": 0.0}],
                           lr=config.lr, momentum=config.momentum, nesterov=config.nesterov and config.momentum > 0,
-                          **({"fused": True} if fused else {}))
+                          **({"fused": True} if fused and _SGD_HAS_FUSED else {}))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: lr_factor(s, schedule.warmup_steps, schedule.total_steps))
     return opt, sched
