@@ -15,7 +15,7 @@ overruns by more than :data:`GRACE_S`; each saves its partial result as it goes:
   of CPU data-order seeds (:mod:`benchmarks.gpu_check_tolerance`);
 - ``throughput``: training images/s at batch 512 on CIFAR-shaped data held on the device, for
   C=16 N=5 and C=8 N=1, the cheapest / median / most expensive cell by FLOPs, eager, with
-  cuDNN autotuning and with ``torch.compile``; peak memory;
+  cuDNN autotuning and with ``torch.compile`` (also with CUDA graphs); peak memory;
 - ``concurrency``: 1, 2, 4, 8 cells trained at once in as many processes; the cells per GPU (and
   Ray ``num_gpus``) that :func:`nas_tasks.training.packing.recommend_cells_per_gpu` draws from it.
 
@@ -152,9 +152,13 @@ def _kill_group(pid: int) -> None:
 
 def run_section(name: str, cfg: dict, out: Path, budget: float, ctx, grace: float = GRACE_S) -> dict:
     """Run section ``name`` in a child process for at most ``budget + grace`` seconds; its record."""
+    import importlib
+
     path = out / f"section-{name.split(':')[-1]}.json"
     start = time.time()
-    proc = ctx.Process(target=_section_child, args=(name, cfg, str(path), start + budget))
+    # by its module's name, not __main__'s: a spawned process must find it by pickle
+    child = importlib.import_module("benchmarks.gpu_check")._section_child
+    proc = ctx.Process(target=child, args=(name, cfg, str(path), start + budget))
     proc.start()
     proc.join(budget + grace)
     timed_out = proc.is_alive()
@@ -204,8 +208,8 @@ def summarize(report: dict) -> dict:
             "tests": result["tests"].get("counts"), "correctness": (result["correctness"].get("comparison") or {}).get(
                 "summary"), "target_images_per_second": TARGET_IMAGES_PER_SECOND,
             "costliest_c16n5_eager_images_per_second": eager, "costliest_c16n5_best": best,
-            "meets_target": None if best is None or report["device"] == "cpu" else
-            best["images_per_second"] >= TARGET_IMAGES_PER_SECOND,
+            "meets_target": None if best is None or not str(result["throughput"].get("device")).startswith("cuda")
+            else best["images_per_second"] >= TARGET_IMAGES_PER_SECOND,
             "recommended_cells_per_gpu": result["concurrency"].get("recommended_cells_per_gpu"),
             "ray_num_gpus": result["concurrency"].get("ray_num_gpus")}
 

@@ -62,12 +62,13 @@ def test_model_and_batches_are_channels_last(digits):
 
     data = DeviceData(digits, torch.device("cuda"))
     model = build_model(CELL, NetworkConfig(4, 1), digits, 0)
-    seen = []
-    model.stem.register_forward_pre_hook(lambda m, inp: seen.append(inp[0].is_contiguous(
+    seen = []  # digits have one channel (any layout is channels-last): look inside, at 4 channels
+    model.cells[0].register_forward_pre_hook(lambda m, inp: seen.append(inp[0].is_contiguous(
         memory_format=torch.channels_last)))
     train_model(model, data, TrainingConfig(epochs=1, batch_size=256, augmentation=Augmentation.none()), seed=0)
     assert seen and all(seen)
-    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    conv = model.cells[0].layers[0].op[1]  # edge 1<-0: nor_conv_3x3, 4 -> 4 channels
+    assert conv.weight.shape == (4, 4, 3, 3) and conv.weight.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_fp16_trains_with_a_grad_scaler(digits):

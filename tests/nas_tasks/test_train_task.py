@@ -242,3 +242,19 @@ def test_precision_is_checked_against_the_device_when_the_task_is_made(cache_dir
 
     record = TrainCache(task.execution.cache_dir).load(task.cache_key(CELL))
     assert np.isfinite(Y).all() and record["train"]["amp"] == "bfloat16"
+
+
+def test_the_cli_passes_precision_and_cells_per_gpu(cache_dir, tmp_path):
+    import argparse
+
+    from nas_tasks.nb201.train_cli import TRAIN_PLUGIN
+
+    parser = argparse.ArgumentParser()
+    TRAIN_PLUGIN.add_arguments(parser)
+    args = parser.parse_args(["--precision", "bf16", "--cells-per-gpu", "3", "--channels", "4", "--cells-per-stage",
+                              "1", "--device", "cpu", "--num-threads", "1"])
+    args.dataset = args.data_root = args.objectives = None
+    args.out = tmp_path
+    task = TRAIN_PLUGIN.build(args)
+    assert (task.execution.precision, task.execution.cells_per_gpu) == ("bf16", 3)
+    assert task.executor.workers == 1  # on the CPU cells train one at a time
