@@ -34,8 +34,15 @@ def _key_values(pairs: list[str] | None, option: str) -> dict:
     return out
 
 
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",")]
+def _ref_point(text: str):
+    """``--ref-point``: comma-separated numbers, or 'infer'."""
+    if text.strip() == "infer":
+        return "infer"
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers (one per objective, raw units) or "
+                                         f"'infer', got {text!r}") from None
 
 
 def _number_or_word(text: str, words: tuple[str, ...], positive: bool):
@@ -139,7 +146,10 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
     p.add_argument("--n-init", type=int, default=None, help="initial design size (default: 2 * (d + 1))")
     p.add_argument("--batch-size", type=int, default=5, help="points proposed per iteration (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--ref-point", type=_floats, default=None, help="reference point in raw units, comma-separated")
+    p.add_argument("--ref-point", type=_ref_point, default=None,
+                   help="reference point in raw units, comma-separated, or 'infer': the nadir of the initial design's "
+                        "Pareto front widened by 10%% of its range (BoTorch's rule), fixed for the run and kept in the "
+                        "journal (default: the task's, inferred when the task has none)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: runs/<problem>-<sampler>-s<seed>); a fresh run refuses a folder that "
                         "holds a run, or files that are not a run's own")
@@ -226,6 +236,7 @@ def write_report(result, out: Path) -> None:
     """Write results.csv, pareto.csv, summary.json and the two plots to ``out`` and print the
     summary and Pareto front."""
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
+    from lamoo.reference import describe_reference
     import pandas as pd
 
     from lamoo.runfolder import replace_file
@@ -243,6 +254,7 @@ def write_report(result, out: Path) -> None:
         print(f"\nPareto front ({len(front)} points, raw units):")
         print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
+    print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
 
 

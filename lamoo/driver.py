@@ -25,15 +25,17 @@ from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, LamooError
+from lamoo.indicators import known_front
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record
+from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record, reference_record
+from lamoo.reference import INFER, due_reference, max_hypervolume_for, resolve_ref_point
 from lamoo.region import Region
 from lamoo.result import Result
 from lamoo.resume import check_resume
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
-from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
+from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization
 
 EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
 
@@ -74,11 +76,15 @@ class Study:
         journal: path of a new JSON-lines journal: every ask is appended before it returns,
             every told point before :meth:`tell` returns. Resume, or join from another process,
             with :meth:`load`. Refused if the file holds anything.
-        ref_point: overrides ``task.ref_point`` (raw units).
+        ref_point: overrides ``task.ref_point`` (raw units, ``m``); ``"infer"``, or None with a
+            task that declares none, infers one from the initial design (see
+            :mod:`lamoo.reference`): it is journaled once inferred and never changes.
         run_info: a JSON-able description of how the run was launched, kept in the journal
             header under ``"run"`` (``lamoo optimize`` keeps its options there).
 
     Attributes:
+        ref_point: ``(m,)`` the run's reference point, raw units (None while an inferred one waits
+            for the initial design to be told).
         archive: every point told so far (:class:`~lamoo.archive.Archive`), by any process
             sharing the journal, up to the latest ask or tell of this study.
         last_proposal: the :class:`~lamoo.proposal.Proposal` of the latest ask that called the
@@ -98,15 +104,12 @@ class Study:
         self._task = as_task(task)
         self.sampler = sampler
         self.objectives = check_objectives(self._task.objectives)
-        ref_point = self._task.ref_point if ref_point is None else ref_point
-        if ref_point is None:
-            raise InvalidInputError(f"task {type(task).__qualname__} ({type(task).__module__}) declares no ref_point: "
-                                    f"give the task a ref_point, or pass ref_point= (lamoo optimize: --ref-point)")
-        self.ref_point = check_ref_point(ref_point, self.objectives, self._task.ideal_point)
+        ref_point, self._ref_source = resolve_ref_point(ref_point, self._task.ref_point, self.objectives,
+                                                        self._task.ideal_point)
         self.seed = resolve_seed(seed)
         space = self._task.space
         self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
-        self.archive = Archive(space, self.objectives, self.ref_point)
+        self.archive = Archive(space, self.objectives, ref_point)
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
@@ -122,16 +125,41 @@ class Study:
     def _header(self, run_info) -> dict:
         config = getattr(self.sampler, "config", None)
         header = {
-            "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
+            "seed": self.seed, "n_init": self.n_init,
+            "ref_point": None if self.ref_point is None else self.ref_point.tolist(), "ref_point_source": self._ref_source,
             "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
             "space": self._task.space.to_dict(), "task": self._task.describe(),
-            "max_hypervolume": self._task.max_hypervolume,
+            "max_hypervolume": self._max_hypervolume(self._exact_front()), "exact_front": self._exact_front(),
             "sampler": config() if callable(config) else repr(self.sampler),
             "lamoo_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         if run_info is not None:
             header["run"] = run_info
         return json.loads(dumps(header))
+
+    @property
+    def ref_point(self) -> np.ndarray | None:
+        return self.archive.ref_point
+
+    def _infer_ref_point_if_due(self) -> None:
+        """Journal the inferred reference point once the initial design is told (the lock held)."""
+        if self.archive.ref_point is None and self._state.log.ref_point_source == "inferred":
+            due = due_reference(self.archive, self.n_init)
+            if due is not None:
+                self._state.commit([reference_record(due[0], due[1], self.worker)])
+
+    def _max_hypervolume(self, front) -> float | None:
+        """The task's maximum hypervolume w.r.t. this run's reference point, when known."""
+        source, task_ref = self._ref_source, self._task.ref_point
+        if source == "given" and task_ref is not None and np.array_equal(self.ref_point, np.asarray(task_ref, float)):
+            source = "task"
+        return max_hypervolume_for(self.ref_point, source, self._task.max_hypervolume, front, self.objectives)
+
+    def _exact_front(self) -> list | None:
+        """The task's exact Pareto front (``k x m`` raw) when it knows one, kept in the header so
+        that a result read back from the journal has its indicators."""
+        front = known_front(self.task, self.objectives)
+        return None if front is None else front.tolist()
 
     # ------------------------------------------------------------------ persistence
     @classmethod
@@ -141,7 +169,8 @@ class Study:
         its records are replayed (no evaluation is repeated), new records are appended to the
         same file, and the first asks return the points its dead workers left pending (the
         in-flight batch) before anything new. The seed, initial design size and reference point
-        come from the journal.
+        come from the journal (an inferred reference point too: ``ref_point``, when given for such
+        a run, must equal it).
 
         Refused (:class:`~lamoo.exceptions.JournalError` naming the stored and given values)
         when ``task`` is not the journal's (objectives, space, description less its
@@ -153,10 +182,16 @@ class Study:
         handle = JournalFile.open(journal)
         header = handle.header
         try:
-            check_resume(journal, header, as_task(task), seed=seed, n_init=n_init, ref_point=ref_point)
-            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
+            inferred = header.get("ref_point_source") == "inferred"
+            check_resume(journal, header, as_task(task), seed=seed, n_init=n_init,
+                         ref_point=None if inferred else ref_point)
+            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"],
+                        ref_point=INFER if inferred else header["ref_point"])
             study._state = RunState(header, study.archive, study.worker)
             study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
+            if inferred and ref_point is not None and not (isinstance(ref_point, str) and ref_point == INFER):
+                check_resume(journal, dict(header, ref_point=study._state.log.ref_point), as_task(task),
+                             ref_point=ref_point)
         except BaseException:
             handle.close()
             raise
@@ -204,6 +239,7 @@ class Study:
         :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
         n = check_int(n, "n", 1)
         with self._state.transaction():
+            self._infer_ref_point_if_due()
             orphans = self._state.orphans()
             if orphans:
                 return self._claim(orphans[:n])
@@ -277,6 +313,7 @@ class Study:
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
                     self.worker))
             self._state.commit(records)
+            self._infer_ref_point_if_due()
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
@@ -334,7 +371,7 @@ class Study:
         """A RuntimeWarning when successful evaluations exist but none dominates the reference
         point (the hypervolume is 0 however good the points are), with each objective's best value."""
         valid = self.archive.valid_indices
-        if len(valid) == 0 or self.archive_hypervolume() > 0:
+        if len(valid) == 0 or self.ref_point is None or self.archive_hypervolume() > 0:
             return
         best_raw = from_minimization(self.archive.F[valid].min(axis=0), self.objectives)
         best = {o.name: float(v) for o, v in zip(self.objectives, best_raw)}
@@ -343,15 +380,18 @@ class Study:
                       f"like these dominate", RuntimeWarning, stacklevel=3)
 
     def archive_hypervolume(self) -> float:
+        """The hypervolume of the points told so far (NaN while an inferred reference point is due)."""
         from lamoo.pareto import hypervolume
 
-        return hypervolume(self.archive.F, self.archive.ref_F)
+        return float("nan") if self.ref_point is None else hypervolume(self.archive.F, self.archive.ref_F)
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
         with self._state.transaction():
-            return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
-                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
+            front = self._state.log.header.get("exact_front")
+            return Result.from_archive(self.archive, max_hypervolume=self._max_hypervolume(front),
+                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings(),
+                                       front=front)
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,

@@ -107,6 +107,8 @@ def resumed_options(path, header: dict, stored: dict, args: argparse.Namespace, 
     for dest in sorted(explicit - NOT_KEPT - MAY_CHANGE):
         given = normalized(getattr(args, dest))
         old = header.get(dest) if dest in FROM_HEADER else stored.get(dest)
+        if dest == "ref_point" and header.get("ref_point_source") == "inferred":
+            old = "infer"  # the run infers its own: compared by Study.load once the journal is read
         found = differences(old, given, dest)
         if dest in RUN_OPTIONS:
             run += found
