@@ -237,6 +237,7 @@ def write_report(result, out: Path) -> None:
     summary and Pareto front."""
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
     from lamoo.reference import describe_reference
+    from lamoo.versions import library_versions
     import pandas as pd
 
     from lamoo.runfolder import replace_file
@@ -247,12 +248,14 @@ def write_report(result, out: Path) -> None:
     # each file is written whole and then put in place: workers sharing a run may report at once
     replace_file(out / "results.csv", lambda path: result.to_frame().to_csv(path))
     replace_file(out / "pareto.csv", front.to_csv)
-    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
+    record = {**summary, "run": result.provenance(), "reported_with": library_versions()}
+    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(record, indent=2) + "\n"))
     replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
     replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
-        print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
+        shown = front if result.labels is None else front.drop(columns=list(result.names), errors="ignore")
+        print(shown.to_string(float_format=lambda v: f"{v:.5g}") if len(shown) <= 30 else shown)
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
     print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
@@ -275,9 +278,25 @@ def cmd_report(args) -> int:
     if not journal.is_file():
         raise JournalError(f"{args.run_dir} is not a run folder written by 'lamoo optimize': {journal} not found")
     log = read_run(journal)
-    write_report(Result.from_run_log(log), args.run_dir)
+    write_report(Result.from_run_log(log, _task_of(log)), args.run_dir)
     _report_pending([row.x for row in log.pending.values()], args.run_dir)
     return 0
+
+
+def _task_of(log):
+    """The task of a run folder's journal, rebuilt from the options it keeps, so that the report
+    names its points (:func:`lamoo.task.point_labels`); None, with a note, when it cannot be."""
+    from lamoo.exceptions import LamooError
+    from lamoo.runfolder import stored_args
+
+    stored = (log.run or {}).get("cli")
+    if stored is None:
+        return None
+    try:
+        return build_task(stored_args(stored, make_parser()))
+    except (LamooError, OSError) as exc:
+        print(f"note: the task could not be rebuilt ({exc}); the tables leave out its point labels")
+        return None
 
 
 def make_parser(task_plugins: dict | None = None, commands: dict | None = None) -> argparse.ArgumentParser:

@@ -35,7 +35,8 @@ from lamoo.result import Result
 from lamoo.resume import check_resume
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
-from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization
+from lamoo.versions import library_versions
+from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization, point_labels
 
 EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
 
@@ -113,6 +114,7 @@ class Study:
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
+        self._stop_requested = False
         self._state = RunState(header_record(self._header(run_info)), self.archive, self.worker)
         if journal is not None:
             handle = JournalFile.create(journal, self._state.log.header)
@@ -131,7 +133,8 @@ class Study:
             "space": self._task.space.to_dict(), "task": self._task.describe(),
             "max_hypervolume": self._max_hypervolume(self._exact_front()), "exact_front": self._exact_front(),
             "sampler": config() if callable(config) else repr(self.sampler),
-            "lamoo_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "lamoo_version": __version__, "libraries": library_versions(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         if run_info is not None:
             header["run"] = run_info
@@ -323,9 +326,14 @@ class Study:
         in-flight batch of a killed run) are evaluated first, as one batch. Pending points of
         other live studies on the journal count against the budget: several processes running
         ``optimize`` on one journal evaluate ``budget`` points between them. A failed evaluation
-        is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch."""
+        is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch
+        (``X``: ``n x d``, ``Y``: ``n x m`` raw); it stops the run by calling :meth:`stop` or by
+        returning True (the batch it saw is kept; nothing further is asked)."""
         budget = check_int(budget, "budget", 1)
         batch_size = check_int(batch_size, "batch_size", 1)
+        if callback is not None and not callable(callback):
+            raise InvalidInputError(f"callback must be callable as callback(study, X, Y), got {callback!r}")
+        self._stop_requested = False
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -343,13 +351,20 @@ class Study:
                 if bar is not None:
                     bar.n = min(self.n_told, budget)
                     bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
-                if callback is not None:
-                    callback(self, X, Y)
+                if callback is not None and callback(self, X, Y) is True:
+                    self._stop_requested = True
+                if self._stop_requested:
+                    break
         finally:
             if bar is not None:
                 bar.close()
         self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
+
+    def stop(self) -> None:
+        """Make the running :meth:`optimize` return after the batch being evaluated (call it
+        from a callback); a later :meth:`optimize` runs again."""
+        self._stop_requested = True
 
     def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
         """The next points ``optimize`` evaluates (the lock held), or None when it is done."""
@@ -391,7 +406,7 @@ class Study:
             front = self._state.log.header.get("exact_front")
             return Result.from_archive(self.archive, max_hypervolume=self._max_hypervolume(front),
                                        seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings(),
-                                       front=front)
+                                       front=front, labels=point_labels(self.task, self.archive.X))
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,

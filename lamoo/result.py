@@ -36,6 +36,8 @@ class Result:
         front: ``(k x m)`` the task's exact Pareto front, raw units, when it knows one (table
             tasks do), else None: the reference of :meth:`igd`, :meth:`igd_plus` and
             :meth:`epsilon_additive`.
+        labels: a pandas DataFrame (``n`` rows) naming each point, from the task's
+            ``point_labels`` (e.g. ``arch`` and ``table_index`` on NAS-Bench-201), or None.
         errors: error message per row (``None`` for successes).
         leaf_ids: ``(n,)`` LaMOO leaf each point was proposed from (-1: none).
         sources: ``"init"``, ``"sampler"``, ``"fill"`` or ``"user"`` per row.
@@ -51,7 +53,7 @@ class Result:
     def __init__(self, X: np.ndarray, Y: np.ndarray, objectives: Sequence[ObjectiveSpec], ref_point,
                  *, errors=None, leaf_ids=None, sources=None, batches=None, names=None, choices=None,
                  max_hypervolume: float | None = None, seed: int | None = None, config: dict | None = None,
-                 timings: list[dict] | None = None, front=None):
+                 timings: list[dict] | None = None, front=None, labels=None):
         init = object.__setattr__
         X = _frozen(X, float)
         n = len(X)
@@ -59,6 +61,9 @@ class Result:
         init(self, "Y", _frozen(Y, float))
         init(self, "objectives", tuple(objectives))
         init(self, "ref_point", None if ref_point is None else _frozen(check_ref_point(ref_point, self.objectives), float))
+        if labels is not None and len(labels) != n:
+            raise InvalidInputError(f"labels must have {n} rows (one per point), got {len(labels)}")
+        init(self, "_labels", None if labels is None else labels.reset_index(drop=True).copy())
         init(self, "front", None if front is None else _frozen(check_Y(front, len(front), len(self.objectives),
                                                                           "front"), float))
         init(self, "_errors", tuple(errors) if errors is not None else (None,) * n)
@@ -81,6 +86,10 @@ class Result:
     @property
     def ref_point_source(self) -> str:
         return self._config.get("ref_point_source", "given")
+
+    @property
+    def labels(self):
+        return None if self._labels is None else self._labels.copy()
 
     @property
     def reference_evaluations(self) -> int | None:
@@ -106,23 +115,27 @@ class Result:
     @classmethod
     def from_archive(cls, archive, **kwargs) -> "Result":
         """A snapshot of ``archive`` (``kwargs``: ``max_hypervolume``, ``seed``, ``config``, ``timings``,
-        ``front``)."""
+        ``front``, ``labels``)."""
         return cls(archive.X, archive.Y, archive.objectives, archive.ref_point,
                    errors=archive.errors, leaf_ids=archive.leaf_ids, sources=archive.sources,
                    batches=archive.batches, names=archive.space.names, choices=archive.space.choices, **kwargs)
 
     @classmethod
-    def from_journal(cls, path) -> "Result":
-        """Read a run back from its journal alone (no task needed), without locking or changing
-        the file: a run in progress can be read while it is written. A damaged journal raises
+    def from_journal(cls, path, task=None) -> "Result":
+        """Read a run back from its journal alone (no task needed; with ``task``, its points get
+        the task's :attr:`labels`), without locking or changing the file: a run in progress can
+        be read while it is written. A damaged journal raises
         :class:`~lamoo.exceptions.JournalError` naming the line and what is wrong with it."""
         from lamoo.journal import read_run
 
-        return cls.from_run_log(read_run(path))
+        return cls.from_run_log(read_run(path), task)
 
     @classmethod
-    def from_run_log(cls, log) -> "Result":
-        """The run a :class:`lamoo.runlog.RunLog` (a journal read back) describes."""
+    def from_run_log(cls, log, task=None) -> "Result":
+        """The run a :class:`lamoo.runlog.RunLog` (a journal read back) describes (``task``: see
+        :meth:`from_journal`)."""
+        from lamoo.task import point_labels
+
         from lamoo.records import header_objectives
 
         from lamoo.reference import max_hypervolume_for
@@ -135,7 +148,8 @@ class Result:
         return cls(ev.X, ev.Y, objectives, log.ref_point, errors=ev.errors,
                    leaf_ids=ev.leaf_ids, sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
                    choices=header["space"].get("choices"), max_hypervolume=max_hv,
-                   seed=header.get("seed"), config=log.config(), timings=log.timings(), front=header.get("exact_front"))
+                   seed=header.get("seed"), config=log.config(), timings=log.timings(), front=header.get("exact_front"),
+                   labels=None if task is None else point_labels(task, ev.X))
 
     def __len__(self) -> int:
         return len(self.X)
@@ -217,12 +231,15 @@ class Result:
         return non_dominated_mask(self.F)
 
     def to_frame(self, labels: bool = True):
-        """All evaluations as a pandas DataFrame: one column per dimension (categorical ones as
-        their labels unless ``labels`` is False) and objective, then ``failed``, ``error``,
+        """All evaluations as a pandas DataFrame: the task's point labels (:attr:`labels`, e.g.
+        ``arch`` and ``table_index``), one column per dimension (categorical ones as their
+        labels unless ``labels`` is False) and objective, then ``failed``, ``error``,
         ``source``, ``batch``, ``leaf_id``, ``pareto``."""
         import pandas as pd
 
         df = pd.DataFrame(self.X, columns=list(self.names))
+        if self._labels is not None:
+            df = pd.concat([self._labels.add_prefix("" if not set(self._labels) & set(df) else "task_"), df], axis=1)
         for name, options in zip(self.names, self.choices):
             if labels and options is not None:
                 df[name] = [options[int(code)] for code in df[name]]
@@ -238,10 +255,11 @@ class Result:
         return df
 
     def pareto_front(self):
-        """The non-dominated points as a pandas DataFrame (dimension and objective columns, raw
-        units, indexed by evaluation number, sorted by the first objective)."""
+        """The non-dominated points as a pandas DataFrame (label, dimension and objective
+        columns, raw units, indexed by evaluation number, sorted by the first objective)."""
         df = self.to_frame()
-        cols = list(self.names) + [o.name for o in self.objectives]
+        first = [] if self._labels is None else list(df.columns[:self._labels.shape[1]])
+        cols = first + list(self.names) + [o.name for o in self.objectives]
         return df.loc[df["pareto"], cols].sort_values(self.objectives[0].name)
 
     def summary(self) -> dict:
@@ -263,6 +281,21 @@ class Result:
             out["optimizer_seconds"] = float(sum(t["ask_seconds"] or 0 for t in self.timings))
             out["evaluation_seconds"] = float(sum(t["eval_seconds"] or 0 for t in self.timings))
         return out
+
+    def provenance(self) -> dict:
+        """What the run is, from its journal header: ``task`` (its description), ``objectives``,
+        ``sampler`` (its configuration: name and parameters, as last changed), ``seed``,
+        ``n_init``, ``ref_point`` and ``ref_point_source``, ``lamoo_version`` and ``libraries``
+        (the versions the run started with), ``created`` and ``launch`` (the ``lamoo optimize``
+        options, when it kept them)."""
+        c = self._config
+        return {"task": c.get("task"), "objectives": [{"name": o.name, "direction": o.direction}
+                                                      for o in self.objectives],
+                "sampler": c.get("sampler"), "seed": self.seed, "n_init": c.get("n_init"),
+                "ref_point": None if self.ref_point is None else self.ref_point.tolist(),
+                "ref_point_source": self.ref_point_source, "lamoo_version": c.get("lamoo_version"),
+                "libraries": c.get("libraries"), "created": c.get("created"),
+                "launch": copy.deepcopy((c.get("run") or {}).get("cli"))}
 
     def __repr__(self) -> str:
         hv = "not yet inferred reference point" if self.ref_point is None else f"{self.hypervolume():.6g}"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lamoo.bench.planning import RunSpec
-from lamoo.bench.provenance import git_commit, library_versions, machine
+from lamoo.bench.provenance import git_commit, machine
+from lamoo.versions import library_versions
 from lamoo.bench.records import SCHEMA, write_json_atomic
 
 
