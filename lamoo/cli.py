@@ -250,8 +250,8 @@ def write_report(result, out: Path) -> None:
     replace_file(out / "pareto.csv", front.to_csv)
     record = {**summary, "run": result.provenance(), "reported_with": library_versions()}
     replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(record, indent=2) + "\n"))
-    replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
-    replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
+    replace_file(out / "pareto.png", lambda path: _save(plot_pareto(result), path))
+    replace_file(out / "hv_trace.png", lambda path: _save(plot_hypervolume_trace(result), path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
         shown = front if result.labels is None else front.drop(columns=list(result.names), errors="ignore")
@@ -259,6 +259,13 @@ def write_report(result, out: Path) -> None:
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
     print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _report_parser(sub) -> None:
