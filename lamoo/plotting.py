@@ -30,7 +30,8 @@ _UNITS = ((r"acc", "%"), (r"^m?flops$|flops", "MFLOPs"), (r"^params$|params", "M
 ARROWS = {"maximize": "↑", "minimize": "↓"}
 
 
-def _pyplot():
+def pyplot():
+    """``matplotlib.pyplot``, on the Agg backend unless an inline (notebook) backend is in use."""
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
@@ -131,7 +132,7 @@ def plot_pareto(result, path=None, *, units: dict | None = None, max_pairs: int 
     """The evaluated points and their Pareto front (see the module docstring). Returns the
     ``Figure``; ``path`` also saves it (PNG). ``units``: ``{objective name: unit}`` overriding
     the guess; ``max_pairs``: the most pairwise projections drawn for many objectives."""
-    plt = _pyplot()
+    plt = pyplot()
     m = len(result.objectives)
     labels = axis_labels(result, units)
     adds, _ = _contributing(result)
@@ -196,7 +197,7 @@ def plot_parallel_coordinates(result, path=None, *, units: dict | None = None):
     """Parallel coordinates of every successful evaluation: one axis per objective, scaled so
     that up is better (its worst and best raw values under its name), the non-dominated points
     in red. Returns the ``Figure``; ``path`` also saves it."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(5.0, 1.8 * len(result.objectives)), 4.2))
     _parallel(ax, result, axis_labels(result, units))
     return _finish(fig, path)
@@ -206,7 +207,7 @@ def plot_hypervolume_trace(result, path=None, *, normalized: bool = False):
     """Hypervolume after each evaluation with the end of the initial design marked; with a known
     maximum, also log10 of the gap to it. ``normalized``: as a fraction of the known maximum
     (:class:`InvalidInputError` without one). Returns the ``Figure``; ``path`` also saves it."""
-    plt = _pyplot()
+    plt = pyplot()
     trace, best = np.asarray(result.hypervolume_trace, dtype=float), result.max_hypervolume
     if normalized and not best:
         raise InvalidInputError("normalized=True needs the task's maximum hypervolume (result.max_hypervolume), "
