@@ -13,7 +13,6 @@ journal applies its records all the same, so it behaves exactly like one with a 
 """
 from __future__ import annotations
 
-import json
 import numbers
 import time
 import uuid
@@ -21,21 +20,19 @@ import warnings
 
 import numpy as np
 
-from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, LamooError
-from lamoo.indicators import known_front
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record, reference_record
-from lamoo.reference import INFER, due_reference, max_hypervolume_for, resolve_ref_point
+from lamoo.records import ask_record, claim_record, eval_record, header_record, reference_record
+from lamoo.reference import INFER, due_reference, resolve_ref_point
+from lamoo.runheader import run_header, run_max_hypervolume
 from lamoo.region import Region
 from lamoo.result import Result
 from lamoo.resume import check_resume
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
-from lamoo.versions import library_versions
 from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization, point_labels
 
 EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
@@ -115,7 +112,7 @@ class Study:
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
         self._stop_requested = False
-        self._state = RunState(header_record(self._header(run_info)), self.archive, self.worker)
+        self._state = RunState(header_record(run_header(self, run_info)), self.archive, self.worker)
         if journal is not None:
             handle = JournalFile.create(journal, self._state.log.header)
             try:
@@ -123,22 +120,6 @@ class Study:
             except BaseException:
                 handle.close()
                 raise
-
-    def _header(self, run_info) -> dict:
-        config = getattr(self.sampler, "config", None)
-        header = {
-            "seed": self.seed, "n_init": self.n_init,
-            "ref_point": None if self.ref_point is None else self.ref_point.tolist(), "ref_point_source": self._ref_source,
-            "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
-            "space": self._task.space.to_dict(), "task": self._task.describe(),
-            "max_hypervolume": self._max_hypervolume(self._exact_front()), "exact_front": self._exact_front(),
-            "sampler": config() if callable(config) else repr(self.sampler),
-            "lamoo_version": __version__, "libraries": library_versions(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        if run_info is not None:
-            header["run"] = run_info
-        return json.loads(dumps(header))
 
     @property
     def ref_point(self) -> np.ndarray | None:
@@ -150,19 +131,6 @@ class Study:
             due = due_reference(self.archive, self.n_init)
             if due is not None:
                 self._state.commit([reference_record(due[0], due[1], self.worker)])
-
-    def _max_hypervolume(self, front) -> float | None:
-        """The task's maximum hypervolume w.r.t. this run's reference point, when known."""
-        source, task_ref = self._ref_source, self._task.ref_point
-        if source == "given" and task_ref is not None and np.array_equal(self.ref_point, np.asarray(task_ref, float)):
-            source = "task"
-        return max_hypervolume_for(self.ref_point, source, self._task.max_hypervolume, front, self.objectives)
-
-    def _exact_front(self) -> list | None:
-        """The task's exact Pareto front (``k x m`` raw) when it knows one, kept in the header so
-        that a result read back from the journal has its indicators."""
-        front = known_front(self.task, self.objectives)
-        return None if front is None else front.tolist()
 
     # ------------------------------------------------------------------ persistence
     @classmethod
@@ -404,7 +372,8 @@ class Study:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
         with self._state.transaction():
             front = self._state.log.header.get("exact_front")
-            return Result.from_archive(self.archive, max_hypervolume=self._max_hypervolume(front),
+            max_hv = run_max_hypervolume(self._task, self.ref_point, self._ref_source, front, self.objectives)
+            return Result.from_archive(self.archive, max_hypervolume=max_hv,
                                        seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings(),
                                        front=front, labels=point_labels(self.task, self.archive.X))
 
