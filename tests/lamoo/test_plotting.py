@@ -89,3 +89,13 @@ def test_the_trace_marks_the_initial_design_and_can_be_normalized():
     with pytest.raises(InvalidInputError, match="normalized=True needs the task's maximum hypervolume"):
         plot_hypervolume_trace(plain, normalized=True)
     assert isinstance(plot_hypervolume_trace(plain), Figure)
+
+
+def test_a_run_whose_reference_point_is_not_inferred_yet_plots_without_one():
+    res = nas_result()
+    pending = Result(res.X, res.Y, res.objectives, None)
+    ax = plot_pareto(pending).axes[0]
+    labels = {c.get_label() for c in ax.collections}
+    assert "reference point" not in labels and not ax.patches and "non-dominated" in labels
+    fig = plot_hypervolume_trace(pending)
+    assert fig.axes[0].get_title() == "reference point not inferred yet"
