@@ -131,3 +131,32 @@ def test_bad_reference_point_arguments_are_clear_errors():
     with pytest.raises(InvalidInputError, match=r"shape \(2,\)"):
         resolve_ref_point([1.0], None, task.objectives)
     assert due_reference(Study(task, RandomSampler(), n_init=3).archive, 3) is None
+
+
+def test_two_studies_on_one_journal_write_one_reference_point(tmp_path):
+    path = tmp_path / "run.jsonl"
+    first = Study(NoReference(), RandomSampler(), seed=0, n_init=6, journal=path)
+    second = Study.load(path, NoReference(), RandomSampler())
+    X = first.ask(6)
+    first.tell(X[:4], first.task.evaluate(X[:4]))
+    second.tell(X[4:], second.task.evaluate(X[4:]))  # completes the initial design: second infers
+    first.ask(2)  # first reads second's records, the reference among them, and writes none
+    np.testing.assert_array_equal(first.ref_point, second.ref_point)
+    first.close()
+    second.close()
+    assert len(_records(path, "reference")) == 1
+
+
+def test_point_labels_of_the_wrong_shape_are_a_clear_error():
+    from lamoo.task import point_labels
+
+    class Labelled(ToyTask):
+        def point_labels(self, X):
+            return ["a"] * len(X)
+
+    with pytest.raises(InvalidInputError, match="must return a pandas DataFrame of 3 rows"):
+        point_labels(Labelled(), np.zeros((3, 3)))
+    with pytest.raises(InvalidInputError, match="labels must have 2 rows"):
+        import pandas as pd
+
+        Result(np.zeros((2, 1)), np.zeros((2, 2)), ToyTask().objectives, [1, 1], labels=pd.DataFrame({"a": [1]}))
