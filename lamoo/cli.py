@@ -34,8 +34,15 @@ def _key_values(pairs: list[str] | None, option: str) -> dict:
     return out
 
 
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",")]
+def _ref_point(text: str):
+    """``--ref-point``: comma-separated numbers, or 'infer'."""
+    if text.strip() == "infer":
+        return "infer"
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers (one per objective, raw units) or "
+                                         f"'infer', got {text!r}") from None
 
 
 def _number_or_word(text: str, words: tuple[str, ...], positive: bool):
@@ -139,7 +146,10 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
     p.add_argument("--n-init", type=int, default=None, help="initial design size (default: 2 * (d + 1))")
     p.add_argument("--batch-size", type=int, default=5, help="points proposed per iteration (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--ref-point", type=_floats, default=None, help="reference point in raw units, comma-separated")
+    p.add_argument("--ref-point", type=_ref_point, default=None,
+                   help="reference point in raw units, comma-separated, or 'infer': the nadir of the initial design's "
+                        "Pareto front widened by 10%% of its range (BoTorch's rule), fixed for the run and kept in the "
+                        "journal (default: the task's, inferred when the task has none)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: runs/<problem>-<sampler>-s<seed>); a fresh run refuses a folder that "
                         "holds a run, or files that are not a run's own")
@@ -226,6 +236,8 @@ def write_report(result, out: Path) -> None:
     """Write results.csv, pareto.csv, summary.json and the two plots to ``out`` and print the
     summary and Pareto front."""
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
+    from lamoo.reference import describe_reference
+    from lamoo.versions import library_versions
     import pandas as pd
 
     from lamoo.runfolder import replace_file
@@ -236,14 +248,24 @@ def write_report(result, out: Path) -> None:
     # each file is written whole and then put in place: workers sharing a run may report at once
     replace_file(out / "results.csv", lambda path: result.to_frame().to_csv(path))
     replace_file(out / "pareto.csv", front.to_csv)
-    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
-    replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
-    replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
+    record = {**summary, "run": result.provenance(), "reported_with": library_versions()}
+    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(record, indent=2) + "\n"))
+    replace_file(out / "pareto.png", lambda path: _save(plot_pareto(result), path))
+    replace_file(out / "hv_trace.png", lambda path: _save(plot_hypervolume_trace(result), path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
-        print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
+        shown = front if result.labels is None else front.drop(columns=list(result.names), errors="ignore")
+        print(shown.to_string(float_format=lambda v: f"{v:.5g}") if len(shown) <= 30 else shown)
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
+    print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _report_parser(sub) -> None:
@@ -263,9 +285,25 @@ def cmd_report(args) -> int:
     if not journal.is_file():
         raise JournalError(f"{args.run_dir} is not a run folder written by 'lamoo optimize': {journal} not found")
     log = read_run(journal)
-    write_report(Result.from_run_log(log), args.run_dir)
+    write_report(Result.from_run_log(log, _task_of(log)), args.run_dir)
     _report_pending([row.x for row in log.pending.values()], args.run_dir)
     return 0
+
+
+def _task_of(log):
+    """The task of a run folder's journal, rebuilt from the options it keeps, so that the report
+    names its points (:func:`lamoo.task.point_labels`); None, with a note, when it cannot be."""
+    from lamoo.exceptions import LamooError
+    from lamoo.runfolder import stored_args
+
+    stored = (log.run or {}).get("cli")
+    if stored is None:
+        return None
+    try:
+        return build_task(stored_args(stored, make_parser()))
+    except (LamooError, OSError) as exc:
+        print(f"note: the task could not be rebuilt ({exc}); the tables leave out its point labels")
+        return None
 
 
 def make_parser(task_plugins: dict | None = None, commands: dict | None = None) -> argparse.ArgumentParser:

@@ -88,12 +88,22 @@ def kept_options(args: argparse.Namespace) -> dict:
 def explicit_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     """The options (dests) given on the command line ``argv`` of ``parser``'s ``optimize``:
     parsed again with every default suppressed, so an option given with its default value counts."""
-    for action in _optimize_parser(parser)._actions:
+    for action in optimize_subparser(parser)._actions:
         action.default = argparse.SUPPRESS
     return set(vars(parser.parse_args(argv))) - {"command"}
 
 
-def _optimize_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def stored_args(stored: dict, parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The ``lamoo optimize`` options a run kept in its journal (``stored``) as parsed arguments
+    of ``parser`` (defaults for any option the run did not keep)."""
+    args = parser.parse_args(["optimize"])
+    types = {a.dest: a.type for a in optimize_subparser(parser)._actions}
+    for dest, value in stored.items():
+        setattr(args, dest, Path(value) if types.get(dest) is Path and value is not None else value)
+    return args
+
+
+def optimize_subparser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return sub.choices["optimize"]
 
@@ -107,6 +117,8 @@ def resumed_options(path, header: dict, stored: dict, args: argparse.Namespace, 
     for dest in sorted(explicit - NOT_KEPT - MAY_CHANGE):
         given = normalized(getattr(args, dest))
         old = header.get(dest) if dest in FROM_HEADER else stored.get(dest)
+        if dest == "ref_point" and header.get("ref_point_source") == "inferred":
+            old = "infer"  # the run infers its own: compared by Study.load once the journal is read
         found = differences(old, given, dest)
         if dest in RUN_OPTIONS:
             run += found
@@ -116,7 +128,7 @@ def resumed_options(path, header: dict, stored: dict, args: argparse.Namespace, 
         raise refuse(path, run, RUN_ADVICE)
     if sampler and not args.override:
         raise refuse(path, sampler, OVERRIDE_ADVICE)
-    types = {a.dest: a.type for a in _optimize_parser(parser)._actions}
+    types = {a.dest: a.type for a in optimize_subparser(parser)._actions}
     merged = dict(vars(args))
     for dest, value in stored.items():
         if dest not in explicit and dest not in NOT_KEPT:
