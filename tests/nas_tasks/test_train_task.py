@@ -231,3 +231,11 @@ def test_config_objects_and_keyword_settings_make_the_same_task(cache_dir):
         NB201TrainTask("digits", objectives=["accuracy"], executor=42)
     with pytest.raises(InvalidInputError, match="executor"):
         NB201TrainTask("digits", objectives=["accuracy"], executor="dask")
+
+
+def test_a_class_subset_trains_a_smaller_classifier(cache_dir):
+    t = NB201TrainTask("digits", objectives=["accuracy"], classes="0-4", **TINY)
+    assert t.info.num_classes == 5 and t.info.classes[-1] == "four" and t.ref_point.tolist() == [20.0]
+    assert t.describe()["data"]["classes"] == [0, 1, 2, 3, 4]
+    assert t.cache_key(CELL) != NB201TrainTask("digits", objectives=["accuracy"], **TINY).cache_key(CELL)
+    assert np.isfinite(t.evaluate(np.array([CELL]))).all()
