@@ -33,7 +33,8 @@ The OoD set (``ood=``): a synthetic shift of the ID images, one dataset, or seve
   image's pixels shuffled);
 - a dataset of :mod:`nas_tasks.training.data` (``"mnist"``, ``"cifar10"``, ``"digits"``...) read
   from ``data_root`` (digits is bundled), optionally restricted to classes: ``"digits[0-4]"``,
-  ``"cifar10[0,1,8]"``. Its images (the official test split when there is one) are resized to the
+  ``"cifar10[0,1,8]"``, or an image folder ``"folder:PATH"`` (:mod:`nas_tasks.training.folder`;
+  a path with ``+`` or ``[`` cannot be named here). Its images (the official test split when there is one) are resized to the
   ID image size and converted between grey and RGB. Validation and test values draw from disjoint
   halves of it. A dataset that shares classes with the ID data, or whose images include ID images,
   is refused: it would be the validation set, not an OoD set.
@@ -65,6 +66,7 @@ from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.objectives.base import EvalContext, Objective, TaskInfo
 
+FOLDER = "folder:"  # an image folder of yours (nas_tasks.training.folder)
 BUILTIN_OOD = ("uniform", "gaussian", "inverted", "vflip", "permuted")
 ODIN_SETTINGS: dict[str, dict[str, float]] = {
     "mo-evoprune": {"temperature": 1000.0, "epsilon": 0.0},
@@ -114,7 +116,7 @@ def parse_ood(spec) -> tuple[OodSource, ...]:
         if bracket and not rest.endswith("]"):
             raise InvalidInputError(f"ood part {part!r}: expected 'dataset[classes]', e.g. 'digits[0-4]'")
         try:
-            dataset = canonical_name(name.strip())
+            dataset = name.strip() if name.strip().startswith(FOLDER) else canonical_name(name.strip())
         except InvalidInputError:
             raise InvalidInputError(f"ood part {part!r} is neither a shift {BUILTIN_OOD} nor a dataset: "
                                     f"unknown dataset {name.strip()!r}") from None
@@ -136,7 +138,12 @@ def _ood_dataset(source: OodSource, data_root):
     from nas_tasks.training.data import load_dataset
     from nas_tasks.training.splits import select_classes
 
-    ds = load_dataset(source.dataset, data_root)
+    if source.dataset.startswith(FOLDER):
+        from nas_tasks.training.folder import read_image_folder
+
+        ds = read_image_folder(source.dataset, data_root)
+    else:
+        ds = load_dataset(source.dataset, data_root)
     if source.classes is not None:
         ds = select_classes(ds, source.classes)
     x = ds.x_test if ds.x_test is not None else ds.x_train
