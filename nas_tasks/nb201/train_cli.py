@@ -55,9 +55,6 @@ class TrainPlugin:
         g.add_argument("--objective-option", action="append", metavar="OBJECTIVE.OPTION=VALUE",
                        help="objective option, repeatable (e.g. robustness.ood=inverted, robustness.epsilon=0)")
         g.add_argument("--max-train", type=int, default=None, help="use at most this many training images")
-        g.add_argument("--classes", default=None,
-                       help="train on these classes of the dataset only, relabelled 0..k-1 (e.g. 0-4 or 0,2,5-7; "
-                            "default: all): the source task of a transfer setting")
         g.add_argument("--cache-dir", type=Path, default=None,
                        help="trained-cell cache (default: $LAMOO_CACHE_DIR or ~/.cache/lamoo)")
         g.add_argument("--num-threads", type=int, default=None, help="torch CPU threads (default: all available)")
@@ -74,7 +71,7 @@ class TrainPlugin:
             device=args.device, executor=args.executor, cache_dir=args.cache_dir,
             augmentation=args.augmentation, introspection_weight=args.introspection_weight,
             introspection_pair_weights=args.introspection_pair_weights,
-            objective_options=_options(args.objective_option), max_train=args.max_train, classes=args.classes,
+            objective_options=_options(args.objective_option), max_train=args.max_train, classes=getattr(args, "classes", None),
             num_threads=args.num_threads, ray_address=args.ray_address, cpus_per_task=args.cpus_per_task)
         if getattr(args, "out", None) is None:  # the same default folder cmd_optimize picks
             args.out = Path("runs") / f"nb201-train-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
