@@ -307,6 +307,7 @@ class Robustness(Objective):
         check_number(temperature, "robustness temperature", low=0, low_open=True)
         check_number(epsilon, "robustness epsilon", low=0)
         check_int(max_samples, "robustness max_samples", 2)
+        check_int(seed, "robustness seed", 0)
         self.sources = parse_ood(ood)
         if setting == "mo-evoprune" and not all(s.is_real for s in self.sources):
             raise InvalidInputError(f"robustness setting 'mo-evoprune' measures OoD detection on real images of other "

@@ -7,10 +7,13 @@ as for every trained cell (:func:`~nas_tasks.training.splits.make_splits`).
 
 Features are extracted once per (backbone, images) and kept on disk under
 ``<cache_dir>/pruning-features/`` as ``.npz`` files (numpy arrays only: read with
-``allow_pickle=False``), so that every evaluation of the task trains only the sparse head.
+``allow_pickle=False``, and only when no other user could have written them,
+:func:`~nas_tasks.safe_load.cache_entry_problem`), so that every evaluation of the task trains only
+the sparse head.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,7 @@ import torch
 
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.cache import cache_key, write_atomic
+from nas_tasks.safe_load import cache_entry_problem
 from nas_tasks.training.folder import PREFIX as FOLDER
 from nas_tasks.training.splits import Splits
 
@@ -73,10 +77,14 @@ class FeatureCache:
 
     def get(self, what: dict, compute) -> dict[str, np.ndarray]:
         """The arrays cached for ``what`` (a JSON-able description), else ``compute()`` (a dict of
-        arrays), saved."""
+        arrays), saved. A cached file another user could have written is not read (a warning)."""
         key = cache_key({"version": FEATURES_VERSION, **what})
         path = self.path(key)
-        if path.is_file():
+        problem = cache_entry_problem(path, self.root.parent) if path.is_file() else None
+        if problem is not None:
+            warnings.warn(f"not reading the cached features {path}: {problem}; they are extracted again",
+                          RuntimeWarning, stacklevel=3)
+        elif path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as f:
                     return {k: f[k] for k in f.files}

@@ -22,18 +22,16 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 # ---------------------------------------------------------------------------------------- checkpoints
 def read_checkpoint(path) -> dict:
-    """The state dict in ``path`` (``torch.load(weights_only=True)``; a ``{"state_dict": ...}``
-    or ``{"model": ...}`` wrapper is unwrapped). :class:`InvalidInputError` when it is missing or
-    holds anything but tensors and plain containers."""
+    """The state dict in ``path``, read by :func:`nas_tasks.safe_load.torch_load` (PyTorch's
+    weights-only unpickler: tensors and plain containers only; a ``{"state_dict": ...}`` or
+    ``{"model": ...}`` wrapper is unwrapped). :class:`InvalidInputError` when it is missing, holds
+    anything else (:class:`~nas_tasks.safe_load.UnsafePickleError`) or is not a state dict."""
+    from nas_tasks.safe_load import torch_load
+
     path = Path(path).expanduser()
     if not path.is_file():
         raise InvalidInputError(f"checkpoint {str(path)!r} does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - unpickling errors of every kind are bad input here
-        raise InvalidInputError(f"cannot read checkpoint {str(path)!r} with torch.load(weights_only=True) (lamoo reads "
-                                f"tensors and plain containers only, never arbitrary pickles): "
-                                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    state = torch_load(path, "checkpoint (a state dict saved by torch.save)")
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
@@ -161,8 +159,10 @@ def _described_cell(task: dict, codes, source: dict) -> Backbone:
     if task.get("class") != TRAIN_TASK_CLASS:
         raise InvalidInputError(f"a backbone cell comes from a {TRAIN_TASK_CLASS} (lamoo optimize --task nb201-train), "
                                 f"not from {task.get('class')!r}")
-    return _cell_backbone(codes, DataConfig(**task["data"]), NetworkConfig(**task["net"]), int(task["seed"]),
-                          TrainedPredictions(task).cache_key(codes), task["cache_dir"], source)
+    described = TrainedPredictions(task)  # reads the data root and cache folder where the journal keeps them
+    t = described.task
+    return _cell_backbone(codes, DataConfig(**t["data"]), NetworkConfig(**t["net"]), int(t["seed"]),
+                          described.cache_key(codes), t["cache_dir"], source)
 
 
 def _pick_cell(result, cell, objective, run_dir) -> tuple[int, ...]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -28,6 +29,10 @@ from lamoo.checks import check_choice, check_int
 from lamoo.exceptions import InvalidInputError
 
 CACHE_KEY_VERSION = 1  # bump when a change in training or measuring makes cached cells stale
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+"""Precision settings (:attr:`ExecutionConfig.precision`): ``"auto"`` (bf16 / fp16 autocast on
+CUDA by the GPU's capability, float32 on the CPU), ``"fp32"`` (no autocast), ``"bf16"`` and
+``"fp16"`` (autocast to that dtype; fp16 on CUDA only)."""
 
 
 def _number(value, name: str, *, low: float = 0.0, low_open: bool = False, below_one: bool = False) -> None:
@@ -42,6 +47,15 @@ def _number(value, name: str, *, low: float = 0.0, low_open: bool = False, below
 def _bool(value, name: str) -> None:
     if not isinstance(value, (bool, np.bool_)):
         raise InvalidInputError(f"{name} must be True or False, got {value!r}")
+
+
+def _path(value, name: str) -> str | None:
+    """``value`` (None, a str or an ``os.PathLike``) as a string, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise InvalidInputError(f"{name} must be a folder path (str or os.PathLike) or None, got {value!r}")
+    return os.fspath(value)
 
 
 def _set(obj, name: str, value) -> None:
@@ -88,8 +102,7 @@ class DataConfig:
         _set(self, "dataset", canonical_name(self.dataset))
         if self.classes is not None:
             _set(self, "classes", parse_classes(self.classes))
-        if self.data_root is not None:
-            _set(self, "data_root", str(self.data_root))
+        _set(self, "data_root", _path(self.data_root, "data_root"))
         _number(self.val_fraction, "val_fraction", low_open=True, below_one=True)
         _number(self.test_fraction, "test_fraction", low_open=True, below_one=True)
         check_int(self.max_train, "max_train", 2, allow_none=True)
@@ -260,7 +273,17 @@ class ExecutionConfig:
             the task when it is created); stored as a string.
         ray_address: the Ray cluster to join (None: ``$RAY_ADDRESS`` or a new local cluster).
         cpus_per_task: CPUs (and torch threads) per Ray task (>= 1).
-        gpus_per_task: GPUs per Ray task (>= 0; None: 1 when the cluster has GPUs, else 0).
+        gpus_per_task: GPUs per Ray task (>= 0; None: ``1 / cells_per_gpu`` when the cluster has
+            GPUs, else 0). Give this or ``cells_per_gpu``, not both.
+        cells_per_gpu: how many cells train at once on one GPU (>= 1; None:
+            :data:`~nas_tasks.training.packing.DEFAULT_CELLS_PER_GPU`, one). With Ray each task
+            asks for ``1 / cells_per_gpu`` of a GPU; the local executor on a CUDA device trains
+            that many cells at once in worker processes (:mod:`nas_tasks.training.packing`; the
+            number to use comes from ``benchmarks/gpu_check.py``'s concurrency measurement).
+        precision: ``"auto"`` (bf16 autocast on GPUs with native bf16, fp16 with loss scaling on
+            older GPUs, float32 on the CPU), ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only); see
+            :func:`~nas_tasks.training.device.autocast_dtype`. Like the device, it does not enter
+            the cache key.
     """
 
     device: str = "auto"
@@ -271,18 +294,30 @@ class ExecutionConfig:
     ray_address: str | None = None
     cpus_per_task: int = 1
     gpus_per_task: float | None = None
+    cells_per_gpu: int | None = None
+    precision: str = "auto"
 
     def __post_init__(self):
+        if type(self.device).__name__ == "device":  # a torch.device (not imported here)
+            _set(self, "device", str(self.device))
         if not isinstance(self.device, str):
-            _set(self, "device", str(self.device))  # a torch.device
+            raise InvalidInputError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, got "
+                                    f"{self.device!r}")
         check_choice(self.executor, "executor", ("local", "ray"))
         check_int(self.num_threads, "num_threads", 1, allow_none=True)
         check_int(self.eval_batch_size, "eval_batch_size", 1)
-        if self.cache_dir is not None:
-            _set(self, "cache_dir", str(self.cache_dir))
+        _set(self, "cache_dir", _path(self.cache_dir, "cache_dir"))
+        if self.ray_address is not None and not isinstance(self.ray_address, str):
+            raise InvalidInputError(f"ray_address must be a string ('auto', 'ray://host:port', ...) or None, got "
+                                    f"{self.ray_address!r}")
         check_int(self.cpus_per_task, "cpus_per_task", 1)
         if self.gpus_per_task is not None:
             _number(self.gpus_per_task, "gpus_per_task")
+        check_int(self.cells_per_gpu, "cells_per_gpu", 1, allow_none=True)
+        if self.gpus_per_task is not None and self.cells_per_gpu is not None:
+            raise InvalidInputError(f"give gpus_per_task or cells_per_gpu, not both (got gpus_per_task="
+                                    f"{self.gpus_per_task!r}, cells_per_gpu={self.cells_per_gpu!r})")
+        check_choice(self.precision, "precision", PRECISIONS)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -323,4 +358,4 @@ def trained_cell_key(codes, data: DataConfig, fingerprint: str, network: Network
 
 
 __all__ = ["Augmentation", "CACHE_KEY_VERSION", "CONFIG_CLASSES", "DataConfig", "ExecutionConfig", "NetworkConfig",
-           "TrainingConfig", "split_settings", "trained_cell_key"]
+           "PRECISIONS", "TrainingConfig", "split_settings", "trained_cell_key"]

@@ -78,6 +78,23 @@ def test_features_are_extracted_once(backbone, cache_dir, monkeypatch):
         assert torch.equal(first.features[part][0], again.features[part][0])
 
 
+def test_a_feature_file_others_could_write_is_not_read(tmp_path):
+    from nas_tasks.pruning.data import FeatureCache
+
+    cache, calls = FeatureCache(tmp_path), []
+
+    def compute():
+        calls.append(1)
+        return {"x": np.arange(3.0)}
+    cache.get({"a": 1}, compute)
+    np.testing.assert_array_equal(cache.get({"a": 1}, compute)["x"], np.arange(3.0))
+    assert len(calls) == 1
+    next((tmp_path / "pruning-features").glob("*.npz")).chmod(0o666)
+    with pytest.warns(RuntimeWarning, match="not reading the cached features .*writable by other users"):
+        cache.get({"a": 1}, compute)
+    assert len(calls) == 2
+
+
 def test_bad_input_gets_clear_errors(backbone, cache_dir):
     kw = dict(hidden=8, training=QUICK, max_train=100, max_eval=50, device="cpu")
     with pytest.raises(InvalidInputError, match="the robustness objective needs an explicit OoD set"):
