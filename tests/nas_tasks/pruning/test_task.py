@@ -145,3 +145,13 @@ def test_an_image_folder_as_target_and_as_ood_set(tmp_path, backbone, cache_dir)
     with pytest.raises(InvalidInputError, match="in-distribution images of the val split"):
         PruneTask(backbone, "folder:target", tmp_path, ood=f"folder:{tmp_path / 'target'}", hidden=8, training=QUICK,
                   device="cpu")
+
+
+@pytest.mark.filterwarnings("ignore:no evaluated point dominates the reference point")  # a random tiny backbone
+@pytest.mark.parametrize("name", ["random", "nsga2", "evolution", "cmaes", "qehvi"])
+def test_every_registered_sampler_searches_the_binary_genome(name, task):
+    from lamoo import plugins
+
+    assert name in plugins.list_samplers()
+    res = optimize(task, LaMOO(plugins.get_sampler(name), leaf_size=4), budget=10, n_init=6, batch_size=2, seed=1)
+    assert set(np.unique(res.X)) <= {0.0, 1.0} and np.isfinite(res.Y).all() and len(res) == 10
