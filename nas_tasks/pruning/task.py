@@ -194,6 +194,8 @@ class PruneTask(Task):
         return self.evaluate_with_errors(X)[0]
 
     def evaluate_with_errors(self, X) -> tuple[np.ndarray, list[str | None]]:
+        """``(n x length)`` genomes -> ``(n x m)`` validation values (NaN rows where a genome
+        failed) and one error message or None per genome; every genome is added to :meth:`details`."""
         X = self.space.validate(X, "genomes")
         weights = self.heads(X)
         logits = {part: weights.logits(self.features[part][0]) for part in ("val", "test")}
