@@ -116,7 +116,7 @@ def build_task(args, task_plugins: dict | None = None):
     if args.task in task_plugins:
         return task_plugins[args.task].build(args)
     shared = {"objectives": args.objectives.split(",") if args.objectives else None, "dataset": args.dataset,
-              "data_root": args.data_root}
+              "data_root": args.data_root, "classes": getattr(args, "classes", None)}
     return plugins.get_task(args.task, **params, **{k: v for k, v in shared.items() if v is not None})
 
 
@@ -139,6 +139,8 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
                    help="comma-separated objectives, each optionally suffixed :min or :max")
     t.add_argument("--dataset", default=None, help="dataset the task is defined on")
     t.add_argument("--data-root", type=Path, default=None, help="folder the task reads its data files from")
+    t.add_argument("--classes", default=None,
+                   help="only these classes of the dataset, relabelled 0..k-1 (e.g. 0-4 or 0,2,5-7; default: all)")
     p.add_argument("--sampler", default="random", help="inner sampler name (default: random)")
     p.add_argument("--sampler-param", action="append", metavar="KEY=VALUE", help="sampler parameter, repeatable")
     add_lamoo_arguments(p)

@@ -78,7 +78,7 @@ class TrainPlugin:
             cache_dir=args.cache_dir,
             augmentation=args.augmentation, introspection_weight=args.introspection_weight,
             introspection_pair_weights=args.introspection_pair_weights,
-            objective_options=_options(args.objective_option), max_train=args.max_train,
+            objective_options=_options(args.objective_option), max_train=args.max_train, classes=getattr(args, "classes", None),
             num_threads=args.num_threads, ray_address=args.ray_address, cpus_per_task=args.cpus_per_task)
         if getattr(args, "out", None) is None:  # the same default folder cmd_optimize picks
             args.out = Path("runs") / f"nb201-train-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"

@@ -97,6 +97,8 @@ class NB201TrainTask:
                               self.execution.cache_dir)
         self.training = _with_pair_weights(self.training, self.info)
         self._objectives = build_objectives(objectives, objective_options)
+        for o in self._objectives:
+            o.check(self.info)  # e.g. an OoD set that is the task's own data fails here, not in every cell
         self.objectives = tuple(ObjectiveSpec(o.name, o.direction) for o in self._objectives)
         self.executor = make_executor(self.execution, self.device.type) if isinstance(executor, str) else executor
         self._owns_executor = isinstance(executor, str)
