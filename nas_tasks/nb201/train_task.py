@@ -162,15 +162,18 @@ class NB201TrainTask:
         return trained_cell_key(codes, self.data, self.splits.info["fingerprint"], self.network, self.training,
                                 self.seed)
 
-    def _worker_execution(self) -> ExecutionConfig:
-        """The execution settings jobs carry: a local executor's workers run in this process,
-        so the thread count is set here once and passed on explicitly (CPU training never
-        guesses); other executors' workers keep their own (Ray: ``cpus_per_task``)."""
-        if getattr(self.executor, "name", None) == "local":
-            from nas_tasks.training.device import set_threads
+    @property
+    def num_threads(self) -> int:
+        """The torch CPU threads each cell trains with under every executor: ``num_threads``,
+        default ``cpus_per_task`` (one number everywhere, so a cell's values do not depend on
+        where it trained)."""
+        execution = self.execution
+        return execution.num_threads if execution.num_threads is not None else execution.cpus_per_task
 
-            return replace(self.execution, num_threads=set_threads(self.execution.num_threads))
-        return replace(self.execution, num_threads=None)
+    def _worker_execution(self) -> ExecutionConfig:
+        """The execution settings jobs carry, with the thread count :attr:`num_threads` spelled
+        out: each job sets it where it runs (:func:`~nas_tasks.training.cell_job.run_cell_job`)."""
+        return replace(self.execution, num_threads=self.num_threads)
 
     def _job(self, codes, execution: ExecutionConfig):
         from nas_tasks.training.cell_job import CellJob
