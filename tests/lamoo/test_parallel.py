@@ -34,7 +34,7 @@ def records(path, kind):
 
 def test_each_free_worker_gets_one_point_and_the_sampler_knows_the_pending_ones(tmp_path):
     sampler = PendingRecorder()
-    task = SleepTask(low=0.005, high=0.03, d=2)
+    task = SleepTask(low=0.01, high=0.1, d=2)
     res = optimize(task, sampler, budget=14, n_init=3, seed=1, journal=tmp_path / "run.jsonl",
                    evaluator=ThreadEvaluator(3))
     assert len(res.X) == 14 and np.isfinite(res.Y).all()
@@ -43,8 +43,9 @@ def test_each_free_worker_gets_one_point_and_the_sampler_knows_the_pending_ones(
     assert [len(a["x"]) for a in asks] == [1] * 14  # one point per ask
     assert len(sampler.seen) == 11
     for pending, X in sampler.seen:
-        assert 1 <= len(pending) <= 2  # the other workers' points, still running
+        assert len(pending) <= 2  # the other workers' points still running (fewer if they finished together)
         assert not {tuple(x) for x in X} & {tuple(p) for p in pending}
+    assert max(len(pending) for pending, _ in sampler.seen) >= 1
     np.testing.assert_array_equal(np.sort(res.X[:3], axis=0),
                                   np.sort(initial_design(task.space, 3, 1), axis=0))
 
@@ -75,7 +76,8 @@ def test_a_worker_that_finishes_does_not_wait_for_the_others():
     res = optimize(task, RandomSampler(), budget=10, n_init=2, seed=0, evaluator=ThreadEvaluator(2),
                    callback=callback)
     assert not task.released_by_timeout and len(told_while_blocked) == 6
-    assert len(res.X) == 10 and np.array_equal(res.X[6], task.first)  # told 7th, though asked first
+    told_at = [i for i, x in enumerate(res.X) if np.array_equal(x, task.first)]
+    assert len(res.X) == 10 and told_at[0] >= 6  # asked first, told after six others
 
 
 class FailingTask(ToyTask):
@@ -98,7 +100,7 @@ class Interrupt(Exception):
 
 def test_a_killed_async_run_resumes_its_running_points_first(tmp_path):
     path = tmp_path / "run.jsonl"
-    task = SleepTask(low=0.005, high=0.02, d=2)
+    task = SleepTask(low=0.01, high=0.1, d=2)
 
     def stop_after_five(study, X, Y):
         if study.n_told == 5:
@@ -109,7 +111,7 @@ def test_a_killed_async_run_resumes_its_running_points_first(tmp_path):
         study.optimize(12, evaluator=ThreadEvaluator(3), callback=stop_after_five)
     left = study.pending_points
     study.close()  # as a killed process's lease ends
-    assert 1 <= len(left) <= 2  # the other workers' points, less any that finished with the fifth
+    assert len(left) <= 2  # the other workers' points, less any that finished with the fifth
     n_lines = len(open(path).readlines())
     with Study.load(path, task, RandomSampler()) as resumed:
         res = resumed.optimize(12, evaluator=ThreadEvaluator(3))
@@ -138,3 +140,19 @@ def test_evaluators_reject_bad_settings_naming_the_value(monkeypatch):
     with pytest.raises(MissingDependencyError, match=r"evaluator='ray' needs Ray.*pip install 'lamoo\[ray\]'"):
         optimize(ToyTask(2), RandomSampler(), budget=3, evaluator="ray")
     assert isinstance(get_evaluator("threads", n_workers=3), ThreadEvaluator)
+
+
+def test_lamoo_optimize_evaluates_on_threads_and_resumes_with_another_evaluator(tmp_path, capsys):
+    from lamoo.cli import main
+
+    out = tmp_path / "run"
+    task = ["--task", "lamoo.testing.toys:SleepTask", "--param", "low=0.001", "--param", "high=0.01"]
+    assert main(["optimize", *task, "--budget", "6", "--n-init", "2", "--out", str(out), "--evaluator", "threads",
+                 "--workers", "3", "--no-progress"]) == 0
+    asks = records(out / "journal.jsonl", "ask")
+    assert [len(a["x"]) for a in asks] == [1] * 6
+    assert main(["optimize", "--out", str(out), "--resume", "--budget", "9", "--evaluator", "batch",
+                 "--no-progress"]) == 0
+    asks = records(out / "journal.jsonl", "ask")
+    assert [len(a["x"]) for a in asks] == [1] * 6 + [3]  # the batch loop: --batch-size 5, 3 points left
+    assert len(open(out / "results.csv").read().splitlines()) == 10
