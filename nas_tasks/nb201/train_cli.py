@@ -59,7 +59,7 @@ class TrainPlugin:
                        help="trained-cell cache (default: $LAMOO_CACHE_DIR or ~/.cache/lamoo)")
         g.add_argument("--num-threads", type=int, default=None,
                        help="torch CPU threads per trained cell, wherever it trains (default: --cpus-per-task)")
-        g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs (and threads) per Ray task (default: 1)")
+        g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per Ray task, and the default --num-threads (default: 1)")
 
     def build(self, args):
         from nas_tasks.nb201.train_task import NB201TrainTask
