@@ -38,8 +38,9 @@ def test_a_run_on_ray_evaluates_one_point_per_free_worker(ray, tmp_path):
 
 def test_lamoo_optimize_evaluates_on_ray(ray, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["optimize", "--problem", "branin-currin", "--budget", "8", "--n-init", "4", "--out", str(out),
-                 "--evaluator", "ray", "--workers", "2", "--no-progress"]) == 0
+    assert main(["optimize", "--task", "lamoo.testing.toys:SleepTask", "--param", "low=0.01", "--param", "high=0.05",
+                 "--budget", "8", "--n-init", "4", "--out", str(out), "--evaluator", "ray", "--workers", "2",
+                 "--no-progress"]) == 0
     results = open(out / "results.csv").read().splitlines()
     assert len(results) == 9 and "nan" not in "".join(results[1:]).lower()
 
