@@ -192,10 +192,15 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
     :mod:`lamoo.runfolder`)."""
     from lamoo.checks import check_int
     from lamoo.driver import Study
+    from lamoo.exceptions import InvalidInputError
     from lamoo.runfolder import JOURNAL, check_new_out, kept_options
 
     check_int(args.budget, "--budget", 1)
     check_int(args.batch_size, "--batch-size", 1)
+    check_int(args.workers, "--workers", 1, allow_none=True)
+    check_int(args.cpus_per_worker, "--cpus-per-worker", 1)
+    if not 0 <= args.gpus_per_worker < float("inf"):
+        raise InvalidInputError(f"--gpus-per-worker must be a number >= 0, got {args.gpus_per_worker!r}")
     if args.resume:
         study, args = _resume(args, task_plugins, explicit if explicit is not None else set(vars(args)))
     else:

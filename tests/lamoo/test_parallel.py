@@ -156,3 +156,17 @@ def test_lamoo_optimize_evaluates_on_threads_and_resumes_with_another_evaluator(
     asks = records(out / "journal.jsonl", "ask")
     assert [len(a["x"]) for a in asks] == [1] * 6 + [3]  # the batch loop: --batch-size 5, 3 points left
     assert len(open(out / "results.csv").read().splitlines()) == 10
+
+
+@pytest.mark.parametrize("option, value, message", [("--workers", "0", "--workers must be"),
+                                                    ("--cpus-per-worker", "-1", "--cpus-per-worker must be"),
+                                                    ("--gpus-per-worker", "-0.5", "--gpus-per-worker must be")])
+def test_lamoo_optimize_refuses_bad_evaluator_options_before_writing(tmp_path, capsys, option, value, message):
+    from lamoo.cli import main
+
+    out = tmp_path / "run"
+    assert main(["optimize", "--task", "lamoo.testing.toys:SleepTask", "--out", str(out), "--evaluator", "threads",
+                 option, value, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and f"got {float(value) if option == '--gpus-per-worker' else int(value)}" in err
+    assert not out.exists()
