@@ -120,6 +120,34 @@ def build_task(args, task_plugins: dict | None = None):
     return plugins.get_task(args.task, **params, **{k: v for k, v in shared.items() if v is not None})
 
 
+def add_evaluator_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("where evaluations run (see lamoo.evaluators; may change on --resume)")
+    g.add_argument("--evaluator", default="batch", choices=["batch", "threads", "ray"],
+                   help="batch: --batch-size points at a time in this process (default); threads or ray: one point "
+                        "per free worker, asynchronously, on threads of this process or on a Ray cluster")
+    g.add_argument("--workers", type=int, default=None,
+                   help="points evaluated at once (threads: default 2; ray: default the cluster's CPUs / "
+                        "--cpus-per-worker)")
+    g.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join ('auto', 'ray://host:port'; default: $RAY_ADDRESS, else a local cluster "
+                        "started for the run); also used by --executor ray of nb201-train")
+    g.add_argument("--cpus-per-worker", type=int, default=1,
+                   help="ray: CPUs each evaluation reserves, and its CPU thread count (default: 1)")
+    g.add_argument("--gpus-per-worker", type=float, default=0, help="ray: GPUs each evaluation reserves (default: 0)")
+
+
+def build_evaluator(args):
+    """The evaluator ``--evaluator`` names with its options, or None for the batch loop."""
+    from lamoo.evaluators import RayEvaluator, ThreadEvaluator
+
+    if args.evaluator == "threads":
+        return ThreadEvaluator(2 if args.workers is None else args.workers)
+    if args.evaluator == "ray":
+        return RayEvaluator(address=args.ray_address, n_workers=args.workers, cpus_per_worker=args.cpus_per_worker,
+                            gpus_per_worker=args.gpus_per_worker)
+    return None
+
+
 def _optimize_parser(sub, task_plugins: dict) -> None:
     p = sub.add_parser("optimize", help="run an optimization and write its journal, tables and plots",
                        description="Optimize a built-in problem (--problem) or a task (--task) and write "
@@ -165,6 +193,7 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
                    help="with --resume: accept another sampler, sampler parameters, LaMOO options or --batch-size "
                         "than the journal's (the change is recorded in the journal)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    add_evaluator_arguments(p)
     for plugin in task_plugins.values():
         plugin.add_arguments(p)
 
@@ -175,10 +204,15 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
     :mod:`lamoo.runfolder`)."""
     from lamoo.checks import check_int
     from lamoo.driver import Study
+    from lamoo.exceptions import InvalidInputError
     from lamoo.runfolder import JOURNAL, check_new_out, kept_options
 
     check_int(args.budget, "--budget", 1)
     check_int(args.batch_size, "--batch-size", 1)
+    check_int(args.workers, "--workers", 1, allow_none=True)
+    check_int(args.cpus_per_worker, "--cpus-per-worker", 1)
+    if not 0 <= args.gpus_per_worker < float("inf"):
+        raise InvalidInputError(f"--gpus-per-worker must be a number >= 0, got {args.gpus_per_worker!r}")
     if args.resume:
         study, args = _resume(args, task_plugins, explicit if explicit is not None else set(vars(args)))
     else:
@@ -190,8 +224,13 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
         # the journal (and with it the folder) is created only once the Study's arguments are valid
         study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=args.out / JOURNAL,
                       ref_point=args.ref_point, run_info={"cli": kept})
+    evaluator = build_evaluator(args)
     with study:
-        result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress)
+        try:
+            result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress, evaluator=evaluator)
+        finally:
+            if evaluator is not None:
+                evaluator.shutdown()
         write_report(result, args.out)
         _report_pending(study.pending_points, args.out)
     return 0

@@ -287,7 +287,8 @@ class Study:
             self._infer_ref_point_if_due()
 
     # ------------------------------------------------------------------ loop and results
-    def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
+    def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None,
+                 evaluator=None) -> Result:
         """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
         design included) are evaluated or pending, or until a finite space has no unevaluated
         candidate left (then with a RuntimeWarning). Points left pending by a dead study (the
@@ -296,17 +297,26 @@ class Study:
         ``optimize`` on one journal evaluate ``budget`` points between them. A failed evaluation
         is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch
         (``X``: ``n x d``, ``Y``: ``n x m`` raw); it stops the run by calling :meth:`stop` or by
-        returning True (the batch it saw is kept; nothing further is asked)."""
+        returning True (the batch it saw is kept; nothing further is asked).
+
+        ``evaluator``: evaluate on several workers asynchronously instead, one point per free
+        worker (``batch_size`` is then unused; ``callback`` is called after each point, and a
+        stop lets the running points finish): an evaluator object of :mod:`lamoo.evaluators`
+        (started here, left running for its owner), or ``"ray"`` / ``"threads"`` for one with
+        default settings, shut down at the end. See :mod:`lamoo.parallel`."""
         budget = check_int(budget, "budget", 1)
         batch_size = check_int(batch_size, "batch_size", 1)
         if callback is not None and not callable(callback):
             raise InvalidInputError(f"callback must be callable as callback(study, X, Y), got {callback!r}")
         self._stop_requested = False
-        bar = None
+        if evaluator is not None:
+            return self._optimize_async(budget, evaluator, progress, callback)
         if progress:
-            from tqdm.auto import tqdm
+            from lamoo.parallel import ProgressBar
 
-            bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
+            bar = ProgressBar(self, budget)
+        else:
+            bar = None
         try:
             while True:
                 with self._state.transaction():
@@ -317,8 +327,7 @@ class Study:
                 Y, errors = evaluate_safely(self._task, X)
                 self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
                 if bar is not None:
-                    bar.n = min(self.n_told, budget)
-                    bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
+                    bar.update_to(self)
                 if callback is not None and callback(self, X, Y) is True:
                     self._stop_requested = True
                 if self._stop_requested:
@@ -331,11 +340,26 @@ class Study:
 
     def stop(self) -> None:
         """Make the running :meth:`optimize` return after the batch being evaluated (call it
-        from a callback); a later :meth:`optimize` runs again."""
+        from a callback; with an ``evaluator``, after the running points); a later
+        :meth:`optimize` runs again."""
         self._stop_requested = True
 
-    def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
-        """The next points ``optimize`` evaluates (the lock held), or None when it is done."""
+    def _optimize_async(self, budget: int, evaluator, progress: bool, callback) -> Result:
+        from lamoo.evaluators import get_evaluator
+        from lamoo.parallel import optimize_async
+
+        owned = isinstance(evaluator, str)
+        evaluator = get_evaluator(evaluator)
+        try:
+            return optimize_async(self, evaluator, budget, progress=progress, callback=callback)
+        finally:
+            if owned:
+                evaluator.shutdown()
+
+    def _next_batch(self, budget: int, batch_size: int, whole_init: bool = True) -> np.ndarray | None:
+        """The next points ``optimize`` evaluates (the lock held), or None when it is done: the
+        points dead studies left pending, else the rest of the initial design (with
+        ``whole_init``) or ``batch_size`` new points."""
         orphans = self._state.orphans()
         if orphans:
             return self._claim(orphans)
@@ -348,7 +372,7 @@ class Study:
                           f"evaluated or are pending", RuntimeWarning, stacklevel=3)
             return None
         init_left = self.n_init - self._state.log.init_asked
-        return self._plan(min(init_left if init_left > 0 else batch_size, left))
+        return self._plan(min(init_left if init_left > 0 and whole_init else batch_size, left))
 
     def _warn_if_nothing_dominates_the_ref_point(self) -> None:
         """A RuntimeWarning when successful evaluations exist but none dominates the reference
@@ -379,8 +403,11 @@ class Study:
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
-             journal=None, ref_point=None, progress: bool = False, callback=None) -> Result:
+             journal=None, ref_point=None, progress: bool = False, callback=None, evaluator=None) -> Result:
     """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
-    design included), proposing ``batch_size`` points at a time. See :class:`Study`."""
+    design included), proposing ``batch_size`` points at a time, or with ``evaluator`` (e.g.
+    ``"ray"`` or ``lamoo.evaluators.RayEvaluator(address="auto")``) one point per free worker,
+    asynchronously. See :class:`Study` and :meth:`Study.optimize`."""
     with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point) as study:
-        return study.optimize(budget, batch_size, progress=progress, callback=callback)
+        return study.optimize(budget, batch_size, progress=progress, callback=callback, evaluator=evaluator)
+

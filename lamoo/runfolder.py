@@ -4,8 +4,8 @@ run keeps in its journal so that ``lamoo optimize --out RUN --resume`` needs not
 A run keeps every option it was started with in its journal header (``run.cli``). A resume
 starts from those and applies the options given again:
 
-- ``--budget``, ``--data-root`` and the options of where a task runs (a task plug-in's device,
-  executor, threads, cache folder) may change: the task's description, compared on resume (see
+- ``--budget``, ``--data-root``, where evaluations run (``--evaluator`` and its options) and the
+  options of where a task runs (a task plug-in's device, executor, threads, cache folder) may change: the task's description, compared on resume (see
   :mod:`lamoo.resume`), tells which task options are part of the run;
 - the task (``--problem``, ``--task``, ``--param``, ``--objectives``, ``--dataset``), ``--seed``,
   ``--n-init`` and ``--ref-point`` may not;
@@ -28,7 +28,7 @@ OWN_FILES = {JOURNAL, JOURNAL + ".lock", JOURNAL + ".workers", "cells.jsonl", *O
 """What lamoo writes in a run folder (``cells.jsonl``: the cells trained by ``nb201-train``)."""
 
 NOT_KEPT = {"command", "resume", "out", "no_progress", "override", "overwrite"}
-MAY_CHANGE = {"budget", "data_root"}
+MAY_CHANGE = {"budget", "data_root", "evaluator", "workers", "ray_address", "cpus_per_worker", "gpus_per_worker"}
 RUN_OPTIONS = ("problem", "task", "param", "objectives", "dataset", "seed", "n_init", "ref_point")
 FROM_HEADER = ("seed", "n_init", "ref_point")  # compared with the run's values, which the header holds
 SAMPLER_OPTIONS = ("sampler", "sampler_param", "lamoo", "cp", "cp_fraction", "leaf_size", "max_depth", "kernel",

@@ -267,7 +267,10 @@ class ExecutionConfig:
             against the machine by the task, :func:`~nas_tasks.training.device.resolve_device`).
         executor: ``"local"`` (in this process) or ``"ray"`` (a Ray task per cell), see
             :mod:`nas_tasks.training.executors`.
-        num_threads: torch CPU threads for local training (None: every CPU this process may use).
+        num_threads: torch CPU threads of each trained cell, wherever it trains (None:
+            ``cpus_per_task``, so a cell trains with the same thread count under every executor;
+            the thread count can change the last digits of a CPU-trained cell's values, see
+            :mod:`nas_tasks.training.executors`).
         eval_batch_size: batch size of evaluation passes (>= 1).
         cache_dir: the cache folder (None: ``$LAMOO_CACHE_DIR`` or ``~/.cache/lamoo``, resolved by
             the task when it is created); stored as a string.
