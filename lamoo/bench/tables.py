@@ -49,6 +49,8 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
     lines += _results_table(summary)
     if summary.get("constraints"):
         lines += _feasibility_table(summary)
+    if any("igd" in s for s in summary["methods"].values()):
+        lines += _indicator_table(summary)
     if summary["max_hv"] and lamoo_pairs(summary):
         lines += _ratio_table(summary)
     lines += _time_table(summary)
@@ -95,6 +97,16 @@ def _feasibility_table(summary: dict) -> list[str]:
     rows = [[f"`{label}`", fmt_quantiles(s["n_feasible"], "{:g}"), fmt_quantiles(s["first_feasible"], "{:g}")]
             for label, s in summary["methods"].items() if "n_feasible" in s]
     return lines + markdown_table(["method", "feasible evaluations", "first feasible at"], rows) + [""]
+
+
+def _indicator_table(summary: dict) -> list[str]:
+    lines = ["Indicators against the task's exact Pareto front at the end of the budget (lower is better; each "
+             "objective scaled to [0, 1] by the front's range; medians [Q1, Q3] over runs): IGD, IGD+ (weakly "
+             "Pareto compliant) and the additive epsilon indicator, computed by moocore.", ""]
+    rows = [[f"`{label}`"] + [fmt_quantiles(s[name], "{:.4g}") if name in s else "n/a"
+                              for name in ("igd", "igd_plus", "epsilon_additive")]
+            for label, s in summary["methods"].items()]
+    return lines + markdown_table(["method", "IGD", "IGD+", "additive epsilon"], rows) + [""]
 
 
 def _ratio_table(summary: dict) -> list[str]:

@@ -52,7 +52,11 @@ def test_runs_on_a_constrained_task_report_the_constrained_optimum(frame, tmp_pa
     # a study adding a constraint to an unconstrained table task gets the constrained optimum too
     plain = NB201TableTask(frame, OBJECTIVES)
     study = Study(plain, RandomSampler(), seed=0, constraints=f"energy_mj<={bound}")
-    assert study.max_hypervolume == pytest.approx(task.max_hypervolume)
+    assert study.result().max_hypervolume == pytest.approx(task.max_hypervolume)
+    # and the exact front its indicators (IGD, IGD+, epsilon) measure against is the constrained one
+    np.testing.assert_allclose(np.sort(study.result().front, axis=0),
+                               np.sort(task.exact_pareto_front()[OBJECTIVES].to_numpy(), axis=0))
+    assert res.front is not None and len(res.front) == len(task.exact_pareto_front())
     header = json.loads((tmp_path / "run.jsonl").read_text().splitlines()[0])
     assert header["task"]["constraints"] == [{"name": "energy_mj", "op": "<=", "bound": bound}]
 
