@@ -16,8 +16,8 @@ import numpy as np
 from lamoo.archive import NO_LEAF, Archive
 from lamoo.task import ObjectiveSpec
 
-# the system attributes LaMOOSampler writes on the trials it samples
-BATCH, SOURCE, LEAF = "lamoo:batch", "lamoo:source", "lamoo:leaf_id"
+# the user attributes LaMOOSampler writes on the trials it samples and reads back here
+BATCH, SOURCE, LEAF = "lamoo_batch", "lamoo_source", "lamoo_leaf"
 
 
 def objectives_of(study) -> tuple[ObjectiveSpec, ...]:
@@ -58,7 +58,7 @@ def read_history(trials, codec, objectives, ref_point, exclude_number: int | Non
     last_batch, n_init = -1, 0
     space, m = codec.space, len(objectives)
     for trial in sorted(trials, key=lambda t: t.number):
-        attrs = trial.system_attrs
+        attrs = trial.user_attrs
         last_batch = max(last_batch, int(attrs.get(BATCH, -1)))
         n_init += attrs.get(SOURCE) == "init"
         if trial.number == exclude_number:

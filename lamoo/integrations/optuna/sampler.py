@@ -88,7 +88,7 @@ class LaMOOSampler(BaseSampler):
         self.ref_point = None if ref_point is None else np.asarray(ref_point, dtype=float)
         self._codec = _fixed_codec(search_space)
         self._intersection = IntersectionSearchSpace()
-        self._independent = independent_sampler or optuna.samplers.RandomSampler(seed=self.seed)
+        self._independent = independent_sampler or optuna.samplers.RandomSampler(seed=self.seed % 2 ** 32)
         self._lock = threading.Lock()
         self._batches: dict[tuple, _Batch] = {}
         self._warned_exhausted = False
@@ -188,13 +188,10 @@ class LaMOOSampler(BaseSampler):
 
     @staticmethod
     def _record(study, trial, batch: _Batch, i: int) -> None:
-        """Write where the trial's point came from: system attributes (read back when the
-        archive is rebuilt) and user attributes (for people and dashboards)."""
+        """Write where the trial's point came from, as user attributes: for people and
+        dashboards, and read back (batch, source, leaf) when the archive is rebuilt."""
         storage, tid = study._storage, trial._trial_id
-        storage.set_trial_system_attr(tid, BATCH, batch.number)
-        storage.set_trial_system_attr(tid, SOURCE, batch.sources[i])
-        storage.set_trial_system_attr(tid, LEAF, int(batch.leaf_ids[i]))
-        attrs = {"lamoo_leaf": int(batch.leaf_ids[i]), "lamoo_source": batch.sources[i], "lamoo_batch": batch.number}
+        attrs = {LEAF: int(batch.leaf_ids[i]), SOURCE: batch.sources[i], BATCH: batch.number}
         if "path" in batch.info:
             attrs.update(lamoo_path=list(batch.info["path"]), lamoo_depth=int(batch.info["depth"]),
                          lamoo_relaxed=int(batch.info["relaxed"]))
