@@ -1,0 +1,201 @@
+"""The dashboard's local web server (the standard library's HTTP server; JSON over a static page).
+
+Routes:
+
+- ``GET /?token=T``: the page (403 without the session token).
+- ``GET /static/NAME``: the page's script and style, and ``plotly.min.js`` read from the installed
+  ``plotly`` package (nothing is fetched from the network, by the server or the page).
+- ``GET /api/runs?since=V`` (header ``X-Lamoo-Token: T``): every run's data
+  (:func:`lamoo.dashboard.runs.collect`), or ``{"version": V, "changed": false}`` when no journal
+  changed since version ``V``.
+- ``GET /api/tree?run=I&batch=B`` (same header): the partition tree before batch ``B`` of run ``I``
+  (:func:`lamoo.dashboard.trees.snapshot`).
+
+Security: it binds to a loopback address only; every request must name this server in its
+``Host`` header (against DNS rebinding) and come from no other ``Origin``; the run data needs the
+per-session token, a random secret printed only in the page's URL. The page's Content Security
+Policy allows scripts from this server only.
+"""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, urlsplit
+
+from lamoo.exceptions import InvalidInputError, LamooError, require
+
+TOKEN_HEADER = "X-Lamoo-Token"
+STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+HEADERS = {
+    "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+                                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+}
+
+
+def loopback(host: str) -> str:
+    """``host`` when it is a loopback address or ``localhost``; :class:`InvalidInputError` otherwise."""
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise InvalidInputError(f"the dashboard binds to a loopback address only (127.0.0.1, ::1 or localhost), got "
+                            f"{host!r}: run data must not be readable from the network")
+
+
+def plotly_js() -> bytes:
+    """plotly.js as the installed ``plotly`` Python package ships it."""
+    require("plotly", "dashboard")
+    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class DashboardServer:
+    """Serves ``runs`` (a list of :class:`~lamoo.dashboard.runs.WatchedRun`) on
+    ``http://host:port/`` (``port=0``: any free port). :meth:`start` serves from a background
+    thread, :meth:`stop` ends it; :attr:`url` is the page's address with the token."""
+
+    def __init__(self, runs: list, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+                 poll_seconds: float = 1.0):
+        self.runs = list(runs)
+        self.poll_seconds = float(poll_seconds)
+        self.token = token or secrets.token_urlsafe(24)
+        bind = "127.0.0.1" if loopback(host) == "localhost" else host
+        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        server_class = type("DashboardHTTPServer", (ThreadingHTTPServer,), {"daemon_threads": True,
+                                                                           "address_family": family})
+        self.httpd = server_class((bind, int(port)), type("Handler", (_Handler,), {"app": self}))
+        self.port = self.httpd.server_address[1]
+        shown = f"[{bind}]" if ":" in bind else bind
+        self.origin = f"http://{shown}:{self.port}"
+        self.hosts = {f"{shown}:{self.port}", f"localhost:{self.port}"}
+        self._static = {"plotly.min.js": (plotly_js(), "text/javascript")}
+        for name, kind in STATIC.items():
+            self._static[name] = ((resources.files("lamoo.dashboard") / "static" / name).read_bytes(), kind)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/?token={self.token}"
+
+    def start(self) -> "DashboardServer":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="lamoo-dashboard", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "DashboardServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ answers
+    def page(self) -> bytes:
+        html = (resources.files("lamoo.dashboard") / "static" / "index.html").read_text(encoding="utf-8")
+        return html.replace("__TOKEN__", self.token).replace("__POLL_MS__", str(int(self.poll_seconds * 1000))).encode()
+
+    def runs_data(self, since: int | None) -> dict:
+        from lamoo.dashboard.runs import collect
+
+        data = collect(self.runs)
+        return {"version": data["version"], "changed": False} if since == data["version"] else data
+
+    def tree(self, run: int, batch: int) -> dict:
+        from lamoo.dashboard.trees import cached_snapshot
+
+        if not 0 <= run < len(self.runs):
+            raise Refused(404, f"no run {run}: there are {len(self.runs)}")
+        watched = self.runs[run]
+        entry = next((b for b in watched.batches() if b["batch"] == batch), None)
+        if entry is None:
+            raise Refused(404, f"run {run} has no LaMOO batch {batch}")
+        return cached_snapshot(str(watched.path), watched.header, watched.records, entry)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    app: DashboardServer
+    server_version = "lamoo-dashboard"
+    sys_version = ""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in HEADERS.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload) -> None:
+        self._send(status, json.dumps(payload, allow_nan=False).encode(), "application/json")
+
+    def _token_ok(self, given) -> bool:
+        return given is not None and hmac.compare_digest(str(given).encode(), self.app.token.encode())
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        try:
+            if self.headers.get("Host", "") not in self.app.hosts:
+                raise Refused(403, f"this server answers requests for {sorted(self.app.hosts)} only")
+            origin = self.headers.get("Origin")
+            if origin is not None and origin != self.app.origin and origin not in {f"http://{h}" for h in self.app.hosts}:
+                raise Refused(403, f"requests from origin {origin!r} are refused")
+            self._route(urlsplit(self.path))
+        except Refused as exc:
+            self._json(exc.status, {"error": str(exc)})
+        except (LamooError, ValueError) as exc:
+            self._json(400, {"error": str(exc)})
+
+    do_HEAD = do_GET
+
+    def _route(self, url) -> None:
+        query = parse_qs(url.query)
+        if url.path == "/":
+            if not self._token_ok(query.get("token", [None])[0]):
+                raise Refused(403, "this page needs the session token: open the URL 'lamoo dashboard' printed")
+            return self._send(200, self.app.page(), "text/html")
+        if url.path == "/favicon.ico":
+            return self._send(204, b"", "image/x-icon")
+        if url.path.startswith("/static/"):
+            name = url.path[len("/static/"):]
+            if name not in self.app._static:
+                raise Refused(404, f"no such file: {url.path}")
+            body, kind = self.app._static[name]
+            return self._send(200, body, kind)
+        if not url.path.startswith("/api/"):
+            raise Refused(404, f"no such page: {url.path}")
+        if not self._token_ok(self.headers.get(TOKEN_HEADER)):
+            raise Refused(403, f"missing or wrong {TOKEN_HEADER} header")
+        if url.path == "/api/runs":
+            since = query.get("since", [None])[0]
+            return self._json(200, self.app.runs_data(int(since) if since not in (None, "") else None))
+        if url.path == "/api/tree":
+            return self._json(200, self.app.tree(int(query.get("run", ["0"])[0]), int(query.get("batch", ["-1"])[0])))
+        raise Refused(404, f"no such endpoint: {url.path}")
