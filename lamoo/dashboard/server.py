@@ -11,24 +11,20 @@ Routes:
 - ``GET /api/tree?run=I&batch=B`` (same header): the partition tree before batch ``B`` of run ``I``
   (:func:`lamoo.dashboard.trees.snapshot`).
 
-Security: it binds to a loopback address only; every request must name this server in its
-``Host`` header (against DNS rebinding) and come from no other ``Origin``; the run data needs the
-per-session token, a random secret printed only in the page's URL. The page's Content Security
+Security (:class:`lamoo.localweb.LocalServer`): it binds to a loopback address only; every request
+must name this server in its ``Host`` header (against DNS rebinding) and come from no other
+``Origin``; the run data needs the per-session token, a random secret printed only in the page's URL. The page's Content Security
 Policy allows scripts from this server only.
 """
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
-import secrets
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-from lamoo.exceptions import InvalidInputError, LamooError, require
+from lamoo.exceptions import LamooError, require
+from lamoo.localweb import LocalServer
 
 TOKEN_HEADER = "X-Lamoo-Token"
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
@@ -39,17 +35,6 @@ HEADERS = {
                                 "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
 }
-
-
-def loopback(host: str) -> str:
-    """``host`` when it is a loopback address or ``localhost``; :class:`InvalidInputError` otherwise."""
-    try:
-        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
-            return host
-    except ValueError:
-        pass
-    raise InvalidInputError(f"the dashboard binds to a loopback address only (127.0.0.1, ::1 or localhost), got "
-                            f"{host!r}: run data must not be readable from the network")
 
 
 def plotly_js() -> bytes:
@@ -64,54 +49,22 @@ class Refused(Exception):
         self.status = status
 
 
-class DashboardServer:
+class DashboardServer(LocalServer):
     """Serves ``runs`` (a list of :class:`~lamoo.dashboard.runs.WatchedRun`) on
     ``http://host:port/`` (``port=0``: any free port). :meth:`start` serves from a background
     thread, :meth:`stop` ends it; :attr:`url` is the page's address with the token."""
+
+    thread_name = "lamoo-dashboard"
 
     def __init__(self, runs: list, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                  poll_seconds: float = 1.0):
         self.runs = list(runs)
         self.poll_seconds = float(poll_seconds)
-        self.token = token or secrets.token_urlsafe(24)
-        bind = "127.0.0.1" if loopback(host) == "localhost" else host
-        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-        server_class = type("DashboardHTTPServer", (ThreadingHTTPServer,), {"daemon_threads": True,
-                                                                           "address_family": family})
-        self.httpd = server_class((bind, int(port)), type("Handler", (_Handler,), {"app": self}))
-        self.port = self.httpd.server_address[1]
-        shown = f"[{bind}]" if ":" in bind else bind
-        self.origin = f"http://{shown}:{self.port}"
-        self.hosts = {f"{shown}:{self.port}", f"localhost:{self.port}"}
-        self._static = {"plotly.min.js": (plotly_js(), "text/javascript")}
+        super().__init__(_Handler, host=host, port=port, token=token, what="the dashboard",
+                         why="run data must not be readable from the network")
+        self.static = {"plotly.min.js": (plotly_js(), "text/javascript")}
         for name, kind in STATIC.items():
-            self._static[name] = ((resources.files("lamoo.dashboard") / "static" / name).read_bytes(), kind)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"{self.origin}/?token={self.token}"
-
-    def start(self) -> "DashboardServer":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="lamoo-dashboard", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "DashboardServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+            self.static[name] = ((resources.files("lamoo.dashboard") / "static" / name).read_bytes(), kind)
 
     # ------------------------------------------------------------------ answers
     def page(self) -> bytes:
@@ -157,16 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload) -> None:
         self._send(status, json.dumps(payload, allow_nan=False).encode(), "application/json")
 
-    def _token_ok(self, given) -> bool:
-        return given is not None and hmac.compare_digest(str(given).encode(), self.app.token.encode())
-
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         try:
-            if self.headers.get("Host", "") not in self.app.hosts:
-                raise Refused(403, f"this server answers requests for {sorted(self.app.hosts)} only")
-            origin = self.headers.get("Origin")
-            if origin is not None and origin != self.app.origin and origin not in {f"http://{h}" for h in self.app.hosts}:
-                raise Refused(403, f"requests from origin {origin!r} are refused")
+            refusal = self.app.refusal(self.headers)
+            if refusal:
+                raise Refused(403, refusal)
             self._route(urlsplit(self.path))
         except Refused as exc:
             self._json(exc.status, {"error": str(exc)})
@@ -178,20 +126,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, url) -> None:
         query = parse_qs(url.query)
         if url.path == "/":
-            if not self._token_ok(query.get("token", [None])[0]):
+            if not self.app.token_ok(query.get("token", [None])[0]):
                 raise Refused(403, "this page needs the session token: open the URL 'lamoo dashboard' printed")
             return self._send(200, self.app.page(), "text/html")
         if url.path == "/favicon.ico":
             return self._send(204, b"", "image/x-icon")
         if url.path.startswith("/static/"):
             name = url.path[len("/static/"):]
-            if name not in self.app._static:
+            if name not in self.app.static:
                 raise Refused(404, f"no such file: {url.path}")
-            body, kind = self.app._static[name]
+            body, kind = self.app.static[name]
             return self._send(200, body, kind)
         if not url.path.startswith("/api/"):
             raise Refused(404, f"no such page: {url.path}")
-        if not self._token_ok(self.headers.get(TOKEN_HEADER)):
+        if not self.app.token_ok(self.headers.get(TOKEN_HEADER)):
             raise Refused(403, f"missing or wrong {TOKEN_HEADER} header")
         if url.path == "/api/runs":
             since = query.get("since", [None])[0]
