@@ -13,7 +13,8 @@ import ipaddress
 import secrets
 import socket
 import threading
-from http.server import ThreadingHTTPServer
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from lamoo.exceptions import InvalidInputError
 
@@ -27,6 +28,33 @@ def check_loopback(host: str, what: str = "the page", why: str = "its data must 
     except ValueError:
         pass
     raise InvalidInputError(f"{what} binds to a loopback address only (127.0.0.1, ::1 or localhost), got {host!r}: {why}")
+
+
+class LocalHandler(BaseHTTPRequestHandler):
+    """The request handler base of a :class:`LocalServer`'s page: quiet, and every answer carries
+    :attr:`security_headers` (no caching, no sniffing, no framing, the page's content policy)."""
+
+    app: "LocalServer"
+    server_version = "lamoo"
+    sys_version = ""
+    security_headers: dict = {}
+    allow_nan = True  # json.dumps's; False: a non-finite number is an error, never invalid JSON
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass  # the terminal belongs to lamoo's own messages
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in self.security_headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status: int, payload) -> None:
+        self.send_body(status, json.dumps(payload, allow_nan=self.allow_nan).encode(), "application/json; charset=utf-8")
 
 
 class LocalServer:

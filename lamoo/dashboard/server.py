@@ -18,13 +18,11 @@ Policy allows scripts from this server only.
 """
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 from lamoo.exceptions import LamooError, require
-from lamoo.localweb import LocalServer
+from lamoo.localweb import LocalHandler, LocalServer
 
 TOKEN_HEADER = "X-Lamoo-Token"
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
@@ -89,26 +87,14 @@ class DashboardServer(LocalServer):
         return cached_snapshot(str(watched.path), watched.header, watched.records, entry)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     app: DashboardServer
     server_version = "lamoo-dashboard"
-    sys_version = ""
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
+    security_headers = HEADERS
+    allow_nan = False
 
     def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", f"{kind}; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in HEADERS.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _json(self, status: int, payload) -> None:
-        self._send(status, json.dumps(payload, allow_nan=False).encode(), "application/json")
+        self.send_body(status, body, f"{kind}; charset=utf-8")
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         try:
@@ -117,9 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise Refused(403, refusal)
             self._route(urlsplit(self.path))
         except Refused as exc:
-            self._json(exc.status, {"error": str(exc)})
+            self.send_json(exc.status, {"error": str(exc)})
         except (LamooError, ValueError) as exc:
-            self._json(400, {"error": str(exc)})
+            self.send_json(400, {"error": str(exc)})
 
     do_HEAD = do_GET
 
@@ -143,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise Refused(403, f"missing or wrong {TOKEN_HEADER} header")
         if url.path == "/api/runs":
             since = query.get("since", [None])[0]
-            return self._json(200, self.app.runs_data(int(since) if since not in (None, "") else None))
+            return self.send_json(200, self.app.runs_data(int(since) if since not in (None, "") else None))
         if url.path == "/api/tree":
-            return self._json(200, self.app.tree(int(query.get("run", ["0"])[0]), int(query.get("batch", ["-1"])[0])))
+            return self.send_json(200, self.app.tree(int(query.get("run", ["0"])[0]), int(query.get("batch", ["-1"])[0])))
         raise Refused(404, f"no such endpoint: {url.path}")

@@ -99,15 +99,10 @@ class SpaceCodec:
         codes ``0 .. k-1`` when it has none). Points keep their coordinates."""
         from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-        dists = {}
-        for j, (name, kind) in enumerate(zip(space.names, space.kinds)):
-            lo, hi = float(space.lower[j]), float(space.upper[j])
-            if kind == "continuous":
-                dists[name] = FloatDistribution(lo, hi)
-            elif kind == "integer":
-                dists[name] = IntDistribution(int(lo), int(hi))
-            else:
-                dists[name] = CategoricalDistribution(list(space.choices[j] or range(int(hi) + 1)))
+        make = {"continuous": lambda j: FloatDistribution(float(space.lower[j]), float(space.upper[j])),
+                "integer": lambda j: IntDistribution(int(space.lower[j]), int(space.upper[j])),
+                "categorical": lambda j: CategoricalDistribution(list(space.choices[j] or range(int(space.upper[j]) + 1)))}
+        dists = {name: make[kind](j) for j, (name, kind) in enumerate(zip(space.names, space.kinds))}
         return cls(dists, space)
 
     def to_params(self, x: np.ndarray) -> dict:
