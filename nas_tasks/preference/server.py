@@ -21,7 +21,6 @@ candidate or route, 409 pair already judged, 411/413/415 length and type.
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from lamoo import localweb
@@ -66,27 +65,17 @@ class PreferenceServer(localweb.LocalServer):
         super().__init__(_Handler, host=host, port=port, token=token)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(localweb.LocalHandler):
     app: PreferenceServer
     server_version = "lamoo-prefer"
-    sys_version = ""
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass  # the terminal belongs to lamoo's own messages
+    security_headers = _SECURITY_HEADERS
 
     # ------------------------------------------------------------------ responses
     def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in _SECURITY_HEADERS.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(status, body, content_type)
 
     def _json(self, status: int, payload) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
+        self.send_json(status, payload)
 
     def _guard(self, fn) -> None:
         try:
