@@ -1,22 +1,24 @@
 """The runs a dashboard shows, read from their journals and read again whenever a journal grows.
 
 A :class:`WatchedRun` holds one journal's latest state as JSON-able data: the points (raw values,
-the Pareto flags, where each came from), the hypervolume trace, and one entry per LaMOO batch
-(the node selected, the region searched, its depth, share and relaxations) taken from the
-journaled proposal reports. Nothing here writes to a journal or needs the task.
+the Pareto flags, where each came from), how many points are asked and not told yet, the hypervolume
+trace, and one entry per LaMOO batch (the node selected, the region searched, its depth, share
+and relaxations) taken from the journaled proposal reports. Nothing here locks or writes a
+journal, or needs the task.
 """
 from __future__ import annotations
 
 import math
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError, JournalError
-from lamoo.journal import header_objectives, read_evaluations, read_journal
+from lamoo.journal import read_values
+from lamoo.records import check_record
 from lamoo.result import Result
+from lamoo.runlog import RunLog
 
 JOURNAL = "journal.jsonl"
 
@@ -36,12 +38,33 @@ def _finite(values) -> list:
     return [None if v is None or not math.isfinite(v) else float(v) for v in values]
 
 
+def read_log(path) -> tuple[RunLog, dict[int, int], dict[int, dict]]:
+    """The journal at ``path`` read without locking or changing it (a cut-off last line, one
+    being written, is skipped: :func:`lamoo.journal.read_values`), every record checked as
+    :func:`lamoo.journal.read_run` checks it. Returns the :class:`~lamoo.runlog.RunLog`, the
+    number of evaluations told before each ask record (the archive the batch was proposed from),
+    and the proposal reports that version 1 journals keep in their evaluation records."""
+    header, values = read_values(path)
+    log = RunLog(header)
+    asked_after, v1_reports = {}, {}
+    for where, value in values:
+        record = check_record(value, where, log.n_dims, log.n_objectives)
+        if record["type"] == "ask":
+            asked_after[record["batch"]] = log.n_evals
+        elif record["type"] == "eval" and isinstance(record.get("proposal"), dict):
+            v1_reports.setdefault(record["batch"], record["proposal"])
+        log.apply(record, where)
+    return log, asked_after, v1_reports
+
+
 class WatchedRun:
     """One run's journal, read again when its size or modification time changes.
 
     Attributes:
         path: the journal file.
-        header, records: as :func:`lamoo.journal.read_journal` returns them (latest read).
+        log: the :class:`~lamoo.runlog.RunLog` of the latest read; header: its
+            :meth:`~lamoo.runlog.RunLog.config` (the header with the sampler as last changed).
+        evals: ``log.evaluations()``, the ``n`` evaluations told so far as columns.
         version: increases each time the journal is read again with a change.
     """
 
@@ -50,7 +73,6 @@ class WatchedRun:
         self.name = name or (self.path.parent.name if self.path.name == JOURNAL else self.path.stem)
         self.version = 0
         self.header: dict = {}
-        self.records: list[dict] = []
         self._stamp = None
         self._lock = threading.Lock()
         self.refresh()
@@ -62,23 +84,16 @@ class WatchedRun:
             stamp = (stat.st_size, stat.st_mtime_ns)
             if stamp == self._stamp:
                 return False
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a line being written is read next time
-                header, records = read_journal(self.path)
-            self.header, self.records, self._stamp = header, records, stamp
+            log, asked_after, v1_reports = read_log(self.path)
+            self.log, self._asked_after, self._v1_reports = log, asked_after, v1_reports
+            self.header, self.evals, self._stamp = log.config(), log.evaluations(), stamp
             self.version += 1
             return True
 
     # ------------------------------------------------------------------ what the page shows
     def result(self) -> Result:
-        """The :class:`~lamoo.Result` of the records read so far."""
-        header = self.header
-        objectives = header_objectives(header)
-        ev = read_evaluations(self.records, len(header["space"]["names"]), len(objectives))
-        return Result(ev.X, ev.Y, objectives, header["ref_point"], errors=ev.errors, leaf_ids=ev.leaf_ids,
-                      sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
-                      choices=header["space"].get("choices"), max_hypervolume=header.get("max_hypervolume"),
-                      seed=header.get("seed"), config=header)
+        """The :class:`~lamoo.Result` of the evaluations read so far."""
+        return Result.from_run_log(self.log)
 
     def is_lamoo(self) -> bool:
         sampler = self.header.get("sampler")
@@ -99,35 +114,40 @@ class WatchedRun:
             "hv": [float(v) for v in res.hypervolume_trace],
             "x": res.X.tolist(), "y": [_finite(row) for row in res.Y], "pareto": res.pareto_mask().tolist(),
             "failed": res.failed.tolist(), "source": res.sources, "leaf": res.leaf_ids.tolist(),
-            "batch": res.batches.tolist(), "batches": self.batches(res),
+            "batch": res.batches.tolist(), "batches": self.batches(res), "n_pending": len(self.log.pending),
         }
 
     def batches(self, res: Result | None = None) -> list[dict]:
-        """One entry per batch LaMOO proposed: ``batch``, ``start`` (records before the batch:
-        the archive it was proposed from), the journaled report (``leaf_id``, ``path``,
-        ``depth``, ``relaxed``, ``n_members``, ``n_outside``, ``n_leaves``), ``n_valid``
-        (successful samples then), ``share`` (``n_members / n_valid``), ``size`` and ``n_fill``."""
+        """One entry per batch LaMOO proposed, asked or told: ``batch``, ``start`` (evaluations
+        told before the batch was asked: the archive it was proposed from), the journaled report
+        (``leaf_id``, ``path``, ``depth``, ``relaxed``, ``n_members``, ``n_outside``,
+        ``n_leaves``), ``n_valid`` (successful samples then), ``share`` (``n_members /
+        n_valid``), ``size`` (points told), ``n_fill`` (of them, fill points) and ``n_pending``
+        (asked, not told yet)."""
         res = res or self.result()
-        failed = res.failed
-        out, seen = [], {}
-        for i, record in enumerate(self.records):
-            b = record.get("batch", -1)
-            info = record.get("proposal")
-            if b in seen:
-                out[seen[b]]["size"] += 1
-                out[seen[b]]["n_fill"] += record.get("source") == "fill"
-                continue
+        failed, sources = res.failed, res.sources
+        told: dict[int, list[int]] = {}
+        for i, b in enumerate(res.batches.tolist()):
+            told.setdefault(b, []).append(i)
+        pending: dict[int, int] = {}
+        for row in self.log.pending.values():
+            pending[row.batch] = pending.get(row.batch, 0) + 1
+        out = []
+        for b in sorted(set(told) | set(self._asked_after)):
+            info = self.log.proposal(b) or self._v1_reports.get(b)
             if b < 0 or not isinstance(info, dict) or "path" not in info:
                 continue
-            n_valid = int((~failed[:i]).sum())
-            seen[b] = len(out)
-            out.append({"batch": b, "start": i, "leaf_id": info.get("leaf_id"), "path": info.get("path"),
+            rows = told.get(b, [])
+            start = self._asked_after.get(b, rows[0] if rows else 0)
+            n_valid = int((~failed[:start]).sum())
+            out.append({"batch": b, "start": start, "leaf_id": info.get("leaf_id"), "path": info.get("path"),
                         "selected_id": info.get("selected_id"), "depth": info.get("depth"),
                         "selected_depth": len(info.get("path") or [0]) - 1, "relaxed": info.get("relaxed"),
                         "n_members": info.get("n_members"), "n_outside": info.get("n_outside"),
                         "n_leaves": info.get("n_leaves"), "n_valid": n_valid,
                         "share": (info.get("n_members") or 0) / n_valid if n_valid else None,
-                        "size": 1, "n_fill": int(record.get("source") == "fill")})
+                        "size": len(rows), "n_fill": sum(sources[i] == "fill" for i in rows),
+                        "n_pending": pending.get(b, 0)})
         return out
 
 

@@ -84,7 +84,7 @@ class DashboardServer(LocalServer):
         entry = next((b for b in watched.batches() if b["batch"] == batch), None)
         if entry is None:
             raise Refused(404, f"run {run} has no LaMOO batch {batch}")
-        return cached_snapshot(str(watched.path), watched.header, watched.records, entry)
+        return cached_snapshot(str(watched.path), watched.header, watched.evals, entry)
 
 
 class _Handler(LocalHandler):

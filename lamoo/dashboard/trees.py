@@ -1,7 +1,7 @@
 """The partition tree LaMOO built before a batch, rebuilt from the journal alone.
 
-The tree of batch ``b`` is :meth:`lamoo.LaMOO.fit_tree` on the archive of the records written
-before the batch's first record (the points told when it was proposed, in a sequential run), with
+The tree of batch ``b`` is :meth:`lamoo.LaMOO.fit_tree` on the archive of the evaluations told
+before the batch was asked (the archive it was proposed from), with
 the LaMOO settings the journal header records. Tree building is deterministic (SVMs without
 randomness), so the rebuilt tree is the run's own: the path it selects is checked against the
 journaled one (``path_matches``). For a two-dimensional space the snapshot also holds the tree's
@@ -17,7 +17,7 @@ import numpy as np
 
 from lamoo.archive import NO_LEAF, Archive
 from lamoo.exceptions import InvalidInputError
-from lamoo.journal import header_objectives, read_evaluations
+from lamoo.records import header_objectives
 from lamoo.meta import LaMOO
 from lamoo.region import Region
 from lamoo.sampler import Sampler
@@ -53,18 +53,19 @@ def space_from_header(header: dict) -> SearchSpace:
     return SearchSpace(s["bounds"], kinds=s["kinds"], names=s["names"], choices=s.get("choices"))
 
 
-def snapshot(header: dict, records: list[dict], batch: dict) -> dict:
-    """The tree before ``batch`` (an entry of :meth:`WatchedRun.batches`): its nodes (``id``,
+def snapshot(header: dict, evals, batch: dict) -> dict:
+    """The tree before ``batch`` (an entry of :meth:`WatchedRun.batches`), rebuilt from the first
+    ``batch["start"]`` of ``evals`` (a run's :class:`lamoo.runlog.Evaluations`): its nodes (``id``,
     ``parent``, ``depth``, ``side``, ``n``, ``hv``, ``ucb``, ``leaf``, ``on_path``,
     ``searched``), the selected path and whether it matches the journal's, and for a 2-D space
     the boundary map."""
     lamoo = lamoo_from_header(header)
     space, objectives = space_from_header(header), header_objectives(header)
-    prefix = records[:batch["start"]]
-    ev = read_evaluations(prefix, space.n_dims, len(objectives))
+    k = batch["start"]
     archive = Archive(space, objectives, header["ref_point"])
-    if len(prefix):
-        archive.append(ev.X, ev.Y, errors=ev.errors, leaf_ids=ev.leaf_ids, sources=ev.sources, batch=ev.batches)
+    if k:
+        archive.append(evals.X[:k], evals.Y[:k], errors=evals.errors[:k], leaf_ids=evals.leaf_ids[:k],
+                       sources=evals.sources[:k], batch=evals.batches[:k])
     tree = lamoo.fit_tree(Region.whole(archive), archive)
     selected = tree.select(lamoo.selection)
     path = [node.id for node in selected.path()]
@@ -73,7 +74,7 @@ def snapshot(header: dict, records: list[dict], batch: dict) -> dict:
     nodes = [{"id": n.id, "parent": None if n.parent is None else n.parent.id, "depth": n.depth, "side": n.side,
               "n": n.n, "hv": n.hypervolume, "ucb": None if math.isinf(n.ucb) else n.ucb, "leaf": n.is_leaf,
               "on_path": n.id in path, "searched": n.id == searched} for n in tree.nodes]
-    out = {"batch": batch["batch"], "n_samples": len(prefix), "nodes": nodes, "path": path,
+    out = {"batch": batch["batch"], "n_samples": k, "nodes": nodes, "path": path,
            "journal_path": batch.get("path"), "path_matches": path == batch.get("path"), "searched": searched,
            "relaxed": batch.get("relaxed"), "cp": tree.cp, "selection": lamoo.selection}
     if space.n_dims == 2:
@@ -110,15 +111,15 @@ _CACHE_SIZE = 128
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_snapshot(path: str, header: dict, records: list[dict], batch: dict) -> dict:
+def cached_snapshot(path: str, header: dict, evals, batch: dict) -> dict:
     """:func:`snapshot`, computed once per journal and batch (a journal only grows, so the
-    records before a batch never change)."""
+    evaluations before a batch never change)."""
     key = (path, header.get("created"), batch["batch"], batch["start"])
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    out = snapshot(header, records, batch)
+    out = snapshot(header, evals, batch)
     with _CACHE_LOCK:
         _CACHE[key] = out
         while len(_CACHE) > _CACHE_SIZE:

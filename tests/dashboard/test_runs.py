@@ -29,7 +29,7 @@ def test_a_run_as_the_page_sees_it_and_every_tree_rebuilt_as_lamoo_built_it(tmp_
     assert [b["batch"] for b in batches] == list(range(1, 9)) and all(b["size"] == 4 for b in batches)
     deep = 0
     for b in batches:
-        tree = snapshot(run.header, run.records, b)
+        tree = snapshot(run.header, run.evals, b)
         assert tree["path_matches"], (b, tree["path"])  # the rebuilt tree selects what LaMOO selected
         assert tree["n_samples"] == b["start"] and sum(n["searched"] for n in tree["nodes"]) == 1
         root = tree["nodes"][0]
@@ -50,6 +50,24 @@ def test_the_run_is_read_again_when_its_journal_grows(tmp_path):
     assert run.refresh() and run.data()["n"] == 16 and run.version == 2
 
 
+def test_an_asked_batch_shows_before_its_points_are_told_and_a_cut_off_line_is_skipped(tmp_path):
+    study = lamoo_study(tmp_path / "j.jsonl")
+    grow(study, 16)
+    X = study.ask(4)  # journaled before evaluation: the page shows the batch and its tree already
+    with open(tmp_path / "j.jsonl", "ab") as f:
+        f.write(b'{"type": "eval", "i": 16, "ba')  # a writer caught mid-line
+    run = WatchedRun(tmp_path / "j.jsonl")
+    last = run.batches()[-1]
+    assert run.data()["n"] == 16 and run.data()["n_pending"] == 4
+    assert (last["size"], last["n_pending"], last["start"]) == (0, 4, 16)
+    assert snapshot(run.header, run.evals, last)["path_matches"]
+    (tmp_path / "j.jsonl").write_bytes((tmp_path / "j.jsonl").read_bytes().rsplit(b"\n", 1)[0] + b"\n")
+    study.tell(X, study.task.evaluate(X))
+    assert run.refresh() and run.data()["n"] == 20 and run.data()["n_pending"] == 0
+    last = run.batches()[-1]
+    assert (last["size"], last["n_pending"], last["start"]) == (4, 0, 16)
+
+
 def test_hypervolume_normalization_and_a_run_without_lamoo(tmp_path):
     task = ToyTask(2)
     task.max_hypervolume = None
@@ -61,14 +79,14 @@ def test_hypervolume_normalization_and_a_run_without_lamoo(tmp_path):
     assert data[0]["hv_norm_by"].startswith("the best final hypervolume") and not data[0]["lamoo"]
     assert data[0]["batches"] == []
     with pytest.raises(InvalidInputError, match="not LaMOO"):
-        snapshot(runs[0].header, runs[0].records, {"batch": 1, "start": 6})
+        snapshot(runs[0].header, runs[0].evals, {"batch": 1, "start": 6})
 
 
 def test_a_categorical_space_gets_its_tree_without_a_boundary_map(tmp_path):
     study = lamoo_study(tmp_path / "cells.jsonl", task=CellToyTask(), n_init=10)
     grow(study, 34)
     run = WatchedRun(tmp_path / "cells.jsonl")
-    trees = [snapshot(run.header, run.records, b) for b in run.batches()]
+    trees = [snapshot(run.header, run.evals, b) for b in run.batches()]
     assert all(t["path_matches"] for t in trees) and "boundaries" not in trees[-1]
 
 

@@ -233,7 +233,8 @@ function renderLamoo() {
   slider.max = r.batches.length - 1;
   if ($("follow").checked || batchIndex === null || batchIndex >= r.batches.length) batchIndex = r.batches.length - 1;
   slider.value = batchIndex;
-  $("batch-label").textContent = `batch ${r.batches[batchIndex].batch} (${batchIndex + 1} of ${r.batches.length})`;
+  const shown = r.batches[batchIndex], waiting = shown.n_pending ? `, ${shown.n_pending} of its points being evaluated` : "";
+  $("batch-label").textContent = `batch ${shown.batch} (${batchIndex + 1} of ${r.batches.length}${waiting})`;
   renderBatchPoints(); renderRegions(); loadTree();
 }
 
