@@ -3,8 +3,9 @@
 Reads a ``lamoo bench`` results folder holding both, pairs each ``optuna-lamoo[:inner=X]`` run with
 the ``lamoo-X`` run of the same task and seed, and prints per task and method: the pairs found,
 how many evaluated the same points in the same order, the largest difference between their
-hypervolume traces, and the median optimizer time per run of each with its ratio (measured in
-the same grid, one run at a time)::
+hypervolume traces, the median optimizer time per run of each with its ratio (measured in the
+same grid, one run at a time), and the failed evaluations of each side (a run whose evaluations
+failed cannot make the native run's points, so a disagreement there is not the sampler's)::
 
     python -m benchmarks.optuna_agreement benchmarks/results/optuna-lamoo
 """
@@ -36,7 +37,8 @@ def agreement(folder: Path) -> list[dict]:
         record = json.loads(path.read_text())
         if record.get("status") == "ok":
             runs[(record["task"], record["method"], record["seed"])] = record
-    rows = defaultdict(lambda: {"pairs": 0, "same_points": 0, "max_hv_diff": 0.0, "t_optuna": [], "t_native": []})
+    rows = defaultdict(lambda: {"pairs": 0, "same_points": 0, "max_hv_diff": 0.0, "t_optuna": [], "t_native": [],
+                                 "failed_optuna": 0, "failed_native": 0})
     for (task, method, seed), record in runs.items():
         native = runs.get((task, native_label(method) or "", seed))
         if native is None:
@@ -48,12 +50,15 @@ def agreement(folder: Path) -> list[dict]:
         row["max_hv_diff"] = max(row["max_hv_diff"], float(diff))
         row["t_optuna"].append(record["timing"]["optimizer_seconds"])
         row["t_native"].append(native["timing"]["optimizer_seconds"])
+        row["failed_optuna"] += record.get("n_failed", 0)
+        row["failed_native"] += native.get("n_failed", 0)
     out = []
     for (task, method, native), row in sorted(rows.items()):
         t_o, t_n = float(np.median(row["t_optuna"])), float(np.median(row["t_native"]))
         out.append({"task": task, "method": method, "native": native, "pairs": row["pairs"],
                     "same_points": row["same_points"], "max_hv_diff": row["max_hv_diff"],
-                    "optimizer_s_optuna": t_o, "optimizer_s_native": t_n, "ratio": t_o / t_n if t_n else float("nan")})
+                    "optimizer_s_optuna": t_o, "optimizer_s_native": t_n, "ratio": t_o / t_n if t_n else float("nan"),
+                    "failed_optuna": row["failed_optuna"], "failed_native": row["failed_native"]})
     return out
 
 
@@ -63,12 +68,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rows = agreement(args.folder)
     print("| task | method | native | pairs | same points | max abs HV-trace difference | optimizer s/run "
-          "(median) Optuna | native | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "(median) Optuna | native | ratio | failed evals Optuna / native |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['task']} | `{r['method']}` | `{r['native']}` | {r['pairs']} | {r['same_points']}/{r['pairs']} | "
               f"{r['max_hv_diff']:.3g} | {r['optimizer_s_optuna']:.3g} | {r['optimizer_s_native']:.3g} | "
-              f"{r['ratio']:.2f} |")
+              f"{r['ratio']:.2f} | {r['failed_optuna']} / {r['failed_native']} |")
     return 0
 
 

@@ -14,7 +14,9 @@ def test_pairs_and_agreement_of_a_small_grid(tmp_path, capsys):
     rows = optuna_agreement.agreement(tmp_path)
     assert [(r["method"], r["native"], r["pairs"], r["same_points"], r["max_hv_diff"]) for r in rows] == [
         ("optuna-lamoo", "lamoo-random", 2, 2, 0.0), ("optuna-lamoo:storage=journal", "lamoo-random", 2, 2, 0.0)]
+    assert all(r["failed_optuna"] == r["failed_native"] == 0 for r in rows)
     capsys.readouterr()
     optuna_agreement.main([str(tmp_path)])
-    assert "| toy | `optuna-lamoo` | `lamoo-random` | 2 | 2/2 | 0 |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| toy | `optuna-lamoo` | `lamoo-random` | 2 | 2/2 | 0 |" in out and out.count("| 0 / 0 |") == 2
     assert optuna_agreement.native_label("optuna-lamoo:inner=cmaes:leaf_size=20") is None
