@@ -47,6 +47,11 @@ class Refused(Exception):
         self.status = status
 
 
+def _static():
+    """The page's files (``lamoo/dashboard/static``, packaged with lamoo)."""
+    return resources.files(__package__) / "static"
+
+
 class DashboardServer(LocalServer):
     """Serves ``runs`` (a list of :class:`~lamoo.dashboard.runs.WatchedRun`) on
     ``http://host:port/`` (``port=0``: any free port). :meth:`start` serves from a background
@@ -62,11 +67,11 @@ class DashboardServer(LocalServer):
                          why="run data must not be readable from the network")
         self.static = {"plotly.min.js": (plotly_js(), "text/javascript")}
         for name, kind in STATIC.items():
-            self.static[name] = ((resources.files("lamoo.dashboard") / "static" / name).read_bytes(), kind)
+            self.static[name] = ((_static() / name).read_bytes(), kind)
 
     # ------------------------------------------------------------------ answers
     def page(self) -> bytes:
-        html = (resources.files("lamoo.dashboard") / "static" / "index.html").read_text(encoding="utf-8")
+        html = (_static() / "index.html").read_text(encoding="utf-8")
         return html.replace("__TOKEN__", self.token).replace("__POLL_MS__", str(int(self.poll_seconds * 1000))).encode()
 
     def runs_data(self, since: int | None) -> dict:
