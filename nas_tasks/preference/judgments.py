@@ -2,9 +2,9 @@
 
 A judgment says which of two candidates the user prefers: ``"a"``, ``"b"`` or ``"none"`` (no
 preference). Judgments are appended to a JSON-lines journal like evaluations are (the same
-machinery as :mod:`lamoo.journal`, format ``lamoo-judgments``): every judgment is flushed and
-fsync'ed before it counts, a crash loses at most the line being written, and a truncated last line
-is dropped on resume. Each record carries both candidates' metric values, so a journal alone is
+machinery as :mod:`lamoo.journal`, format ``lamoo-judgments``): every judgment is fsync'ed
+before it counts, appends hold the journal's lock, a crash loses at most the line being written,
+and a truncated last line is removed by the next writer. Each record carries both candidates' metric values, so a journal alone is
 enough to train a ranker.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError, JournalError
-from lamoo.journal import Journal, read_journal
+from lamoo.journal import JournalFile, read_values
+from lamoo.records import VERSION
 
 FORMAT = "lamoo-judgments"
 CHOICES = ("a", "b", "none")
@@ -96,7 +97,7 @@ class JudgmentJournal:
     candidate of the pool.
     """
 
-    def __init__(self, path: Path, handle: Journal, pool, judgments: list[Judgment], header: dict):
+    def __init__(self, path: Path, handle: JournalFile, pool, judgments: list[Judgment], header: dict):
         self.path = path
         self._handle = handle
         self.pool = pool
@@ -108,7 +109,10 @@ class JudgmentJournal:
         path = Path(path)
         expected = [m["name"] for m in pool.header()["metrics"]]
         if path.exists() and path.stat().st_size > 0:
-            handle, header, records = Journal.resume(path, fmt=FORMAT)
+            handle = JournalFile.open(path, fmt=FORMAT)
+            with handle.locked():
+                records = [value for _, value in handle.read_new()]
+            header = handle.header
             names = [m["name"] for m in header.get("metrics", [])]
             if names != expected:
                 raise JournalError(f"{path} holds judgments on metrics {names}, not on this pool's {expected}")
@@ -120,7 +124,8 @@ class JudgmentJournal:
                     raise JournalError(f"{path}: judgment {k} names a candidate this pool does not hold: {exc}") from None
             return cls(path, handle, pool, judgments, header)
         header = {**pool.header(), **(extra_header or {}), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        return cls(path, Journal.create(path, header, fmt=FORMAT), pool, [], header)
+        header = {"type": "header", "format": FORMAT, "version": VERSION, **header}
+        return cls(path, JournalFile.create(path, header, fmt=FORMAT), pool, [], header)
 
     def __len__(self) -> int:
         return len(self.judgments)
@@ -128,7 +133,10 @@ class JudgmentJournal:
     def record(self, a, b, choice: str, **kwargs) -> Judgment:
         """Validate, append (durably) and return a judgment of candidates ``a`` and ``b``."""
         judgment = judged(self.pool, a, b, choice, **kwargs)
-        self._handle.append([judgment.to_record(len(self.judgments))])
+        with self._handle.locked():  # judgments another process appended meanwhile count too
+            self.judgments += [Judgment.from_record(v) for _, v in self._handle.read_new()
+                               if isinstance(v, dict) and v.get("type") == "judgment"]
+            self._handle.append([judgment.to_record(len(self.judgments))])
         self.judgments.append(judgment)
         return judgment
 
@@ -138,5 +146,5 @@ class JudgmentJournal:
 
 def read_judgments(path) -> tuple[dict, list[Judgment]]:
     """``(header, judgments)`` of a judgments journal, without a pool."""
-    header, records = read_journal(path, fmt=FORMAT)
-    return header, [Judgment.from_record(r) for r in records if r.get("type") == "judgment"]
+    header, values = read_values(path, fmt=FORMAT)
+    return header, [Judgment.from_record(r) for _, r in values if isinstance(r, dict) and r.get("type") == "judgment"]

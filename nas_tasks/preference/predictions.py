@@ -47,10 +47,16 @@ class TrainedPredictions:
     def __init__(self, task: dict, n_samples: int = 8):
         if task.get("class") != TRAIN_TASK_CLASS:
             raise InvalidInputError(f"sample predictions need a {TRAIN_TASK_CLASS} run, got {task.get('class')!r}")
-        missing = [key for key in ("data", "net", "train", "seed", "splits", "cache_dir") if key not in task]
+        missing = [key for key in ("data", "net", "train", "seed", "splits") if key not in task]
+        execution = task.get("execution", task)  # older journals kept cache_dir and data_root at the top
+        if "cache_dir" not in execution:
+            missing.append("execution.cache_dir")
         if missing:
             raise InvalidInputError(f"the run's task description lacks {missing} (written by an older lamoo?)")
-        self.task = task
+        data = dict(task["data"])
+        if "data_root" in execution:
+            data["data_root"] = execution["data_root"]
+        self.task = {**task, "data": data, "cache_dir": execution["cache_dir"]}
         self.n_samples = int(n_samples)
         self._cache: dict[tuple, list] = {}
         self._samples = None

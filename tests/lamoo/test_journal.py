@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,9 +92,9 @@ def test_loading_with_another_task_is_refused(tmp_path):
     Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path).optimize(8)
     with pytest.raises(JournalError, match="objectives"):
         Study.load(path, MixedToyTask(), RandomSampler())
-    with pytest.raises(JournalError, match="search space"):
+    with pytest.raises(JournalError, match=r"space.names: the journal has \['x0', 'x1'\], given \['x0', 'x1', 'x2'\]"):
         Study.load(path, ToyTask(d=3), RandomSampler())
-    with pytest.warns(RuntimeWarning, match="different sampler"):
+    with pytest.raises(JournalError, match="sampler.name: the journal has 'random', given 'lamoo'"):
         Study.load(path, ToyTask(d=2), LaMOO(RandomSampler()))
 
 
@@ -148,3 +150,31 @@ def test_batch_timings_are_the_last_records_as_in_the_run(tmp_path):
     assert live[0]["eval_seconds"] == 5.0
     assert Result.from_journal(path).timings == live
     assert Study.load(path, task, RandomSampler()).result().timings == live
+
+
+V1 = Path(__file__).resolve().parents[1] / "data" / "v1_journal.jsonl"  # written by lamoo at 94977c9
+
+
+def _v1_run(tmp_path):
+    """A copy of a version 1 journal: LaMOO(random), seed 3, 6 + 4 + 4 points, then one told by the user."""
+    path = tmp_path / "v1.jsonl"
+    shutil.copy(V1, path)
+    return path
+
+
+def test_a_version_1_journal_is_read_and_resumed(tmp_path):
+    def make():
+        return LaMOO(RandomSampler(), leaf_size=4)
+
+    path = _v1_run(tmp_path)
+    old = Result.from_journal(path)
+    assert len(old) == 15 and old.sources[-1] == "user" and old.config["version"] == 1
+    whole = Study(FiniteToyTask(), make(), seed=3, n_init=6)
+    whole.optimize(14, batch_size=4)
+    np.testing.assert_array_equal(old.X[:14], whole.archive.X)  # same seed, same run, across versions
+    study = Study.load(path, FiniteToyTask(), make())
+    np.testing.assert_array_equal(study.archive.X, old.X)
+    res = study.optimize(22, batch_size=4)
+    whole.tell(old.X[14:], FiniteToyTask().evaluate(old.X[14:]))
+    np.testing.assert_array_equal(res.X, whole.optimize(22, batch_size=4).X)
+    assert [r["i"] for r in read_journal(path)[1]] == list(range(22))
