@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from lamoo.bench.records import load_runs
+from lamoo.bench.specs import parse_seeds
 from lamoo.exceptions import InvalidInputError
 from lamoo.bench.stats import Bounded, ratio
 from lamoo.bench.summary import lamoo_pairs, task_summary
@@ -36,12 +37,14 @@ def threshold_of(task: str) -> float:
     return 0.99 if task.startswith("nb201-") else 0.9
 
 
-def load_all(folders) -> list[dict]:
-    """The run records of every folder; :class:`InvalidInputError` when one run (task, method,
-    seed) is in two of them."""
+def load_all(folders, seeds=None) -> list[dict]:
+    """The run records of every folder (only those of ``seeds`` when given);
+    :class:`InvalidInputError` when one run (task, method, seed) is in two of them."""
     runs, seen = [], {}
     for folder in folders:
         for run in load_runs(folder):
+            if seeds is not None and run["seed"] not in seeds:
+                continue
             key = (run["task"], run["method"], run["seed"])
             if key in seen:
                 raise InvalidInputError(f"run {key} is in two folders: {seen[key]} and {run['_path']}")
@@ -50,24 +53,25 @@ def load_all(folders) -> list[dict]:
     return runs
 
 
-def pair_cells(folders) -> dict:
+def pair_cells(folders, seeds=None) -> dict:
     """``{(X, LaMOO(X)): {task: (ratio Bounded, gap difference or None, number of seeds)}}`` for every
-    pair of the folders' runs, each computed on the seeds both methods have."""
+    pair of the folders' runs (of ``seeds`` only, when given), each computed on the seeds both
+    methods have."""
     by_task = defaultdict(list)
-    for run in load_all(folders):
+    for run in load_all(folders, seeds):
         by_task[run["task"]].append(run)
     cells: dict = defaultdict(dict)
     for task in sorted(by_task):
         t = threshold_of(task)
         runs = by_task[task]
         for plain, wrapped in lamoo_pairs(task_summary(runs, thresholds=(t,))):
-            seeds = set.intersection(*({r["seed"] for r in runs if r["method"] == m} for m in (plain, wrapped)))
-            common = [r for r in runs if r["method"] in (plain, wrapped) and r["seed"] in seeds]
+            shared = set.intersection(*({r["seed"] for r in runs if r["method"] == m} for m in (plain, wrapped)))
+            common = [r for r in runs if r["method"] in (plain, wrapped) and r["seed"] in shared]
             methods = task_summary(common, thresholds=(t,))["methods"]
             a, b = methods[plain], methods[wrapped]
             x, y = a["log_gap"][1], b["log_gap"][1]
             gap = None if "?" in (x.kind, y.kind) else x.value - y.value
-            cells[(plain, wrapped)][task] = (ratio(a[f"to_{t}"][1], b[f"to_{t}"][1]), gap, len(seeds))
+            cells[(plain, wrapped)][task] = (ratio(a[f"to_{t}"][1], b[f"to_{t}"][1]), gap, len(shared))
     return cells
 
 
@@ -123,11 +127,13 @@ def table(cells: dict) -> list[str]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, nargs="+", help="results folders written by 'lamoo bench'")
+    parser.add_argument("--seeds", type=parse_seeds, default=None,
+                        help="only these seeds ('0-4', '0,3,7'), so that every pair is compared on the same seeds")
     parser.add_argument("--out", type=Path, default=None, help="also write the table to this markdown file")
     args = parser.parse_args(argv)
     lines = [f"Ratio X / LaMOO(X) of median samples to the threshold (in brackets: median final log10 gap, "
              f"X - LaMOO(X)); **x**: a target missed (ratio < {MIN_RATIO} or gap difference < -{MAX_GAP_LOSS}), "
-             f"?: undecided (a censored median).", ""] + table(pair_cells(args.results))
+             f"?: undecided (a censored median).", ""] + table(pair_cells(args.results, None if args.seeds is None else set(args.seeds)))
     print("\n".join(lines))
     if args.out is not None:
         args.out.write_text("\n".join(lines) + "\n")

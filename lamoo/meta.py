@@ -35,14 +35,17 @@ class LaMOO(Sampler):
     explicit value always wins. The resolved policy is :attr:`policy_` and is recorded in
     :meth:`config` (so in the journal and in benchmark records).
 
-    Policies of the built-in samplers (measured on the four NAS-Bench-201 tasks and the three
-    synthetic problems, 20 seeds; see ``benchmarks/results/lamoo-policy/DECISIONS.md``):
+    Policies of the built-in samplers (chosen from 10-seed grids of a research prototype on the
+    four NAS-Bench-201 tasks and three synthetic problems, then re-measured with this class;
+    ``benchmarks/results/lamoo-policy/README.md`` gives both, mixed results included):
 
     - random: small regions scored by exclusive hypervolume, leaf selection, Cp 1% of the
       hypervolume;
     - NSGA-II: a region of at least 25% of the samples and 20% of each batch from the whole space;
     - CMA-ES: every other batch from the whole space;
-    - qEHVI, regularized evolution and local search: see their ``region_policy``.
+    - qEHVI, regularized evolution and local search declare none, so they get LaMOO as published
+      (``"classic"``); the local search is best used alone (in LaMOO it lost final hypervolume in
+      the research grids).
 
     Args:
         sampler: the inner sampler (any :class:`~lamoo.sampler.Sampler`).

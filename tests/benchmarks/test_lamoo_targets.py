@@ -65,3 +65,8 @@ def test_main_writes_the_table(folders, tmp_path, capsys):
     main([str(f) for f in folders] + ["--out", str(out)])
     text = out.read_text()
     assert "| `random` | `lamoo-random` | 2.00 (+0.00) |" in text and text.strip() in capsys.readouterr().out
+
+
+def test_seeds_restrict_every_pair(folders):
+    cells = pair_cells(folders, seeds={0})
+    assert {per[TASK][2] for per in cells.values()} == {1}
