@@ -10,7 +10,7 @@ from lamoo import LaMOO, Result, Study, optimize
 from lamoo.constraints import Constraint, as_constraints, constraint_rank, total_violation
 from lamoo.exceptions import InvalidInputError, JournalError
 from lamoo.pareto import dominance_number, hypervolume, non_dominated_mask
-from lamoo.partition import dominance_labels
+from lamoo.partition import dominance_labels, n_good
 from lamoo.tree import PartitionTree
 from samplers import RandomSampler
 from tests.toys import ToyTask
@@ -204,14 +204,14 @@ def test_tree_counts_feasible_points_and_scores_violation_while_none_is_feasible
     good, bad = tree.root.children
     assert tree.root.hypervolume == pytest.approx(hypervolume(np.where((violation == 0)[:, None], F, np.nan), ref))
     # the good side is the better half by constraint-domination
-    best = np.argsort(constraint_rank(F, violation, dominance_number), kind="stable")[:10]
+    best = np.argsort(constraint_rank(F, violation, dominance_number), kind="stable")[:n_good(20)]
     assert set(good.members) == set(best)
     assert good.score == good.hypervolume
     none_feasible = violation + 0.1
     tree = build(none_feasible)
     good, bad = tree.root.children
     assert good.score == pytest.approx(-none_feasible[good.members].min())
-    assert set(good.members) == set(np.argsort(none_feasible, kind="stable")[:10])
+    assert set(good.members) == set(np.argsort(none_feasible, kind="stable")[:n_good(20)])
     assert good.score > bad.score
 
 
