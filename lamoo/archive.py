@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from lamoo.checks import as_real_array
+from lamoo.constraints import as_constraints, total_violation
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import nadir_reference
 from lamoo.space import SearchSpace
@@ -35,7 +36,8 @@ class Archive:
     The arrays it returns are read-only views (a sampler cannot rewrite paid evaluations) and
     ``errors`` / ``sources`` are copies; only :meth:`append` changes an archive.
 
-    ``ref_point`` (raw units, ``m,``) is the run's hypervolume reference point.
+    ``ref_point`` (raw units, ``m,``) is the run's hypervolume reference point; ``constraints``
+    (:mod:`lamoo.constraints`, ``k`` of them) the outcome constraints a point must meet to count.
 
     Attributes (all in evaluation order, ``n`` rows):
         X: ``(n x d)`` points.
@@ -46,15 +48,21 @@ class Archive:
         leaf_ids: ``(n,)`` int, the LaMOO leaf a point was proposed from (-1: none).
         sources: ``"init"``, ``"sampler"``, ``"fill"`` (random top-up of a short proposal) or ``"user"``.
         batches: ``(n,)`` int, the ask that produced each point.
+        C: ``(n x k)`` the constrained values, raw units (NaN rows: failed evaluations).
+        violation: ``(n,)`` summed relative constraint violation (0: feasible; NaN: failed).
+        feasible: ``(n,)`` bool, successful and meeting every constraint.
     """
 
-    def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None):
+    def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None,
+                 constraints=()):
         if not isinstance(space, SearchSpace):
             raise InvalidInputError(f"space must be a lamoo.SearchSpace, got {space!r}")
         self.space = space
         self.objectives = check_objectives(objectives)
         self.ref_point = None if ref_point is None else check_ref_point(ref_point, self.objectives)
+        self.constraints = as_constraints(constraints)
         d, m = space.n_dims, len(self.objectives)
+        self._C = _frozen(np.empty((0, len(self.constraints))))
         self._X = _frozen(np.empty((0, d)))
         self._Y = _frozen(np.empty((0, m)))
         self._errors: list[str | None] = []
@@ -91,6 +99,31 @@ class Archive:
         self.ref_point = check_ref_point(ref_point, self.objectives)
 
     @property
+    def C(self) -> np.ndarray:
+        return _read_only(self._C)
+
+    @property
+    def violation(self) -> np.ndarray:
+        return _frozen(total_violation(self._C, self.constraints))
+
+    @property
+    def feasible(self) -> np.ndarray:
+        return ~self.failed & (self.violation == 0)
+
+    @property
+    def feasible_indices(self) -> np.ndarray:
+        """Indices of the successful rows that meet every constraint."""
+        return np.flatnonzero(self.feasible)
+
+    @property
+    def feasible_F(self) -> np.ndarray:
+        """``(n x m)`` :attr:`F` with NaN rows for failed and infeasible points: what
+        hypervolumes and Pareto fronts count."""
+        F = to_minimization(self._Y, self.objectives)
+        F[~self.feasible] = np.nan
+        return _frozen(F)
+
+    @property
     def ref_F(self) -> np.ndarray | None:
         """The reference point in canonical (minimization) form, or None if the run has none."""
         return None if self.ref_point is None else to_minimization(self.ref_point, self.objectives)
@@ -98,10 +131,12 @@ class Archive:
     def reference_F(self) -> np.ndarray:
         """``(m,)`` the canonical reference point hypervolumes are measured from: the run's
         (:attr:`ref_F`) or, for an archive made without one, the nadir of the successful points
-        widened by 10% of their range (:func:`lamoo.pareto.nadir_reference`)."""
+        widened by 10% of their range (:func:`lamoo.pareto.nadir_reference`); of the feasible
+        points when there are any."""
         if self.ref_point is not None:
             return self.ref_F
-        return nadir_reference(self.F[self.valid_indices])
+        rows = self.feasible_indices if len(self.feasible_indices) else self.valid_indices
+        return nadir_reference(self.F[rows])
 
     @property
     def failed(self) -> np.ndarray:
@@ -130,13 +165,16 @@ class Archive:
 
     def append(self, X: np.ndarray, Y: np.ndarray, *, errors: Sequence[str | None] | None = None,
                leaf_ids: Sequence[int] | None = None, sources: Sequence[str] | None = None,
-               batch: int | Sequence[int] = 0) -> np.ndarray:
+               batch: int | Sequence[int] = 0, C: np.ndarray | None = None) -> np.ndarray:
         """Append ``X`` (``k x d``, valid points of the space) and ``Y`` (``k x m`` raw values,
         NaN rows for failures) in the given order. ``batch`` is one ask number for all rows or
-        ``(k,)``, one per row. Returns the new rows' indices."""
+        ``(k,)``, one per row. ``C`` (``k x c``, one column per constraint) holds the constrained
+        values, required when the archive has constraints (NaN only in failed rows). Returns the
+        new rows' indices."""
         X = self.space.validate(X)
         k = len(X)
         Y = check_Y(Y, k, len(self.objectives))
+        C = self._check_C(C, Y)
         errors = list(errors) if errors is not None else [None] * k
         sources = list(sources) if sources is not None else ["user"] * k
         leaf_ids = _integers(leaf_ids if leaf_ids is not None else [NO_LEAF] * k, "leaf_ids")
@@ -156,12 +194,29 @@ class Archive:
         start = len(self._X)
         self._X = _frozen(np.vstack([self._X, X]))
         self._Y = _frozen(np.vstack([self._Y, Y]))
+        self._C = _frozen(np.vstack([self._C, C]))
         self._errors.extend(errors)
         self._sources.extend(sources)
         self._leaf_ids = _frozen(np.concatenate([self._leaf_ids, leaf_ids]))
         self._batches = _frozen(np.concatenate([self._batches, batches]))
         self._keys.update(row.tobytes() for row in X)
         return np.arange(start, start + k)
+
+    def _check_C(self, C, Y: np.ndarray) -> np.ndarray:
+        """The ``(k x c)`` constrained values of new rows with raw values ``Y``; NaN for failed rows."""
+        k, c = len(Y), len(self.constraints)
+        if C is None:
+            if c:
+                raise InvalidInputError(f"the archive has constraints {[str(x) for x in self.constraints]}: append needs "
+                                        f"C, the constrained values ({k} x {c})")
+            return np.empty((k, 0))
+        C = check_Y(C, k, c, "C (constrained values)").copy()
+        failed = np.isnan(Y).any(axis=1)
+        missing = np.isnan(C).any(axis=1) & ~failed
+        if missing.any():
+            raise InvalidInputError(f"C (constrained values) has NaN in successful rows {np.flatnonzero(missing)[:10].tolist()}")
+        C[failed] = np.nan
+        return C
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """``(k,)`` bool: which rows of ``X`` (``k x d``) were already evaluated (exact match;

@@ -208,6 +208,10 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
                    help="reference point in raw units, comma-separated, or 'infer': the nadir of the initial design's "
                         "Pareto front widened by 10%% of its range (BoTorch's rule), fixed for the run and kept in the "
                         "journal (default: the task's, inferred when the task has none)")
+    p.add_argument("--constraint", action="append", default=None, metavar="NAME<=BOUND",
+                   help="outcome constraint NAME<=BOUND or NAME>=BOUND on an objective or another value the task "
+                        "measures (e.g. a table column: 'latency_ms_pixel3<=5'), repeatable; only points that meet "
+                        "every constraint count in the hypervolume, the Pareto front and the reports")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: runs/<problem>-<sampler>-s<seed>); a fresh run refuses a folder that "
                         "holds a run, or files that are not a run's own")
@@ -251,7 +255,8 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
         task, sampler = build_task(args, task_plugins), build_sampler(args)
         # the journal (and with it the folder) is created only once the Study's arguments are valid
         study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=args.out / JOURNAL,
-                      ref_point=args.ref_point, run_info={"cli": kept})
+                      ref_point=args.ref_point, run_info={"cli": kept},
+                      constraints=_study_constraints(task, args))
     evaluator = build_evaluator(args)
     with study:
         try:
@@ -262,6 +267,12 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
         write_report(result, args.out)
         _report_pending(study.pending_points, args.out)
     return 0
+
+
+def _study_constraints(task, args):
+    """The ``--constraint`` options, unless the task took them already (a task plug-in that
+    resolves names, such as ``nb201``, passes them to its task)."""
+    return None if getattr(task, "constraints", None) else args.constraint
 
 
 def _resume(args, task_plugins, explicit: set[str]):
@@ -325,6 +336,8 @@ def write_report(result, out: Path) -> None:
         print(f"\nPareto front ({len(front)} points, raw units):")
         shown = front if result.labels is None else front.drop(columns=list(result.names), errors="ignore")
         print(shown.to_string(float_format=lambda v: f"{v:.5g}") if len(shown) <= 30 else shown)
+    if summary.get("feasible") == 0:
+        print(f"\nno feasible point found yet (constraints {', '.join(summary['constraints'])})")
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
     print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")

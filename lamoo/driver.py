@@ -22,15 +22,16 @@ import numpy as np
 
 from lamoo.archive import Archive
 from lamoo.checks import check_int
+from lamoo.constraints import as_constraints, check_names, describe_infeasible, measure_constraints
 from lamoo.exceptions import InvalidInputError, LamooError
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, claim_record, eval_record, header_record, reference_record
+from lamoo.records import ask_record, claim_record, eval_record, header_constraints, header_record, reference_record
 from lamoo.reference import INFER, due_reference, resolve_ref_point
-from lamoo.runheader import run_header, run_max_hypervolume
+from lamoo.runheader import added_constraints, run_header, run_max_hypervolume
 from lamoo.region import Region
 from lamoo.result import Result
-from lamoo.resume import check_resume
+from lamoo.resume import RUN_ADVICE, check_resume, refuse
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
 from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization, point_labels
@@ -77,6 +78,10 @@ class Study:
         ref_point: overrides ``task.ref_point`` (raw units, ``m``); ``"infer"``, or None with a
             task that declares none, infers one from the initial design (see
             :mod:`lamoo.reference`): it is journaled once inferred and never changes.
+        constraints: outcome constraints added to ``task.constraints`` (:mod:`lamoo.constraints`:
+            ``"name<=bound"`` strings, :class:`~lamoo.constraints.Constraint` objects), on
+            objectives or on values in ``task.measurable_names``. Only points that meet them
+            count in hypervolumes, fronts and reports; the samplers see them (see each sampler).
         run_info: a JSON-able description of how the run was launched, kept in the journal
             header under ``"run"`` (``lamoo optimize`` keeps its options there).
 
@@ -95,7 +100,7 @@ class Study:
     """
 
     def __init__(self, task: Task, sampler, *, seed=None, n_init: int | None = None, journal=None,
-                 ref_point=None, run_info: dict | None = None):
+                 ref_point=None, run_info: dict | None = None, constraints=None):
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
         self.task = task
@@ -107,7 +112,8 @@ class Study:
         self.seed = resolve_seed(seed)
         space = self._task.space
         self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
-        self.archive = Archive(space, self.objectives, ref_point)
+        self.constraints = self._constraints(constraints)
+        self.archive = Archive(space, self.objectives, ref_point, self.constraints)
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
@@ -120,6 +126,13 @@ class Study:
             except BaseException:
                 handle.close()
                 raise
+
+    def _constraints(self, given) -> tuple:
+        """The task's constraints and ``given`` ones, names checked against what the task measures."""
+        constraints = as_constraints(self._task.constraints) + tuple(
+            c for c in as_constraints(given) if c not in as_constraints(self._task.constraints))
+        check_names(constraints, self.objectives, self._task.measurable_names)
+        return constraints
 
     @property
     def ref_point(self) -> np.ndarray | None:
@@ -156,8 +169,14 @@ class Study:
             inferred = header.get("ref_point_source") == "inferred"
             check_resume(journal, header, as_task(task), seed=seed, n_init=n_init,
                          ref_point=None if inferred else ref_point)
+            stored = header_constraints(header)
             study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"],
-                        ref_point=INFER if inferred else header["ref_point"])
+                        ref_point=INFER if inferred else header["ref_point"], constraints=stored or None)
+            if set(study.constraints) != set(stored):
+                raise refuse(journal, [f"constraints: the journal has {[str(c) for c in stored]}, the task and "
+                                       f"the journal together give {[str(c) for c in study.constraints]}"], RUN_ADVICE)
+            study.constraints = stored
+            study.archive = Archive(study._task.space, study.objectives, study.archive.ref_point, stored)
             study._state = RunState(header, study.archive, study.worker)
             study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
             if inferred and ref_point is not None and not (isinstance(ref_point, str) and ref_point == INFER):
@@ -261,16 +280,21 @@ class Study:
     def _exhausted(self) -> bool:
         return Region.whole(self.archive, self._state.pending_rows()).n_available() == 0
 
-    def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
+    def tell(self, X, Y, errors=None, eval_seconds: float | None = None, *, measured=None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
         and optional per-row ``errors``. A row asked by any study on the journal completes that
         ask's point; points not from an ask are accepted too (source ``"user"``). Appended to
-        the journal (flushed and synced) before returning."""
+        the journal (flushed and synced) before returning.
+
+        ``measured`` maps the names of constrained values that are not objectives to their
+        ``(n,)`` values; when it is omitted they are asked of ``task.measure(X, names)``. A
+        successful row without a value for each constraint is recorded as failed."""
         X = self._task.space.validate(X, "X")
         Y = check_Y(Y, len(X), len(self.objectives), "Y")
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
         errors = [None] * len(X) if errors is None else list(errors)
+        C, Y = measure_constraints(self._task, self.constraints, X, Y, errors, measured)
         with self._state.transaction():
             records, used = [], set()
             for j, (x, y, error) in enumerate(zip(X, Y, errors)):
@@ -282,7 +306,7 @@ class Study:
                     self._state.log.n_evals + j, -1 if row is None else row.batch, x, None if failed else y,
                     (str(error) if error else "the evaluation returned NaN") if failed else None,
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
-                    self.worker))
+                    self.worker, self.constraints, None if failed else C[j]))
             self._state.commit(records)
             self._infer_ref_point_if_due()
 
@@ -335,7 +359,8 @@ class Study:
         finally:
             if bar is not None:
                 bar.close()
-        self._warn_if_nothing_dominates_the_ref_point()
+        if not self._warn_if_nothing_is_feasible():
+            self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
 
     def stop(self) -> None:
@@ -374,10 +399,20 @@ class Study:
         init_left = self.n_init - self._state.log.init_asked
         return self._plan(min(init_left if init_left > 0 and whole_init else batch_size, left))
 
-    def _warn_if_nothing_dominates_the_ref_point(self) -> None:
-        """A RuntimeWarning when successful evaluations exist but none dominates the reference
-        point (the hypervolume is 0 however good the points are), with each objective's best value."""
+    def _warn_if_nothing_is_feasible(self) -> bool:
+        """A RuntimeWarning (and True) when successful evaluations exist but none meets the
+        constraints, with the smallest violation so far and each constraint's best value."""
         valid = self.archive.valid_indices
+        if not self.constraints or len(valid) == 0 or len(self.archive.feasible_indices):
+            return False
+        warnings.warn(describe_infeasible(self.constraints, self.archive.C[valid]) + "; the hypervolume and the "
+                      "Pareto front count feasible points only", RuntimeWarning, stacklevel=3)
+        return True
+
+    def _warn_if_nothing_dominates_the_ref_point(self) -> None:
+        """A RuntimeWarning when feasible evaluations exist but none dominates the reference
+        point (the hypervolume is 0 however good the points are), with each objective's best value."""
+        valid = self.archive.feasible_indices
         if len(valid) == 0 or self.ref_point is None or self.archive_hypervolume() > 0:
             return
         best_raw = from_minimization(self.archive.F[valid].min(axis=0), self.objectives)
@@ -390,24 +425,28 @@ class Study:
         """The hypervolume of the points told so far (NaN while an inferred reference point is due)."""
         from lamoo.pareto import hypervolume
 
-        return float("nan") if self.ref_point is None else hypervolume(self.archive.F, self.archive.ref_F)
+        return float("nan") if self.ref_point is None else hypervolume(self.archive.feasible_F, self.archive.ref_F)
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
         with self._state.transaction():
             front = self._state.log.header.get("exact_front")
-            max_hv = run_max_hypervolume(self._task, self.ref_point, self._ref_source, front, self.objectives)
+            max_hv = run_max_hypervolume(self._task, self.ref_point, self._ref_source, front, self.objectives,
+                                         bool(added_constraints(self)))
             return Result.from_archive(self.archive, max_hypervolume=max_hv,
                                        seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings(),
                                        front=front, labels=point_labels(self.task, self.archive.X))
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
-             journal=None, ref_point=None, progress: bool = False, callback=None, evaluator=None) -> Result:
+             journal=None, ref_point=None, progress: bool = False, callback=None, evaluator=None,
+             constraints=None) -> Result:
     """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
     design included), proposing ``batch_size`` points at a time, or with ``evaluator`` (e.g.
     ``"ray"`` or ``lamoo.evaluators.RayEvaluator(address="auto")``) one point per free worker,
-    asynchronously. See :class:`Study` and :meth:`Study.optimize`."""
-    with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point) as study:
+    asynchronously; subject to ``constraints`` besides the task's. See :class:`Study` and
+    :meth:`Study.optimize`."""
+    with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point,
+               constraints=constraints) as study:
         return study.optimize(budget, batch_size, progress=progress, callback=callback, evaluator=evaluator)
 

@@ -19,6 +19,8 @@ FLOPs in millions) weigh alike; an objective on which the front has no spread is
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError
@@ -80,14 +82,23 @@ def indicators(F, front, normalize: bool = True) -> dict[str, float]:
             "epsilon_additive": epsilon_additive(F, front, normalize)}
 
 
-def known_front(task, objectives) -> np.ndarray | None:
+def known_front(task, objectives, constraints=None) -> np.ndarray | None:
     """``(k x m)`` raw objective values of ``task``'s exact Pareto front when it knows one
     (``task.exact_pareto_front()`` returning a DataFrame with a column per objective, or an
-    array), else None."""
+    array), else None. With ``constraints`` (outcome constraints a run adds to the task's), the
+    front of the points that meet them: ``task.exact_pareto_front(constraints)``, None for a task
+    whose ``exact_pareto_front`` takes no constraints."""
     exact = getattr(task, "exact_pareto_front", None)
     if not callable(exact):
         return None
-    front = exact()
+    if constraints is None:
+        front = exact()
+    else:
+        try:
+            inspect.signature(exact).bind(constraints)
+        except TypeError:
+            return None
+        front = exact(constraints)
     if hasattr(front, "columns"):
         missing = [o.name for o in objectives if o.name not in front.columns]
         if missing:

@@ -102,7 +102,7 @@ def read_run(path) -> RunLog:
     header, values = read_values(path)
     log = RunLog(header)
     for where, value in values:
-        log.apply(check_record(value, where, log.n_dims, log.n_objectives), where)
+        log.apply(check_record(value, where, log.n_dims, log.n_objectives, log.n_constraints), where)
     return log
 
 

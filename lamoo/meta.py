@@ -171,6 +171,7 @@ class LaMOO(Sampler):
         members = region.members
         feats = self._features(archive.space)
         F = archive.F[members]
+        violation = archive.violation[members] if archive.constraints else None
         ref = archive.reference_F()
         policy = self.policy_
         min_samples = self.min_samples or max(2 * policy.leaf_size, 2)
@@ -179,11 +180,15 @@ class LaMOO(Sampler):
         # nodes against the samples' own nadir instead drove LaMOO(CMA-ES) onto local fronts
         # outside the reference box for whole runs (branin-currin, seeds 0-9: final HV 0 and 8.8
         # in two of them, against a median of 56).
-        split = len(members) >= min_samples and bool((F < ref).all(axis=1).any())
+        # With constraints the same holds for feasible samples, but while none is feasible the
+        # tree splits by violation (constraint-domination) to lead the search towards feasibility.
+        feasible = np.ones(len(members), dtype=bool) if violation is None else violation == 0
+        split = len(members) >= min_samples and (bool((F[feasible] < ref).all(axis=1).any()) or not feasible.any())
         return PartitionTree.build(
             members, feats(archive.X[members]), F, ref, make_classifier=self._make_classifier,
             leaf_size=policy.leaf_size if split else len(members), max_depth=self.max_depth, cp=self.cp,
-            cp_fraction=policy.cp_fraction, score=policy.score, max_fit=self.max_fit, subsample_seed=archive.n)
+            cp_fraction=policy.cp_fraction, score=policy.score, max_fit=self.max_fit, subsample_seed=archive.n,
+            violation=violation)
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         """Select a region with the tree fitted to ``archive`` and let the inner sampler propose

@@ -7,7 +7,9 @@ bad (0). This is the rule of the LaMOO reference code (``dominance_learn_cluster
 differs for even ``n`` only. Over 20 seeds on the four NAS-Bench-201 tasks the two rules gave the
 same samples-to-99% within noise (geometric-mean ratios X / LaMOO(X) 1.69 vs 1.78 for random
 search, 1.08 vs 1.03 for NSGA-II; ``/work/wt/r12/research/FINDINGS.md``, "Extra checks"), so
-lamoo follows the reference.
+lamoo follows the reference. With outcome constraints samples are ranked by constraint-domination
+instead: feasible ones by dominance number among the feasible, then infeasible ones by violation
+(the smaller the better; :func:`lamoo.constraints.constraint_rank`).
 
 Classification: a classifier (by default an RBF SVM on standardized inputs, :class:`SVMClassifier`)
 is fitted on these labels; its *predictions* define the two children, so that the region
@@ -26,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from lamoo.constraints import constraint_rank
 from lamoo.pareto import dominance_number
 
 GOOD, BAD = 1, 0
@@ -37,11 +40,12 @@ def n_good(n: int) -> int:
     return min(n, n // 2 + 1)
 
 
-def dominance_labels(F: np.ndarray) -> np.ndarray:
+def dominance_labels(F: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
     """``(n,)`` int labels for canonical values ``F`` (``n x m``, minimized, no NaN): 1 for the
-    :func:`n_good` samples with the smallest dominance numbers, 0 for the others. Ties are broken
-    by order in the archive, so labels are deterministic."""
-    order = np.argsort(dominance_number(F), kind="stable")
+    :func:`n_good` samples with the smallest dominance numbers, 0 for the others. With
+    ``violation`` (``n,``, 0 for feasible samples) the ranking is by constraint-domination. Ties
+    are broken by order in the archive, so labels are deterministic."""
+    order = np.argsort(constraint_rank(F, violation, dominance_number), kind="stable")
     labels = np.full(len(F), BAD, dtype=np.int64)
     labels[order[:n_good(len(F))]] = GOOD
     return labels
@@ -158,7 +162,8 @@ ClassifierFactory = Callable[[], Any]
 
 
 def fit_split(features: np.ndarray, F: np.ndarray, make_classifier: ClassifierFactory, *,
-              max_fit: int | None = None, rng: np.random.Generator | None = None):
+              max_fit: int | None = None, rng: np.random.Generator | None = None,
+              violation: np.ndarray | None = None):
     """Fit a classifier separating good from bad samples of one node.
 
     Args:
@@ -167,6 +172,7 @@ def fit_split(features: np.ndarray, F: np.ndarray, make_classifier: ClassifierFa
         make_classifier: returns a fresh estimator with ``fit(X, y)`` and ``predict(X)``.
         max_fit: above this many samples, label and fit on a uniform subsample of ``max_fit``
             of them drawn from ``rng`` (required then); ``None``: always all of them.
+        violation: ``(n,)`` their constraint violations (None: no constraints).
 
     Returns:
         ``(classifier, predicted_labels)`` with labels ``(n,)`` for every sample, or
@@ -175,7 +181,7 @@ def fit_split(features: np.ndarray, F: np.ndarray, make_classifier: ClassifierFa
     rows = np.arange(len(F))
     if max_fit is not None and len(F) > max_fit:
         rows = np.sort(rng.choice(len(F), size=max_fit, replace=False))
-    labels = dominance_labels(F[rows])
+    labels = dominance_labels(F[rows], None if violation is None else violation[rows])
     if len(np.unique(labels)) < 2:
         return None, None
     clf = make_classifier()

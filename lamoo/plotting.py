@@ -111,7 +111,10 @@ def _pair_panel(ax, result, i: int, j: int, labels: list[str], projection: bool)
         outline = _staircase(Y[adds][:, [i, j]], ref, signs)
         ax.fill(outline[:, 0], outline[:, 1], color="C3", alpha=0.12, lw=0, label="dominated region (up to ref)")
         ax.plot(outline[:-1, 0], outline[:-1, 1], color="C3", lw=0.8, alpha=0.6)
-    ax.scatter(Y[ok, i], Y[ok, j], s=10, c="0.7", label="evaluated")
+    feasible, infeasible = ok & result.feasible, ok & ~result.feasible
+    ax.scatter(Y[feasible, i], Y[feasible, j], s=10, c="0.7", label="evaluated")
+    if infeasible.any():  # outcome constraints: these do not count in the front
+        ax.scatter(Y[infeasible, i], Y[infeasible, j], s=12, c="0.55", marker="x", lw=0.8, label="infeasible")
     ax.scatter(Y[adds, i], Y[adds, j], s=22, c="C3", zorder=3,
                label="non-dominated" if not projection else "non-dominated (in all objectives)")
     if outside.any():

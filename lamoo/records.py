@@ -11,7 +11,11 @@ version 1 journals, which hold only ``eval`` records, are read too):
             and the sampler's report; written *before* the points are evaluated
 ``claim``   a worker took over rows of an ask whose worker is gone (it evaluates them)
 ``eval``    record number ``i``: one evaluated point, its raw values ``y`` (``null``: failed)
-            and error, and the ask it came from (``batch``; -1 for a point told without an ask)
+            and error, and the ask it came from (``batch``; -1 for a point told without an ask);
+            in a run with outcome constraints (the header's ``constraints``) also ``c``, the
+            constrained values (one per constraint, ``null``: failed), and for the reader
+            ``feasible`` and ``violation`` (derived from ``c``; journals without them read as
+            runs without constraints)
 ``settings`` an explicit change of sampler settings on resume: the new sampler configuration
             and the changed launch options
 ``reference`` the reference point of a run whose header has none (``ref_point_source``
@@ -32,9 +36,12 @@ import os
 import socket
 import time
 import warnings
-from typing import Mapping
+from typing import Mapping, Sequence
 
-from lamoo.exceptions import JournalError
+import numpy as np
+
+from lamoo.constraints import Constraint, as_constraints, total_violation
+from lamoo.exceptions import InvalidInputError, JournalError
 from lamoo.task import ObjectiveSpec
 
 FORMAT = "lamoo-journal"
@@ -83,11 +90,18 @@ def claim_record(batch: int, X, worker: str) -> dict:
             "time": time.time()}
 
 
-def eval_record(i: int, batch: int, x, y, error, source: str, leaf_id: int, eval_seconds, worker: str) -> dict:
-    """Record number ``i``: point ``x`` (``d``), raw values ``y`` (``m``, or None for a failure)."""
-    return {"type": "eval", "i": i, "batch": batch, "x": list(map(float, x)),
-            "y": None if y is None else list(map(float, y)), "error": error, "source": source,
-            "leaf_id": int(leaf_id), "eval_seconds": eval_seconds, "worker": worker, "time": time.time()}
+def eval_record(i: int, batch: int, x, y, error, source: str, leaf_id: int, eval_seconds, worker: str,
+                constraints: Sequence[Constraint] = (), c=None) -> dict:
+    """Record number ``i``: point ``x`` (``d``), raw values ``y`` (``m``, or None for a failure)
+    and, in a run with ``constraints`` (``k``), the constrained values ``c`` (``k``, or None)."""
+    record = {"type": "eval", "i": i, "batch": batch, "x": list(map(float, x)),
+              "y": None if y is None else list(map(float, y)), "error": error, "source": source,
+              "leaf_id": int(leaf_id), "eval_seconds": eval_seconds, "worker": worker, "time": time.time()}
+    if constraints:
+        c = None if y is None or c is None else [float(v) for v in c]
+        violation = None if c is None else float(total_violation(np.array([c]), constraints)[0])
+        record.update(c=c, feasible=None if c is None else violation == 0, violation=violation)
+    return record
 
 
 def reference_record(ref_point, n_evaluations: int, worker: str) -> dict:
@@ -105,6 +119,11 @@ def settings_record(sampler, run: Mapping | None, changes: Mapping, worker: str)
 def header_objectives(header: Mapping) -> tuple[ObjectiveSpec, ...]:
     """The objectives a journal's header records."""
     return tuple(ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"])
+
+
+def header_constraints(header: Mapping) -> tuple[Constraint, ...]:
+    """The outcome constraints a journal's header records (none in older journals)."""
+    return as_constraints(header.get("constraints") or None)
 
 
 def check_header(value, path) -> dict:
@@ -137,6 +156,11 @@ def check_header(value, path) -> dict:
         raise JournalError(f"{where}: 'ref_point_source' must be one of {REF_SOURCES}, got {_short(source)}")
     if value["ref_point"] is not None or source != "inferred":
         _numbers(value["ref_point"], len(objectives), "ref_point", where, nulls=False)
+    try:
+        header_constraints(value)
+    except (InvalidInputError, TypeError, KeyError) as exc:
+        raise JournalError(f"{where}: 'constraints' must be a list of {{name, op, bound}}, got "
+                           f"{_short(value.get('constraints'))} ({exc})") from None
     if value.get("max_hypervolume") is not None and not _is_finite(value["max_hypervolume"]):
         raise JournalError(f"{where}: 'max_hypervolume' must be null or a number, got {_short(value['max_hypervolume'])}")
     return value
@@ -210,10 +234,10 @@ def parse_header(line: bytes, path, fmt: str = FORMAT) -> dict:
     return value
 
 
-def check_record(value, where, n_dims: int, n_objectives: int) -> dict:
+def check_record(value, where, n_dims: int, n_objectives: int, n_constraints: int = 0) -> dict:
     """The record ``value`` read at ``where`` (``"PATH: line N"``), checked against a run of
-    ``n_dims`` dimensions and ``n_objectives`` objectives; a :class:`JournalError` naming the
-    line, the field and the value otherwise."""
+    ``n_dims`` dimensions, ``n_objectives`` objectives and ``n_constraints`` constraints; a
+    :class:`JournalError` naming the line, the field and the value otherwise."""
     if not isinstance(value, dict):
         raise JournalError(f"{where}: expected a JSON object (one record per line), got {_short(value)}")
     kind = value.get("type")
@@ -226,6 +250,7 @@ def check_record(value, where, n_dims: int, n_objectives: int) -> dict:
         _numbers(_field(value, "x", where), d, "x", where, nulls=False)
         if value.get("y") is not None:
             _numbers(value["y"], m, "y", where, nulls=True, what="null or a list of {n} numbers or nulls")
+        _constrained(value, where, n_constraints)
         if value.get("source", "user") not in SOURCES:
             raise JournalError(f"{where}: 'source' must be one of {SOURCES}, got {value['source']!r}")
         if value.get("error") is not None and not isinstance(value["error"], str):
@@ -249,6 +274,19 @@ def check_record(value, where, n_dims: int, n_objectives: int) -> dict:
         if not isinstance(value.get("worker"), str):
             raise JournalError(f"{where}: 'worker' must be a string, got {_short(value.get('worker'))}")
     return value
+
+
+def _constrained(value: dict, where, k: int) -> None:
+    """An eval record's constrained values ``c``: a list of ``k`` numbers where ``y`` is, else null."""
+    c = value.get("c")
+    if k == 0:
+        if c is not None:
+            raise JournalError(f"{where}: 'c' (constrained values) in a run without constraints, got {_short(c)}")
+        return
+    if value.get("y") is not None and all(v is not None for v in value["y"]):
+        _numbers(c, k, "c", where, nulls=False, what="a list of {n} numbers (one per constraint) in a successful record")
+    elif c is not None:
+        _numbers(c, k, "c", where, nulls=True, what="null or a list of {n} numbers")
 
 
 def _ask_columns(value: dict, k: int, where) -> None:

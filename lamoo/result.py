@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from lamoo.constraints import as_constraints, total_violation
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume, hypervolume_trace, non_dominated_mask
 from lamoo.task import ObjectiveSpec, check_ref_point, check_Y, to_minimization
@@ -48,12 +49,16 @@ class Result:
         seed: the run's seed.
         config: the run's description (the journal header).
         timings: per-batch ``ask_seconds`` (optimizer) and ``eval_seconds`` (evaluation).
+        constraints: the run's outcome constraints (:mod:`lamoo.constraints`; ``k`` of them).
+        C: ``(n x k)`` the constrained values, raw units (NaN rows: failed evaluations).
+
+    With constraints, hypervolumes, the trace and the Pareto front count feasible points only.
     """
 
     def __init__(self, X: np.ndarray, Y: np.ndarray, objectives: Sequence[ObjectiveSpec], ref_point,
                  *, errors=None, leaf_ids=None, sources=None, batches=None, names=None, choices=None,
                  max_hypervolume: float | None = None, seed: int | None = None, config: dict | None = None,
-                 timings: list[dict] | None = None, front=None, labels=None):
+                 timings: list[dict] | None = None, front=None, labels=None, constraints=None, C=None):
         init = object.__setattr__
         X = _frozen(X, float)
         n = len(X)
@@ -76,6 +81,8 @@ class Result:
         init(self, "seed", seed)
         init(self, "_config", copy.deepcopy(config or {}))
         init(self, "_timings", copy.deepcopy(list(timings or [])))
+        init(self, "constraints", as_constraints(constraints))
+        init(self, "C", _frozen(np.empty((n, 0)) if C is None else np.reshape(C, (n, len(self.constraints))), float))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"a Result is a frozen snapshot: {name!r} cannot be set")
@@ -118,7 +125,8 @@ class Result:
         ``front``, ``labels``)."""
         return cls(archive.X, archive.Y, archive.objectives, archive.ref_point,
                    errors=archive.errors, leaf_ids=archive.leaf_ids, sources=archive.sources,
-                   batches=archive.batches, names=archive.space.names, choices=archive.space.choices, **kwargs)
+                   batches=archive.batches, names=archive.space.names, choices=archive.space.choices,
+                   constraints=archive.constraints, C=archive.C, **kwargs)
 
     @classmethod
     def from_journal(cls, path, task=None) -> "Result":
@@ -136,7 +144,7 @@ class Result:
         :meth:`from_journal`)."""
         from lamoo.task import point_labels
 
-        from lamoo.records import header_objectives
+        from lamoo.records import header_constraints, header_objectives
 
         from lamoo.reference import max_hypervolume_for
 
@@ -149,7 +157,8 @@ class Result:
                    leaf_ids=ev.leaf_ids, sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
                    choices=header["space"].get("choices"), max_hypervolume=max_hv,
                    seed=header.get("seed"), config=log.config(), timings=log.timings(), front=header.get("exact_front"),
-                   labels=None if task is None else point_labels(task, ev.X))
+                   labels=None if task is None else point_labels(task, ev.X),
+                   constraints=header_constraints(header), C=ev.C)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -164,6 +173,22 @@ class Result:
         """``(n x m)`` canonical (minimization) values."""
         return _frozen(to_minimization(self.Y, self.objectives), float)
 
+    @property
+    def violation(self) -> np.ndarray:
+        """``(n,)`` summed relative constraint violation (0: meets every constraint; NaN: failed)."""
+        return _frozen(np.where(self.failed, np.nan, total_violation(self.C, self.constraints)), float)
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """``(n,)`` bool: successful evaluations that meet every constraint."""
+        return ~self.failed & (self.violation == 0)
+
+    def _counted_F(self) -> np.ndarray:
+        """:attr:`F` with NaN rows for failed and infeasible points (what the fronts count)."""
+        F = to_minimization(self.Y, self.objectives)
+        F[~self.feasible] = np.nan
+        return F
+
     def _ref_F(self, ref_point=None) -> np.ndarray:
         if ref_point is None and self.ref_point is None:
             raise InvalidInputError("this run's reference point is inferred from its initial design, which is not "
@@ -174,7 +199,7 @@ class Result:
     def hypervolume(self, ref_point=None) -> float:
         """Hypervolume of the non-dominated evaluated points w.r.t. ``ref_point`` (raw units;
         default: the run's)."""
-        return hypervolume(self.F, self._ref_F(ref_point))
+        return hypervolume(self._counted_F(), self._ref_F(ref_point))
 
     @cached_property
     def hypervolume_trace(self) -> np.ndarray:
@@ -182,7 +207,7 @@ class Result:
         while an inferred reference point is not inferred yet)."""
         if self.ref_point is None:
             return _frozen(np.full(len(self), np.nan), float)
-        return _frozen(hypervolume_trace(self.F, self._ref_F()), float)
+        return _frozen(hypervolume_trace(self._counted_F(), self._ref_F()), float)
 
     @property
     def n_init(self) -> int | None:
@@ -205,30 +230,30 @@ class Result:
         front's range when ``normalize``; see :mod:`lamoo.indicators`."""
         from lamoo.indicators import igd
 
-        return igd(self.F, self._front_F(front), normalize)
+        return igd(self._counted_F(), self._front_F(front), normalize)
 
     def igd_plus(self, front=None, normalize: bool = True) -> float:
         """IGD+ (lower is better) of the evaluated points w.r.t. ``front``; as :meth:`igd`."""
         from lamoo.indicators import igd_plus
 
-        return igd_plus(self.F, self._front_F(front), normalize)
+        return igd_plus(self._counted_F(), self._front_F(front), normalize)
 
     def epsilon_additive(self, front=None, normalize: bool = True) -> float:
         """Additive epsilon indicator (lower is better) of the evaluated points w.r.t. ``front``;
         as :meth:`igd`."""
         from lamoo.indicators import epsilon_additive
 
-        return epsilon_additive(self.F, self._front_F(front), normalize)
+        return epsilon_additive(self._counted_F(), self._front_F(front), normalize)
 
     def indicators(self, front=None, normalize: bool = True) -> dict[str, float]:
         """``{"igd", "igd_plus", "epsilon_additive"}`` w.r.t. ``front`` (default: the task's)."""
         from lamoo.indicators import indicators
 
-        return indicators(self.F, self._front_F(front), normalize)
+        return indicators(self._counted_F(), self._front_F(front), normalize)
 
     def pareto_mask(self) -> np.ndarray:
-        """``(n,)`` bool: the non-dominated successful evaluations."""
-        return non_dominated_mask(self.F)
+        """``(n,)`` bool: the non-dominated feasible (successful) evaluations."""
+        return non_dominated_mask(self._counted_F())
 
     def to_frame(self, labels: bool = True):
         """All evaluations as a pandas DataFrame: the task's point labels (:attr:`labels`, e.g.
@@ -250,6 +275,13 @@ class Result:
         df["source"] = self.sources
         df["batch"] = self.batches
         df["leaf_id"] = self.leaf_ids
+        if self.constraints:
+            objective_names = {o.name for o in self.objectives}
+            for j, c in enumerate(self.constraints):
+                if c.name not in objective_names and c.name not in df.columns:
+                    df[c.name] = self.C[:, j]
+            df["feasible"] = self.feasible
+            df["violation"] = self.violation
         df["pareto"] = self.pareto_mask()
         df.index.name = "evaluation"
         return df
@@ -272,6 +304,11 @@ class Result:
                "pareto_points": int(self.pareto_mask().sum()),
                "ref_point": None if self.ref_point is None else self.ref_point.tolist(),
                "ref_point_source": self.ref_point_source, "hypervolume": hv}
+        if self.constraints:
+            out["constraints"] = [str(c) for c in self.constraints]
+            out["feasible"] = int(self.feasible.sum())
+            if not self.feasible.any() and (~self.failed).any():
+                out["best_violation"] = float(np.nanmin(self.violation))
         if self.max_hypervolume and hv is not None:
             out["max_hypervolume"] = self.max_hypervolume
             out["hv_ratio"] = hv / self.max_hypervolume

@@ -29,7 +29,7 @@ OWN_FILES = {JOURNAL, JOURNAL + ".lock", JOURNAL + ".workers", "cells.jsonl", *O
 
 NOT_KEPT = {"command", "resume", "out", "no_progress", "override", "overwrite"}
 MAY_CHANGE = {"budget", "data_root", "evaluator", "workers", "ray_address", "cpus_per_worker", "gpus_per_worker"}
-RUN_OPTIONS = ("problem", "task", "param", "objectives", "dataset", "seed", "n_init", "ref_point")
+RUN_OPTIONS = ("problem", "task", "param", "objectives", "dataset", "seed", "n_init", "ref_point", "constraint")
 FROM_HEADER = ("seed", "n_init", "ref_point")  # compared with the run's values, which the header holds
 SAMPLER_OPTIONS = ("sampler", "sampler_param", "lamoo", "cp", "cp_fraction", "leaf_size", "max_depth", "kernel",
                    "svm_c", "gamma", "selection", "features", "batch_size")

@@ -7,18 +7,35 @@ import time
 import numpy as np
 
 from lamoo._version import __version__
+from lamoo.constraints import as_constraints
 from lamoo.indicators import known_front
 from lamoo.records import dumps
 from lamoo.reference import max_hypervolume_for
 from lamoo.versions import library_versions
 
 
-def run_max_hypervolume(task, ref_point, ref_source: str, front, objectives) -> float | None:
+def added_constraints(study) -> tuple:
+    """The outcome constraints ``study`` adds to its task's (the task's own maximum hypervolume
+    and exact front do not account for them)."""
+    own = set(as_constraints(study._task.constraints))
+    return tuple(c for c in study.constraints if c not in own)
+
+
+def run_front(study) -> np.ndarray | None:
+    """``(k x m)`` the exact Pareto front of ``study``'s task under the study's constraints, raw
+    units, when the task knows it; else None."""
+    return known_front(study.task, study.objectives, study.constraints if added_constraints(study) else None)
+
+
+def run_max_hypervolume(task, ref_point, ref_source: str, front, objectives, constrained: bool = False) -> float | None:
     """The largest hypervolume w.r.t. a run's reference point (raw units, ``m``; None while an
-    inferred one is due): the task's ``max_hypervolume`` when the run uses the task's point, else
-    that of the task's exact ``front`` (``k x m`` raw), else None."""
+    inferred one is due): the task's ``max_hypervolume`` when the run uses the task's point and
+    adds no constraint to the task's (``constrained``), else that of the exact ``front`` (``k x m``
+    raw, the feasible front of a constrained run), else None."""
     task_ref = task.ref_point
-    if ref_source == "given" and task_ref is not None and np.array_equal(ref_point, np.asarray(task_ref, float)):
+    if constrained:  # the task's maximum is that of its own constraints: use the run's front
+        ref_source = "given" if ref_source == "task" else ref_source
+    elif ref_source == "given" and task_ref is not None and np.array_equal(ref_point, np.asarray(task_ref, float)):
         ref_source = "task"
     return max_hypervolume_for(ref_point, ref_source, task.max_hypervolume, front, objectives)
 
@@ -29,7 +46,7 @@ def run_header(study, run_info: dict | None) -> dict:
     hypervolume and exact front when known, the sampler's configuration, the lamoo and library
     versions, and ``run_info`` (how the run was launched) under ``"run"``; as JSON values."""
     task, sampler = study._task, study.sampler
-    front = known_front(study.task, study.objectives)
+    front = run_front(study)
     front = None if front is None else front.tolist()
     config = getattr(sampler, "config", None)
     header = {
@@ -37,7 +54,9 @@ def run_header(study, run_info: dict | None) -> dict:
         "ref_point": None if study.ref_point is None else study.ref_point.tolist(), "ref_point_source": study._ref_source,
         "objectives": [{"name": o.name, "direction": o.direction} for o in study.objectives],
         "space": task.space.to_dict(), "task": task.describe(),
-        "max_hypervolume": run_max_hypervolume(task, study.ref_point, study._ref_source, front, study.objectives),
+        "max_hypervolume": run_max_hypervolume(task, study.ref_point, study._ref_source, front, study.objectives,
+                                               bool(added_constraints(study))),
+        "constraints": [c.to_dict() for c in study.constraints],
         "exact_front": front, "sampler": config() if callable(config) else repr(sampler),
         "lamoo_version": __version__, "libraries": library_versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from lamoo.exceptions import JournalError
-from lamoo.records import header_objectives
+from lamoo.records import header_constraints, header_objectives
 
 CORRUPT = ("the journal is corrupt: two processes probably appended to it without sharing lamoo's lock (a lamoo "
            "older than format version 2, or a file system whose locks do not work)")
@@ -53,6 +53,8 @@ class Evaluations:
     Attributes:
         X: ``(n x d)`` points. Y: ``(n x m)`` raw values, NaN rows for failed evaluations.
         errors, sources: per row. leaf_ids, batches: per row (``-1``: none).
+        C: ``(n x k)`` constrained values (one column per constraint of the run; NaN rows for
+        failed evaluations).
     """
 
     X: np.ndarray
@@ -61,6 +63,7 @@ class Evaluations:
     sources: list
     leaf_ids: list
     batches: list
+    C: np.ndarray
 
 
 class RunLog:
@@ -74,6 +77,8 @@ class RunLog:
         self.header = dict(header)
         self.n_dims = len(header["space"]["names"])
         self.n_objectives = len(header_objectives(header))
+        self.constraints = header_constraints(header)
+        self.n_constraints = len(self.constraints)
         self.sampler = header.get("sampler")
         self.run = header.get("run")
         self.ref_point = header.get("ref_point")
@@ -81,7 +86,7 @@ class RunLog:
         ``reference`` record is applied (None before)."""
         self.ref_point_source = header.get("ref_point_source", "given")
         self.ref_point_evaluations: int | None = None  # how many evaluations an inferred one is from
-        self._rows: list[tuple] = []  # (x, y, error, source, leaf_id, batch) per evaluation
+        self._rows: list[tuple] = []  # (x, y, error, source, leaf_id, batch, c) per evaluation
         self._eval_lines: list[str] = []
         self._asks: dict[int, dict] = {}
         self._eval_seconds: dict[int, float] = {}
@@ -125,7 +130,8 @@ class RunLog:
         m = self.n_objectives
         y = [np.nan] * m if r.get("y") is None else [np.nan if v is None else v for v in r["y"]]
         batch, source = r["batch"], r.get("source", "user")
-        self._rows.append((r["x"], y, r.get("error"), source, r.get("leaf_id", -1), batch))
+        c = [np.nan] * self.n_constraints if r.get("c") is None else [np.nan if v is None else v for v in r["c"]]
+        self._rows.append((r["x"], y, r.get("error"), source, r.get("leaf_id", -1), batch, c))
         self._eval_lines.append(where)
         if batch < 0:
             return
@@ -193,7 +199,8 @@ class RunLog:
         return Evaluations(X=np.array([r[0] for r in rows], dtype=float).reshape(-1, d),
                            Y=np.array([r[1] for r in rows], dtype=float).reshape(-1, m),
                            errors=[r[2] for r in rows], sources=[r[3] for r in rows],
-                           leaf_ids=[r[4] for r in rows], batches=[r[5] for r in rows])
+                           leaf_ids=[r[4] for r in rows], batches=[r[5] for r in rows],
+                           C=np.array([r[6] for r in rows], dtype=float).reshape(len(rows), self.n_constraints))
 
     def config(self) -> dict:
         """The header with the sampler and launch options as last changed (and an inferred

@@ -88,7 +88,8 @@ class RunState:
         """Apply records read at ``(where, value)``: to the run log, and evaluations to the archive."""
         start = self.log.n_evals
         for where, value in values:
-            self.log.apply(check_record(value, where, self.log.n_dims, self.log.n_objectives), where)
+            self.log.apply(check_record(value, where, self.log.n_dims, self.log.n_objectives, self.log.n_constraints),
+                           where)
         if self.archive.ref_point is None and self.log.ref_point is not None:
             self.archive.set_ref_point(self.log.ref_point)
         new = self.log.evaluations(start)
@@ -96,7 +97,7 @@ class RunState:
             return
         try:
             self.archive.append(new.X, new.Y, errors=new.errors, leaf_ids=new.leaf_ids, sources=new.sources,
-                                batch=new.batches)
+                                batch=new.batches, C=new.C)
         except InvalidInputError as exc:
             raise self._locate(new, start, exc) from None
 

@@ -65,6 +65,10 @@ class Task(ABC):
     - ``max_hypervolume``: the known optimum w.r.t. ``ref_point``, or ``None`` (the default);
     - ``ideal_point``: ``(m,)`` the best achievable value of each objective (raw units) when
       known, else ``None`` (the default); used to reject a reference point nothing can dominate;
+    - ``constraints``: outcome constraints (:class:`lamoo.constraints.Constraint`) every point
+      must meet to count, on objectives or on other measured values (default: none);
+    - ``measurable_names``: the names of the other values :meth:`measure` can measure
+      (default: none), which constraints may name;
 
     and implements :meth:`evaluate`. :meth:`describe` and :meth:`evaluate_with_errors` have
     defaults. Optionally, ``point_labels(X)`` names points for the results tables (a pandas
@@ -79,6 +83,8 @@ class Task(ABC):
     ref_point: np.ndarray | None = None
     max_hypervolume: float | None = None
     ideal_point: np.ndarray | None = None
+    constraints: tuple = ()
+    measurable_names: tuple = ()
 
     @abstractmethod
     def evaluate(self, X: np.ndarray) -> np.ndarray:
@@ -88,6 +94,13 @@ class Task(ABC):
     def describe(self) -> dict:
         """A JSON-able description of the task, stored in the journal header (default: its class)."""
         return {"class": f"{type(self).__module__}.{type(self).__qualname__}"}
+
+    def measure(self, X: np.ndarray, names: Sequence[str]) -> np.ndarray:
+        """``(n x k)`` the values named ``names`` (from :attr:`measurable_names`, not objectives)
+        of the points ``X`` (``n x d``), raw units; NaN where unknown. The default measures
+        nothing: override it with :attr:`measurable_names` to allow constraints on such values."""
+        raise InvalidInputError(f"task {type(self).__qualname__} measures no value but its objectives; asked for "
+                                f"{list(names)}")
 
     def evaluate_with_errors(self, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
         """``(Y, errors)``: raw values ``(n x m)`` of ``X`` (``n x d``) with NaN rows for failures,
@@ -117,6 +130,8 @@ class _AdaptedTask(Task):
         self.ref_point = getattr(task, "ref_point", None)
         self.max_hypervolume = getattr(task, "max_hypervolume", None)
         self.ideal_point = getattr(task, "ideal_point", None)
+        self.constraints = tuple(getattr(task, "constraints", None) or ())
+        self.measurable_names = tuple(getattr(task, "measurable_names", None) or ())
         self._describe = getattr(task, "describe", None)
         self._evaluate_with_errors = getattr(task, "evaluate_with_errors", None)
 
@@ -127,6 +142,11 @@ class _AdaptedTask(Task):
         if callable(self._describe):
             return self._describe()
         return {"class": f"{type(self.task).__module__}.{type(self.task).__qualname__}"}
+
+    def measure(self, X: np.ndarray, names: Sequence[str]) -> np.ndarray:
+        if callable(getattr(self.task, "measure", None)):
+            return self.task.measure(X, names)
+        return super().measure(X, names)
 
     def evaluate_with_errors(self, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
         if callable(self._evaluate_with_errors):

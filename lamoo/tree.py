@@ -36,7 +36,9 @@ class Node:
         side: ``"root"``, ``"good"`` or ``"bad"``.
         members: ``(k,)`` archive indices of the node's samples.
         hypervolume: hypervolume of the members' objective values.
-        score: what UCB ranks the node by (``hypervolume``, or the exclusive hypervolume).
+        score: what UCB ranks the node by (``hypervolume``, or the exclusive hypervolume; in a
+            tree of constrained samples none of which is feasible, minus the smallest violation
+            among the members).
         classifier: the fitted split of an internal node (``None`` for a leaf).
         ucb: upper confidence bound (``inf`` for the root).
     """
@@ -85,7 +87,8 @@ class PartitionTree:
     def build(cls, members: np.ndarray, features: np.ndarray, F: np.ndarray, ref_point: np.ndarray, *,
               make_classifier: ClassifierFactory, leaf_size: int, max_depth: int | None,
               cp: float | str = "auto", cp_fraction: float = 0.1, score: str = "hv",
-              max_fit: int | None = None, subsample_seed: int = 0) -> "PartitionTree":
+              max_fit: int | None = None, subsample_seed: int = 0,
+              violation: np.ndarray | None = None) -> "PartitionTree":
         """Split recursively until nodes hold at most ``leaf_size`` samples, reach
         ``max_depth``, or split degenerately.
 
@@ -94,6 +97,10 @@ class PartitionTree:
             features: ``(n x p)`` classifier inputs of those samples.
             F: ``(n x m)`` their canonical (minimized) objective values.
             ref_point: ``(m,)`` canonical reference point for node hypervolumes.
+            violation: ``(n,)`` the samples' constraint violations (0: feasible; None: no
+                constraints). With it, splits label by constraint-domination, node hypervolumes
+                count feasible samples only and, while no sample is feasible, a node's score is
+                minus its smallest violation.
             cp: exploration constant, or ``"auto"`` for ``cp_fraction`` times the root's
                 hypervolume (LaMOO sets Cp to about 10% of the maximum hypervolume; 1.0 while
                 the root's hypervolume is still 0).
@@ -105,7 +112,8 @@ class PartitionTree:
         """
         if score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {score!r}")
-        hv = lambda rows: hypervolume(F[rows], ref_point)  # noqa: E731
+        counted = F if violation is None else np.where((np.asarray(violation) == 0)[:, None], F, np.nan)
+        hv = lambda rows: hypervolume(counted[rows], ref_point)  # noqa: E731
         all_rows = np.arange(len(members))
         root = Node(0, 0, "root", members, hv(all_rows))
         nodes, queue, rows_of = [root], [(root, all_rows)], {0: all_rows}
@@ -114,7 +122,8 @@ class PartitionTree:
             if len(rows) <= leaf_size or (max_depth is not None and node.depth >= max_depth):
                 continue
             rng = np.random.default_rng((subsample_seed, node.id)) if max_fit and len(rows) > max_fit else None
-            clf, predicted = fit_split(features[rows], F[rows], make_classifier, max_fit=max_fit, rng=rng)
+            clf, predicted = fit_split(features[rows], F[rows], make_classifier, max_fit=max_fit, rng=rng,
+                                       violation=None if violation is None else violation[rows])
             if clf is None:
                 continue
             node.classifier = clf
@@ -127,12 +136,20 @@ class PartitionTree:
                 queue.append((kid, sub))
                 rows_of[kid.id] = sub
             node.children = tuple(kids)
+        infeasible = violation is not None and len(violation) > 0 and not (np.asarray(violation) == 0).any()
         if cp == "auto":
-            # with no hypervolume yet, any positive constant makes UCB explore by sample count
-            cp = cp_fraction * root.hypervolume if root.hypervolume > 0 else 1.0
+            # with no hypervolume yet, any positive constant makes UCB explore by sample count;
+            # with no feasible sample, a tenth of the typical violation
+            if infeasible:
+                cp = cp_fraction * float(np.median(violation)) or 1.0
+            else:
+                cp = cp_fraction * root.hypervolume if root.hypervolume > 0 else 1.0
         tree = cls(root, nodes, float(cp))
-        if score == "exclusive":
-            _set_exclusive_scores(nodes, rows_of, F, ref_point)
+        if infeasible:
+            for node in nodes:
+                node.score = -float(np.min(violation[rows_of[node.id]]))
+        elif score == "exclusive":
+            _set_exclusive_scores(nodes, rows_of, counted, ref_point)
         else:
             for node in nodes:
                 node.score = node.hypervolume

@@ -13,6 +13,11 @@ region's best members, and asks. Asks are kept in a :class:`lamoo.proposal.NewPo
 repairs them into the space (clipped, rounded, snapped to a candidate on finite spaces) and rejects
 those outside the region, evaluated, pending or repeated; rejected asks are asked again, at most
 ``max_tries`` rounds, and the driver tops up a remaining shortfall with uniform region draws.
+
+Outcome constraints: infeasible members rank after every feasible one, by their violation (a
+penalty ``max(g_feasible) + 1 + violation``, i.e. constraint-domination of the scalarized values),
+so the recombination and the replayed generations pull towards feasible points and, while none is
+feasible, towards the least violating ones.
 """
 from __future__ import annotations
 
@@ -74,6 +79,8 @@ class CMAESSampler(Sampler):
         d = space.n_dims
         U = space.to_unit(archive.X[members])
         g = self.scalarize(archive.F[members], archive.F[archive.valid_indices], weights)
+        if archive.constraints:
+            g = _penalize(g, archive.violation[members])
         lam = self.popsize or max(n, 4 + int(3 * np.log(d)))
         mu = lam // 2
         x0 = _recombine(U, g, mu)
@@ -107,6 +114,14 @@ class CMAESSampler(Sampler):
         Fn = (F - ideal) / np.maximum(nadir - ideal, 1e-12)
         weighted = weights * Fn
         return weighted.max(axis=1) + self.rho * weighted.sum(axis=1)
+
+
+def _penalize(g: np.ndarray, violation: np.ndarray) -> np.ndarray:
+    """``(k,)`` scalarized values ``g`` with infeasible rows (``violation > 0``) moved after
+    every feasible one, ordered by violation."""
+    feasible = violation == 0
+    worst = g[feasible].max() if feasible.any() else 0.0
+    return np.where(feasible, g, worst + 1.0 + violation)
 
 
 def _recombine(U: np.ndarray, g: np.ndarray, mu: int) -> np.ndarray:

@@ -10,7 +10,9 @@ call, so it carries no state between calls:
   ``batch_size = 1`` a run is exactly Real et al.'s loop, with the initial population in the
   budget);
 - **tournament**: ``sample_size`` distinct members drawn by the rng; the winner is the member that
-  no other sampled member dominates (for one objective: the best), ties broken by the rng;
+  no other sampled member dominates (for one objective: the best), ties broken by the rng; with
+  outcome constraints, by constraint-domination (a feasible member beats an infeasible one, the
+  smaller violation wins between infeasible ones);
 - **mutation**: one dimension of the winner, chosen uniformly among those that can change, is
   redrawn: a categorical or integer dimension takes another of its values, uniformly (for a
   NAS-Bench-201 cell: another operation on one edge); a continuous one moves by a Gaussian step of
@@ -69,9 +71,10 @@ class EvolutionSampler(Sampler):
         members, oldest first."""
         return np.sort(region.members)[-self.population_size:]
 
-    def tournament(self, F: np.ndarray, rng: np.random.Generator) -> int:
-        """Row of ``F`` (``k x m``, minimized: the population's values) that wins one tournament."""
-        return tournament_winner(F, self.sample_size, rng)
+    def tournament(self, F: np.ndarray, rng: np.random.Generator, violation: np.ndarray | None = None) -> int:
+        """Row of ``F`` (``k x m``, minimized: the population's values; ``violation``, ``(k,)``:
+        their constraint violations, None without constraints) that wins one tournament."""
+        return tournament_winner(F, self.sample_size, rng, violation)
 
     def mutate(self, x: np.ndarray, space, rng: np.random.Generator) -> np.ndarray:
         """A copy of the point ``x`` (``d,``) with one dimension redrawn (see the module docstring)."""
@@ -86,11 +89,12 @@ class EvolutionSampler(Sampler):
             return Proposal(region.sample(n, rng), region, info)
         points = NewPoints(region, n)
         X, F = archive.X[members], archive.F[members]
+        violation = archive.violation[members] if archive.constraints else None
         for _ in range(self.max_tries):
             need = n - len(points)
             if need <= 0:
                 break
-            children = np.array([self.mutate(X[self.tournament(F, rng)], space, rng) for _ in range(need)])
+            children = np.array([self.mutate(X[self.tournament(F, rng, violation)], space, rng) for _ in range(need)])
             valid = space.contains(children)  # off-candidate children on sparse finite spaces
             info["n_offspring"] += points.offer(children[valid])
         return Proposal(points.array(), region, info)

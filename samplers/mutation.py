@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 
+from lamoo.constraints import constraint_rank
 from lamoo.pareto import dominance_number, non_dominated_mask
 
 
@@ -59,11 +60,12 @@ def hamming_neighbours(x: np.ndarray, space, distance: int) -> np.ndarray:
     return np.array(out) if out else np.empty((0, len(x)))
 
 
-def tournament_winner(F: np.ndarray, size: int, rng: np.random.Generator) -> int:
+def tournament_winner(F: np.ndarray, size: int, rng: np.random.Generator, violation: np.ndarray | None = None) -> int:
     """Row of ``F`` (``k x m``, minimized) that wins one tournament: ``size`` distinct rows are
-    drawn, and the winner is one that no other drawn row dominates (ties broken by ``rng``)."""
+    drawn, and the winner is one that no other drawn row dominates (ties broken by ``rng``); with
+    ``violation`` (``k,``, outcome constraints), one that no other drawn row constraint-dominates."""
     sample = rng.choice(len(F), size=min(size, len(F)), replace=False)
-    dominated_by = dominance_number(F[sample])
+    dominated_by = constraint_rank(F[sample], None if violation is None else violation[sample], dominance_number)
     best = sample[dominated_by == dominated_by.min()]
     return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 

@@ -21,6 +21,11 @@ Offspring are kept in a :class:`lamoo.proposal.NewPoints`, which repairs them in
 (clipped, rounded, snapped to a candidate on finite spaces) and drops those outside the region,
 evaluated, pending or repeated; mating is retried, at most ``max_tries`` rounds, and the driver tops
 up a remaining shortfall with uniform region draws.
+
+Outcome constraints are handled by constraint-domination, as pymoo's NSGA-II does: the parents
+carry each constraint's relative slack as pymoo's ``G`` (``<= 0`` where met), so survival keeps
+feasible members first and the least violating infeasible ones after, and the tournament prefers
+the feasible parent, or the one with the smaller violation.
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ from lamoo.proposal import NewPoints, Proposal
 from lamoo.policy import RegionPolicy
 from lamoo.region import Region
 from lamoo.sampler import Sampler
+from samplers._common import relative_slack
 
 OPERATORS = ("real", "binary", "binary-two-point")
 """The operator presets (see the module docstring)."""
@@ -151,12 +157,15 @@ class NSGA2Sampler(Sampler):
         from pymoo.core.problem import Problem
 
         space = archive.space
-        return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), xl=space.lower, xu=space.upper)
+        return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), n_ieq_constr=len(archive.constraints),
+                       xl=space.lower, xu=space.upper)
 
     @staticmethod
     def _population(archive: Archive, rows: np.ndarray):
         from pymoo.core.population import Population
 
+        if archive.constraints:
+            return Population.new("X", archive.X[rows], "F", archive.F[rows], "G", relative_slack(archive, rows))
         return Population.new("X", archive.X[rows], "F", archive.F[rows])
 
 

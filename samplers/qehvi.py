@@ -14,6 +14,12 @@ optimized points are rounded into the space, those that left the region are brou
 last in-region point on their path (bisection on ``region.contains``), and the winner is the best
 acquisition value among those and the in-region draws. On finite spaces the
 acquisition is maximized exactly over (a subsample of) the region's unevaluated candidates.
+
+Outcome constraints use BoTorch's own support: the GP gets one more output per constraint, the
+constraint's relative slack (``<= 0`` where met; :func:`samplers._common.relative_slack`), the
+acquisition scores only the objective outputs (``IdentityMCMultiOutputObjective``) and weighs each
+sample by its modelled feasibility (``constraints=``, a sigmoid of each slack output), and the
+hypervolume partitioning is built from the feasible points only.
 """
 from __future__ import annotations
 
@@ -30,7 +36,7 @@ from lamoo.exceptions import require
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
-from samplers._common import unit_to_space
+from samplers._common import relative_slack, unit_to_space
 
 ACQUISITIONS = ("qehvi", "qlogehvi", "qlognehvi")
 CATEGORICAL_KERNELS = ("hamming", "ordinal")
@@ -148,7 +154,8 @@ class QEHVISampler(Sampler):
 
         space = archive.space
         train_X = torch.as_tensor(space.to_unit(archive.X[valid]), dtype=torch.float64)
-        train_Y = torch.as_tensor(-archive.F[valid], dtype=torch.float64)  # BoTorch maximizes
+        train_Y = torch.as_tensor(np.column_stack([-archive.F[valid], relative_slack(archive, valid)]),
+                                  dtype=torch.float64)  # BoTorch maximizes; then one slack output per constraint
         cat_dims = [j for j, kind in enumerate(space.kinds) if kind == "categorical"]
         if cat_dims and self.categorical == "hamming":
             from botorch.models import MixedSingleTaskGP
@@ -166,14 +173,15 @@ class QEHVISampler(Sampler):
         import torch
         from botorch.sampling.normal import SobolQMCNormalSampler
 
-        F = archive.F[valid]
+        F = archive.F[np.intersect1d(valid, archive.feasible_indices)]
         ref = torch.as_tensor(-archive.reference_F(), dtype=torch.float64)
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
+        kwargs = _constraint_arguments(len(archive.objectives), len(archive.constraints))
         if self.acquisition == "qlognehvi":
             from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
             return qLogNoisyExpectedHypervolumeImprovement(model=model, ref_point=ref, X_baseline=train_X,
-                                                           sampler=sampler, prune_baseline=True)
+                                                           sampler=sampler, prune_baseline=True, **kwargs)
         from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 
         partitioning = FastNondominatedPartitioning(ref_point=ref, Y=torch.as_tensor(-F, dtype=torch.float64))
@@ -181,7 +189,7 @@ class QEHVISampler(Sampler):
             from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement as Acq
         else:
             from botorch.acquisition.multi_objective.monte_carlo import qExpectedHypervolumeImprovement as Acq
-        return Acq(model=model, ref_point=ref, partitioning=partitioning, sampler=sampler)
+        return Acq(model=model, ref_point=ref, partitioning=partitioning, sampler=sampler, **kwargs)
 
     # ------------------------------------------------------------------ batch selection
     def _select_discrete(self, acq, region: Region, archive: Archive, n: int, rng, info: dict) -> np.ndarray:
@@ -273,6 +281,17 @@ class QEHVISampler(Sampler):
                 acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
         info.update(n_optimized=n_optimized, n_raw=n_raw, n_pulled_back=n_pulled_back, n_dropped=n_dropped)
         return points.array()
+
+
+def _constraint_arguments(m: int, k: int) -> dict:
+    """BoTorch's ``objective`` and ``constraints`` for a model of ``m`` objective outputs followed
+    by ``k`` constraint slacks (feasible where ``<= 0``); nothing when ``k == 0``."""
+    if k == 0:
+        return {}
+    from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+
+    return {"objective": IdentityMCMultiOutputObjective(outcomes=list(range(m))),
+            "constraints": [lambda Z, j=m + j: Z[..., j] for j in range(k)]}
 
 
 def _evaluate(acq, U, chunk: int = 512):

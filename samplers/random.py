@@ -13,7 +13,8 @@ from lamoo.sampler import Sampler
 class RandomSampler(Sampler):
     """Draws points uniformly from the region: rejection sampling in the region's bounding box
     on continuous spaces, exact draws among new in-region candidates on finite ones. Its
-    proposal's ``info`` is empty."""
+    proposal's ``info`` is empty. It ignores outcome constraints: it has no model of them, and
+    inside ``LaMOO`` the regions it draws from are learned with constraint-domination labels."""
 
     name = "random"
     region_policy = RegionPolicy(score="exclusive", selection="leaf", cp_fraction=0.01)

@@ -14,6 +14,13 @@ evaluated at the nearest candidate (``n_repaired``) and its value told for the p
 A peer is a class: ``Peer(**options)`` validates its options, ``config()`` describes it, and
 ``run(task, recorder, budget, n_init, batch_size, seed)`` runs it. :data:`PEERS` maps method names
 to the classes. Optuna and pymoo are imported only when a peer runs.
+
+On a task with outcome constraints every peer uses its library's own constraint support, given
+each constraint's relative slack (``<= 0`` where met; :func:`lamoo.constraints.relative_slack`):
+Optuna's constraint values (``Trial.set_constraint`` since Optuna 5, which deprecated the
+samplers' ``constraints_func``; ``constraints_func`` before; NSGA-II: constraint-domination; TPE:
+infeasible trials ranked below feasible ones), pymoo's inequality constraints ``G``
+(constraint-domination in survival and tournament).
 """
 from __future__ import annotations
 
@@ -66,7 +73,7 @@ class _OptunaPeer:
         return {"name": self.name, "library": "optuna", "library_version": optuna.__version__,
                 "params": self.options, "resolved": getattr(self, "resolved_", None)}
 
-    def make_sampler(self, n_init: int, batch_size: int, seed: int):
+    def make_sampler(self, n_init: int, batch_size: int, seed: int, constraints_func=None):
         raise NotImplementedError
 
     @staticmethod
@@ -93,8 +100,12 @@ class _OptunaPeer:
         dists = self.distributions(space)
         with recorder.optimizer(), warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            constrained = bool(recorder.constraints)
+            per_trial = hasattr(optuna.trial.Trial, "set_constraint")  # Optuna >= 5
             study = optuna.create_study(directions=[o.direction for o in task.objectives],
-                                        sampler=self.make_sampler(n_init, batch_size, seed))
+                                        sampler=self.make_sampler(n_init, batch_size, seed,
+                                                                  _constraints_func if constrained and not per_trial
+                                                                  else None))
             for x in initial_design(space, n_init, seed):
                 study.enqueue_trial({name: (float(v) if kind == "continuous" else int(v))
                                      for name, kind, v in zip(space.names, space.kinds, x)})
@@ -104,12 +115,34 @@ class _OptunaPeer:
                 trials = [study.ask(dists) for _ in range(k)]
                 X = np.array([[trial.params[name] for name in space.names] for trial in trials], dtype=float)
             Y, errors = recorder.evaluate(X, "init" if i == 0 else "sampler")
+            G = recorder.relative_slack(slice(recorder.n - k, recorder.n))
             with recorder.optimizer():
-                for trial, y, error in zip(trials, Y, errors):
+                for trial, y, error, g in zip(trials, Y, errors, G):
+                    if constrained and error is None:
+                        _set_constraints(trial, recorder.constraints, g, per_trial)
                     if error is None:
                         study.tell(trial, [float(v) for v in y])
                     else:
                         study.tell(trial, state=TrialState.FAIL)
+        self.study_ = study  # the library's own record of the run, for inspection
+
+
+CONSTRAINTS_ATTR = "lamoo_constraint_slack"
+
+
+def _constraints_func(trial) -> list[float]:
+    """Optuna's ``constraints_func`` (before Optuna 5): the trial's relative slacks (feasible
+    where all ``<= 0``)."""
+    return trial.user_attrs[CONSTRAINTS_ATTR]
+
+
+def _set_constraints(trial, constraints, slack, per_trial: bool) -> None:
+    """Give Optuna ``trial``'s relative ``slack`` per constraint, before it is told."""
+    if per_trial:
+        for c, v in zip(constraints, slack):
+            trial.set_constraint(str(c), float(v))
+    else:
+        trial.set_user_attr(CONSTRAINTS_ATTR, [float(v) for v in slack])
 
 
 class OptunaNSGA2(_OptunaPeer):
@@ -119,7 +152,7 @@ class OptunaNSGA2(_OptunaPeer):
     name = "optuna-nsga2"
     defaults = {"population_size": None, "mutation_prob": None, "crossover_prob": 0.9, "swapping_prob": 0.5}
 
-    def make_sampler(self, n_init, batch_size, seed):
+    def make_sampler(self, n_init, batch_size, seed, constraints_func=None):
         import optuna
 
         o = self.options
@@ -129,7 +162,7 @@ class OptunaNSGA2(_OptunaPeer):
         self.resolved_ = {"population_size": pop, "seed": seed}
         return optuna.samplers.NSGAIISampler(population_size=pop, mutation_prob=o["mutation_prob"],
                                              crossover_prob=o["crossover_prob"], swapping_prob=o["swapping_prob"],
-                                             seed=seed)
+                                             seed=seed, constraints_func=constraints_func)
 
 
 class OptunaMOTPE(_OptunaPeer):
@@ -140,12 +173,13 @@ class OptunaMOTPE(_OptunaPeer):
     name = "optuna-motpe"
     defaults = {"n_ei_candidates": 24}
 
-    def make_sampler(self, n_init, batch_size, seed):
+    def make_sampler(self, n_init, batch_size, seed, constraints_func=None):
         import optuna
 
         self.resolved_ = {"n_startup_trials": n_init, "multivariate": True, "constant_liar": True, "seed": seed}
         return optuna.samplers.TPESampler(n_startup_trials=n_init, n_ei_candidates=int(self.options["n_ei_candidates"]),
-                                          multivariate=True, constant_liar=True, seed=seed)
+                                          multivariate=True, constant_liar=True, seed=seed,
+                                          constraints_func=constraints_func)
 
 
 # ---------------------------------------------------------------------------- pymoo
@@ -171,7 +205,7 @@ class PymooNSGA2:
         return {"name": self.name, "library": "pymoo", "library_version": pymoo.__version__, "params": self.options,
                 "resolved": getattr(self, "resolved_", None)}
 
-    def _setup(self, space, m: int, n_init: int, batch_size: int, seed: int, init: np.ndarray):
+    def _setup(self, space, m: int, n_init: int, batch_size: int, seed: int, init: np.ndarray, k: int = 0):
         from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
         from pymoo.core.population import Population
         from pymoo.core.problem import Problem
@@ -186,7 +220,7 @@ class PymooNSGA2:
                           "operators": "mixed-variable (rounded SBX/PM, UX + random choice)" if mixed else
                           "SBX(eta=15, prob=0.9), PM(eta=20)"}
         if not mixed:
-            problem = Problem(n_var=space.n_dims, n_obj=m, xl=space.lower.copy(), xu=space.upper.copy())
+            problem = Problem(n_var=space.n_dims, n_obj=m, n_ieq_constr=k, xl=space.lower.copy(), xu=space.upper.copy())
             algorithm = NSGA2(pop_size=pop_size, n_offsprings=batch_size, sampling=init.copy(),
                               eliminate_duplicates=True)
         else:
@@ -199,7 +233,7 @@ class PymooNSGA2:
                 variables[name] = (Real(bounds=(float(lo), float(hi))) if kind == "continuous" else
                                    Integer(bounds=(int(lo), int(hi))) if kind == "integer" else
                                    Choice(options=list(range(int(hi) + 1))))
-            problem = Problem(vars=variables, n_obj=m)
+            problem = Problem(vars=variables, n_obj=m, n_ieq_constr=k)
             dedup = MixedVariableDuplicateElimination()
             mating = MixedVariableMating(selection=TournamentSelection(func_comp=binary_tournament),
                                          eliminate_duplicates=dedup)
@@ -226,7 +260,7 @@ class PymooNSGA2:
         space, objectives = task.space, tuple(task.objectives)
         init = initial_design(space, n_init, seed)
         with recorder.optimizer():
-            algorithm = self._setup(space, len(objectives), n_init, batch_size, seed, init)
+            algorithm = self._setup(space, len(objectives), n_init, batch_size, seed, init, len(recorder.constraints))
         worst = None
         first = True
         while recorder.n < budget:
@@ -246,9 +280,12 @@ class PymooNSGA2:
                 worst = F[ok].max(axis=0) if worst is None else np.maximum(worst, F[ok].max(axis=0))
             if not ok.all():  # pymoo has no failure state: a failed point gets the worst values seen
                 F[~ok] = worst + 1.0 if worst is not None else 1e12
+            G = recorder.relative_slack(slice(recorder.n - k, recorder.n))
+            G[np.isnan(G)] = 1e12  # a failed point violates every constraint
             with recorder.optimizer():
-                Evaluator().eval(StaticProblem(algorithm.problem, F=F), pop)
+                Evaluator().eval(StaticProblem(algorithm.problem, F=F, **({"G": G} if G.shape[1] else {})), pop)
                 algorithm.tell(infills=pop)
+        self.algorithm_ = algorithm  # the library's own state after the run, for inspection
 
 
 PEERS: dict[str, type] = {cls.name: cls for cls in (OptunaNSGA2, OptunaMOTPE, PymooNSGA2)}

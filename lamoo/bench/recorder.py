@@ -12,8 +12,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from lamoo.constraints import as_constraints, measure_constraints, relative_slack
 from lamoo.result import Result
-from lamoo.task import check_ref_point, evaluate_safely
+from lamoo.task import as_task, check_ref_point, evaluate_safely
 
 
 class Recorder:
@@ -26,7 +27,9 @@ class Recorder:
     ``sources`` (``"init"`` / ``"sampler"``), ``batches`` and ``iterations`` (one dict per batch:
     ``batch``, ``size``, ``n_evaluated``, ``optimizer_seconds``, ``evaluation_seconds``),
     ``n_duplicates`` (evaluations of a point already evaluated: they count against the budget)
-    and ``n_repaired`` (proposals moved to the nearest valid point of the space).
+    and ``n_repaired`` (proposals moved to the nearest valid point of the space). With a task
+    that declares outcome constraints, ``C`` (``n x k``) holds the constrained values, and the
+    result counts feasible points only, as a :class:`lamoo.Study`'s.
     """
 
     def __init__(self, task, ref_point=None):
@@ -37,6 +40,8 @@ class Recorder:
         d, m = self.space.n_dims, len(self.objectives)
         self.X = np.empty((0, d))
         self.Y = np.empty((0, m))
+        self.constraints = as_constraints(as_task(task).constraints)
+        self.C = np.empty((0, len(self.constraints)))
         self.errors: list[str | None] = []
         self.sources: list[str] = []
         self.batches: list[int] = []
@@ -74,7 +79,9 @@ class Recorder:
             self._seen.add(key)
         start = time.perf_counter()
         Y, errors = evaluate_safely(self.task, X)
+        C, Y = measure_constraints(as_task(self.task), self.constraints, X, Y, errors)
         eval_seconds = time.perf_counter() - start
+        self.C = np.vstack([self.C, C])
         batch = len(self.iterations)
         self.X = np.vstack([self.X, X])
         self.Y = np.vstack([self.Y, Y])
@@ -86,6 +93,12 @@ class Recorder:
         self._pending_optimizer = 0.0
         return Y, list(errors)
 
+    def relative_slack(self, rows: slice) -> np.ndarray:
+        """``(k x c)`` by how much the recorded rows ``rows`` miss each constraint, relative to
+        its bound (``<= 0`` where met; NaN for failed rows), as optimizers with constraint
+        support take them (pymoo's ``G``, Optuna's ``constraints_func``)."""
+        return relative_slack(self.C[rows], self.constraints)
+
     def finish(self) -> None:
         """Close the run: optimizer time after the last batch (a final tell) is kept apart."""
         self.trailing_optimizer_seconds += self._pending_optimizer
@@ -96,7 +109,7 @@ class Recorder:
                     "eval_seconds": it["evaluation_seconds"]} for it in self.iterations]
         return Result(self.X, self.Y, self.objectives, self.ref_point, errors=self.errors, sources=self.sources,
                       batches=self.batches, names=self.space.names, max_hypervolume=max_hypervolume, seed=seed,
-                      config=config, timings=timings)
+                      config=config, timings=timings, constraints=self.constraints, C=self.C)
 
 
 def iterations_from_result(result: Result) -> list[dict]:

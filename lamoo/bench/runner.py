@@ -90,6 +90,11 @@ def run_method(task, plan, spec: RunSpec) -> dict:
                    "iterations": iterations},
         **extra,
     }
+    if result.constraints:  # the hypervolumes above count feasible points only
+        feasible = result.feasible
+        out["constraints"] = [str(c) for c in result.constraints]
+        out["n_feasible"] = int(feasible.sum())
+        out["first_feasible"] = int(feasible.argmax()) + 1 if feasible.any() else None
     indicators = _indicators(task, result)
     if indicators is not None:
         out["indicators"] = indicators

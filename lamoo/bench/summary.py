@@ -48,7 +48,8 @@ def task_summary(runs: list[dict], thresholds=THRESHOLDS) -> dict:
            "thresholds": tuple(thresholds),
            "ref_point": ok[0]["ref_point"] if ok else None, "objectives": ok[0]["objectives"] if ok else None,
            "settings": sorted({(r["budget"], r["batch_size"], r["n_init"]) for r in runs}),
-           "seeds": sorted({r["seed"] for r in runs})}
+           "seeds": sorted({r["seed"] for r in runs}),
+           "constraints": ok[0].get("constraints") if ok else None}
     by_method = defaultdict(list)
     for r in runs:
         by_method[r["method"]].append(r)
@@ -75,6 +76,11 @@ def method_stats(runs: list[dict], max_hv: float | None, budget: int, thresholds
     s["eval_total"] = quantiles([r["timing"]["evaluation_seconds"] for r in ok])
     s["wall"] = quantiles([r["wall_seconds"] for r in ok])
     s["duplicates"] = quantiles([r.get("n_duplicates", 0) for r in ok])
+    if any("n_feasible" in r for r in ok):  # constrained runs: their hypervolumes count feasible points only
+        s["n_feasible"] = quantiles([r["n_feasible"] for r in ok])
+        firsts = [r.get("first_feasible") for r in ok]
+        s["first_feasible"] = censored_quantiles([budget if f is None else f for f in firsts],
+                                                 [f is None for f in firsts])
     for name in INDICATORS:
         values = [r["indicators"][name] for r in ok if (r.get("indicators") or {}).get(name) is not None]
         if values:

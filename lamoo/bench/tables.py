@@ -47,6 +47,8 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
     """The lines of one task's section (``plot``: the plot's path relative to the report)."""
     lines = [f"## {task}", ""] + _settings_lines(summary)
     lines += _results_table(summary)
+    if summary.get("constraints"):
+        lines += _feasibility_table(summary)
     if any("igd" in s for s in summary["methods"].values()):
         lines += _indicator_table(summary)
     if summary["max_hv"] and lamoo_pairs(summary):
@@ -86,6 +88,15 @@ def _results_table(summary: dict) -> list[str]:
             row += [f"{s[f'reached_{t}']}/{s['n_ok']}" for t in thresholds]
         rows.append(row)
     return markdown_table(header, rows) + [""]
+
+
+def _feasibility_table(summary: dict) -> list[str]:
+    lines = [f"Constraints: {', '.join(f'`{c}`' for c in summary['constraints'])}. Hypervolumes and the maximum "
+             "count feasible points only. Feasible evaluations per run, and the evaluation that found the first "
+             "feasible point (medians [Q1, Q3]; `>` when a run found none).", ""]
+    rows = [[f"`{label}`", fmt_quantiles(s["n_feasible"], "{:g}"), fmt_quantiles(s["first_feasible"], "{:g}")]
+            for label, s in summary["methods"].items() if "n_feasible" in s]
+    return lines + markdown_table(["method", "feasible evaluations", "first feasible at"], rows) + [""]
 
 
 def _indicator_table(summary: dict) -> list[str]:

@@ -31,13 +31,14 @@ import inspect
 
 import numpy as np
 
+from lamoo.constraints import Constraint
 from lamoo.exceptions import InvalidInputError, require
 from lamoo.pareto import hypervolume, non_dominated_mask
 from lamoo.space import SearchSpace
 from lamoo.task import ObjectiveSpec, Task
 
 DENSE_FRONT = {2: 100_000, 3: 10_000}  # points asked for, by number of objectives (more: 10,000 too)
-INFEASIBLE = ("error", "fail")
+INFEASIBLE = ("error", "fail", "constrain")
 
 
 class PymooTask(Task):
@@ -50,8 +51,11 @@ class PymooTask(Task):
             (see the module docstring); required when pymoo has no front for the problem.
         name: the task's name in ``describe()`` (default: the problem's class name).
         options: the keywords the problem was built with (recorded in ``describe()``).
-        infeasible: a problem with constraints: ``"error"`` (the default) refuses it, since lamoo
-            has no constraint handling; ``"fail"`` makes every infeasible point a failed
+        infeasible: a problem with constraints: ``"error"`` (the default) refuses it;
+            ``"constrain"`` makes each inequality constraint ``g_k(x) <= 0`` a lamoo outcome
+            constraint ``gk<=0`` on the measured value ``gk`` (:mod:`lamoo.constraints`: infeasible
+            points are kept, do not count in the front, and the samplers see their violation;
+            equality constraints are refused); ``"fail"`` makes every infeasible point a failed
             evaluation whose error names the largest violation.
 
     ``evaluate(X)`` maps ``(n x d)`` points to ``(n x m)`` minimized values.
@@ -67,9 +71,15 @@ class PymooTask(Task):
         if infeasible not in INFEASIBLE:
             raise InvalidInputError(f"infeasible must be one of {INFEASIBLE}, got {infeasible!r}")
         if problem.has_constraints() and infeasible == "error":
-            raise InvalidInputError(f"{type(problem).__name__} has {problem.n_constr} constraints and lamoo has no "
-                                    f"constraint handling: pass infeasible='fail' to count infeasible points as "
-                                    f"failed evaluations")
+            raise InvalidInputError(f"{type(problem).__name__} has {problem.n_constr} constraints: pass "
+                                    f"infeasible='constrain' to make them lamoo's outcome constraints, or "
+                                    f"infeasible='fail' to count infeasible points as failed evaluations")
+        if infeasible == "constrain" and problem.n_eq_constr:
+            raise InvalidInputError(f"{type(problem).__name__} has {problem.n_eq_constr} equality constraints, which "
+                                    f"lamoo's outcome constraints (<=, >=) do not express: pass infeasible='fail'")
+        self.measurable_names = tuple(f"g{k + 1}" for k in range(int(problem.n_ieq_constr))) \
+            if infeasible == "constrain" else ()
+        self.constraints = tuple(Constraint(name, "<=", 0.0) for name in self.measurable_names)
         self.problem = problem
         self.name = name or type(problem).__name__
         self._options = dict(options or {})
@@ -110,10 +120,20 @@ class PymooTask(Task):
             violation = np.maximum(violation, np.array(out["G"], dtype=float).reshape(len(X), -1).max(axis=1))
         if "H" in out:
             violation = np.maximum(violation, np.abs(np.array(out["H"], dtype=float).reshape(len(X), -1)).max(axis=1))
-        for i in np.flatnonzero(violation > 0):
+        for i in np.flatnonzero(violation > 0) if self.infeasible == "fail" else ():
             F[i] = np.nan
             errors[i] = f"infeasible: largest constraint violation {violation[i]:.6g}"
         return F, errors
+
+    def measure(self, X: np.ndarray, names) -> np.ndarray:
+        """``(n x k)`` the inequality constraint values ``gk`` named ``names`` (``<= 0``: met) of
+        ``X`` (``n x d``), with ``infeasible="constrain"``."""
+        unknown = [name for name in names if name not in self.measurable_names]
+        if unknown:
+            raise InvalidInputError(f"unknown value(s) {unknown}; measurable: {list(self.measurable_names)}")
+        X = self.space.validate(X)
+        G = np.array(self.problem.evaluate(self._pymoo_X(X), return_values_of=["G"]), dtype=float).reshape(len(X), -1)
+        return G[:, [self.measurable_names.index(name) for name in names]]
 
     def describe(self) -> dict:
         out = {"problem": self.name, "library": "pymoo", "class": f"{type(self.problem).__module__}."

@@ -44,7 +44,8 @@ class NB201TablePlugin:
         if data_root is not None and not table.is_absolute() and not table.exists():
             table = Path(data_root) / table
         return NB201TableTask(table, args.objectives, dataset=args.dataset or "cifar10", hp=args.table_hp,
-                              trust_pickle=bool(getattr(args, "trust_pickle", False)))
+                              trust_pickle=bool(getattr(args, "trust_pickle", False)),
+                              constraints=getattr(args, "constraint", None))
 
 
 PLUGIN = NB201TablePlugin()

@@ -47,14 +47,27 @@ def resolve_table(table: TablePath = None) -> Path:
     return path
 
 
-def nb201_task(objectives: list[str], dataset: str, table: TablePath = None, trust_pickle: bool = False):
+def nb201_task(objectives: list[str], dataset: str, table: TablePath = None, trust_pickle: bool = False,
+               constraints=None):
     """``nas_tasks.NB201TableTask`` on ``table`` with ``objectives`` (column names or computed
     metrics, as in the task's contract) for ``dataset``; ``trust_pickle`` as the task's (needed
-    for a ``.pth`` file or a NATS-Bench archive)."""
+    for a ``.pth`` file or a NATS-Bench archive); ``constraints`` as the task's."""
     path = resolve_table(table)
     from nas_tasks.nb201.table_task import NB201TableTask
 
-    return NB201TableTask(table=str(path), objectives=list(objectives), dataset=dataset, trust_pickle=trust_pickle)
+    return NB201TableTask(table=str(path), objectives=list(objectives), dataset=dataset, trust_pickle=trust_pickle,
+                          constraints=constraints)
+
+
+def _medians(table: TablePath, columns: list[str], trust_pickle: bool) -> dict[str, float]:
+    """The median of each of ``columns`` over the whole table."""
+    from nas_tasks.nb201.tables import load_table
+
+    frame, _ = load_table(resolve_table(table), trust_pickle=trust_pickle)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidInputError(f"table {table} has no column {missing}; its columns are {list(frame.columns)}")
+    return {c: float(frame[c].median()) for c in columns}
 
 
 def nb201_c10_flops(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
@@ -76,3 +89,22 @@ def nb201_c10_params_raspi4(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle
     """CIFAR-10 test accuracy (max, %) vs parameters (min, millions) vs Raspberry Pi 4 latency
     (min, ms)."""
     return nb201_task(["cifar10_test_acc", "params", "latency_ms_raspi4"], "cifar10", table, trust_pickle)
+
+
+# ---------------------------------------------------------------------------- constrained (issue 15)
+def nb201_c10_flops_hw(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
+    """CIFAR-10 test accuracy (max, %) vs FLOPs (min, millions), subject to the Pixel 3 and the
+    Raspberry Pi 4 latencies (HW-NAS-Bench, ms) at most their medians over the table (45% of the
+    cells meet both)."""
+    bounds = _medians(table, ["latency_ms_pixel3", "latency_ms_raspi4"], trust_pickle)
+    return nb201_task(["cifar10_test_acc", "flops"], "cifar10", table, trust_pickle,
+                      [f"{name}<={bound!r}" for name, bound in bounds.items()])
+
+
+def nb201_c100_params_eyeriss(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
+    """CIFAR-100 test accuracy (max, %) vs parameters (min, millions), subject to the Eyeriss
+    latency (ms) at most its median over the table and to CIFAR-100 accuracy at least 65%
+    ("nothing below 65%": a constraint on an objective; 23% of the cells meet both)."""
+    bounds = _medians(table, ["latency_ms_eyeriss"], trust_pickle)
+    return nb201_task(["cifar100_test_acc", "params"], "cifar100", table, trust_pickle,
+                      [f"latency_ms_eyeriss<={bounds['latency_ms_eyeriss']!r}", "cifar100_test_acc>=65"])

@@ -9,19 +9,18 @@ import numpy as np
 import pandas as pd
 
 from lamoo.checks import check_int
+from lamoo.constraints import as_constraints
 from lamoo.exceptions import InvalidInputError
-from lamoo.pareto import hypervolume, non_dominated_mask
-from lamoo.task import ObjectiveSpec, check_ref_point, to_minimization
+from lamoo.task import ObjectiveSpec, check_ref_point
 from nas_tasks.objectives.specs import format_objective, is_accuracy, parse_objectives, resolve_direction
 from nas_tasks.nb201.datasets import DatasetSpec, dataset_of_column, get_dataset
 from nas_tasks.nb201.encoding import NUM_EDGES, canonical_index, decode_many, is_connected, search_space, try_encode_many
 from nas_tasks.nb201.tables import load_table
-
-COMPUTED = ("params", "flops")
-"""Metrics computed from lamoo's own NB201 network, in millions (see :mod:`nas_tasks.nb201.cost`)."""
+from nas_tasks.nb201.table_constraints import COMPUTED, TableConstraints
 
 
-class NB201TableTask:
+
+class NB201TableTask(TableConstraints):
     """Query a NAS-Bench-201 benchmark table: a finite task whose candidates are the table's cells.
 
     Args:
@@ -52,6 +51,11 @@ class NB201TableTask:
             both formats are Python pickles, which can run code when read. They are then read with
             a restricted unpickler (containers, numbers, strings, NumPy arrays; see
             :mod:`nas_tasks.safe_load`). Only for files from a source you trust.
+        constraints: outcome constraints (``"latency_ms_pixel3<=5"`` strings or
+            :class:`lamoo.constraints.Constraint`) on objectives or on any other numeric column or
+            computed metric (names resolve as objectives do, e.g. ``"test_acc>=70"``). Cells
+            that miss them do not count: ``max_hypervolume`` and :meth:`exact_pareto_front` are
+            those of the feasible cells. A bound no cell meets is a warning naming the closest cell.
 
     Raises:
         InvalidInputError: a bad argument or table content, naming it; its subclasses
@@ -74,7 +78,7 @@ class NB201TableTask:
 
     def __init__(self, table, objectives, dataset: str = "cifar10", ref_point=None, *, hp: str = "200",
                  num_classes: int | None = None, input_size: int | None = None, on_nan: str = "raise",
-                 cache: bool = True, trust_pickle: bool = False):
+                 cache: bool = True, trust_pickle: bool = False, constraints=None):
         if on_nan not in ("raise", "drop"):
             raise InvalidInputError(f"on_nan must be 'raise' or 'drop', got {on_nan!r}")
         if isinstance(hp, bool) or not isinstance(hp, (str, int)) or not str(hp).isdigit():
@@ -102,6 +106,7 @@ class NB201TableTask:
             raise InvalidInputError(f"objectives {[n for n, _ in specs]} name the same column twice: {self.columns}")
         self._warn_if_costs_describe_another_dataset()
         self.objectives = tuple(objective_specs)
+        self.constraints = self._resolve_constraints(as_constraints(constraints), frame, codes)
         Y = self._values(frame, on_nan)
         keep = ~np.isnan(Y).any(axis=1)
         self.n_dropped = int((~keep).sum())
@@ -117,9 +122,8 @@ class NB201TableTask:
             ref_point = self.default_ref_point()
             self._check_default_ref_point(ref_point)
         self.ref_point = check_ref_point(ref_point, self.objectives, self.ideal_point)
-        F, ref_F = to_minimization(self._Y, self.objectives), to_minimization(self.ref_point, self.objectives)
-        self._front_mask = non_dominated_mask(F) & (F < ref_F).all(axis=1)
-        self.max_hypervolume = hypervolume(F[self._front_mask], ref_F)
+        self._front_mask = self._front(self.constraints)
+        self.max_hypervolume = self.constrained_max_hypervolume(self.constraints)
 
     # ------------------------------------------------------------------ construction helpers
     def _parse_archs(self, frame: pd.DataFrame) -> np.ndarray:
@@ -290,10 +294,11 @@ class NB201TableTask:
         no row is ever dropped for being isomorphic to another."""
         return canonical_index(self.codes)
 
-    def exact_pareto_front(self) -> pd.DataFrame:
+    def exact_pareto_front(self, constraints=None) -> pd.DataFrame:
         """The whole table's Pareto front (the points that define :attr:`max_hypervolume`):
-        columns ``arch`` and the objectives, indexed by table row, sorted by the first objective."""
-        rows = np.flatnonzero(self._front_mask)
+        columns ``arch`` and the objectives, indexed by table row, sorted by the first objective.
+        Of the cells that meet the task's constraints, or ``constraints`` when given."""
+        rows = np.flatnonzero(self._front_mask if constraints is None else self._front(as_constraints(constraints)))
         front = pd.DataFrame(self._Y[rows], columns=[o.name for o in self.objectives], index=rows)
         front.insert(0, "arch", decode_many(self.codes[rows]))
         front.index.name = "row"
@@ -322,6 +327,8 @@ class NB201TableTask:
             "n_disconnected": int((~self.connected).sum()),
             "ref_point": self.ref_point.tolist(), "ideal_point": self.ideal_point.tolist(),
             "max_hypervolume": float(self.max_hypervolume), "n_pareto": int(self._front_mask.sum()),
+            **({"constraints": [c.to_dict() for c in self.constraints],
+                "n_feasible": int(self.feasible().sum())} if self.constraints else {}),
         }
 
     def __repr__(self) -> str:

@@ -7,7 +7,8 @@ The wrapped task evaluates its own objectives; the ranker scores the metrics it 
 evaluations stay failed.
 
 Constraints (for example "the learned score must exceed that of a reference network") are not
-supported yet: lamoo's driver has no constraint handling so far; they come with a later issue.
+supported yet: lamoo's outcome constraints (:mod:`lamoo.constraints`) apply to values a task
+measures, and this task does not expose the score as a measured value.
 Meanwhile a constraint can be expressed by a synthetic or real preference that scores violating
 networks low.
 """

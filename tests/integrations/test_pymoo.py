@@ -90,10 +90,26 @@ class Constrained(Problem):
         out["G"] = (x[:, 0] + x[:, 1] - 1.0)[:, None]  # feasible when x0 + x1 <= 1
 
 
-def test_constraints_are_refused_unless_infeasible_points_fail():
-    with pytest.raises(InvalidInputError, match="1 constraints and lamoo has no constraint handling"):
+def test_constraints_are_refused_unless_infeasible_points_fail_or_are_constrained():
+    with pytest.raises(InvalidInputError, match="has 1 constraints: pass infeasible='constrain'"):
         PymooTask(Constrained(), ref_point=[2, 2])
     task = PymooTask(Constrained(), ref_point=[2, 2], infeasible="fail")
     Y, errors = task.evaluate_with_errors(np.array([[0.2, 0.3], [0.9, 0.4]]))
     np.testing.assert_allclose(Y[0], [0.2, 1.1])
     assert np.isnan(Y[1]).all() and errors == [None, "infeasible: largest constraint violation 0.3"]
+
+
+def test_inequality_constraints_become_lamoo_outcome_constraints():
+    from lamoo import optimize
+    from samplers import NSGA2Sampler
+
+    task = PymooTask(Constrained(), ref_point=[2, 2], infeasible="constrain")
+    assert [str(c) for c in task.constraints] == ["g1<=0"] and task.measurable_names == ("g1",)
+    X = np.array([[0.2, 0.3], [0.9, 0.4]])
+    Y, errors = task.evaluate_with_errors(X)
+    np.testing.assert_allclose(Y, [[0.2, 1.1], [0.9, 0.5]]) and errors == [None, None]
+    np.testing.assert_allclose(task.measure(X, ["g1"])[:, 0], [-0.5, 0.3])
+    res = optimize(task, NSGA2Sampler(), budget=20, n_init=8, batch_size=4, seed=0)
+    np.testing.assert_array_equal(res.feasible, res.X.sum(axis=1) <= 1.0)
+    np.testing.assert_allclose(res.violation, np.maximum(res.X.sum(axis=1) - 1.0, 0.0))
+    assert not res.failed.any()
