@@ -122,9 +122,10 @@ def _torch_safe_globals() -> list:
     """The allowlist for ``torch.load(weights_only=True)``: :data:`ALLOWED_GLOBALS` under each
     name a file may use, and the NumPy dtype classes whose instances pickles rebuild."""
     out: list = [(obj, f"{module}.{name}") for (module, name), obj in ALLOWED_GLOBALS.items()]
-    dtypes = getattr(np, "dtypes", None)
-    if dtypes is not None:
-        out += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith("DType") and n not in ("ObjectDType", "VoidDType")]
+    # the dtype classes (numpy.dtypes.Float64DType, ...; NumPy < 1.25 has no numpy.dtypes module,
+    # but the same classes are the types of the dtypes)
+    codes = "?bhilqBHILQefdgFDGSUMm"
+    out += list(dict.fromkeys(type(np.dtype(c)) for c in codes))
     return out
 
 
