@@ -2,7 +2,8 @@
 run: partition trees and sampler models are rebuilt from it, so resuming is replaying it."""
 from __future__ import annotations
 
-from typing import Sequence
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -45,6 +46,10 @@ class Archive:
         leaf_ids: ``(n,)`` int, the LaMOO leaf a point was proposed from (-1: none).
         sources: ``"init"``, ``"sampler"``, ``"fill"`` (random top-up of a short proposal) or ``"user"``.
         batches: ``(n,)`` int, the ask that produced each point.
+
+    It also keeps what the sampler reported about each batch (:meth:`proposal_reports`), as the
+    journal records it, so a sampler may carry state from one ask to the next through its
+    report (a warm start, say) and a resumed run replays exactly that state.
     """
 
     def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None):
@@ -59,6 +64,7 @@ class Archive:
         self._leaf_ids = _frozen(np.empty(0, dtype=np.int64))
         self._batches = _frozen(np.empty(0, dtype=np.int64))
         self._keys: set[bytes] = set()
+        self._reports: dict[int, Mapping[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self._X)
@@ -148,6 +154,18 @@ class Archive:
         self._batches = _frozen(np.concatenate([self._batches, batches]))
         self._keys.update(row.tobytes() for row in X)
         return np.arange(start, start + k)
+
+    def record_report(self, batch: int, report: Mapping[str, Any]) -> None:
+        """Keep ``report``, what the sampler reported about ask ``batch`` (a JSON-able mapping,
+        as the journal reads it back: see :func:`lamoo.journal.as_recorded`); the driver records
+        it when the batch's first point is told, and when it replays a journal."""
+        if not isinstance(report, Mapping):
+            raise InvalidInputError(f"a proposal report must be a mapping, got {type(report).__name__}")
+        self._reports[int(batch)] = MappingProxyType(dict(report))
+
+    def proposal_reports(self) -> list[tuple[int, Mapping[str, Any]]]:
+        """``[(batch, report), ...]`` in batch order: the recorded reports of the batches told so far."""
+        return sorted(self._reports.items())
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """``(k,)`` bool: which rows of ``X`` (``k x d``) were already evaluated (exact match;

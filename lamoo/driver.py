@@ -16,7 +16,7 @@ import numpy as np
 from lamoo.archive import NO_LEAF, Archive
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, JournalError, LamooError
-from lamoo.journal import Evaluations, Journal, eval_record, header_objectives, read_evaluations
+from lamoo.journal import Evaluations, Journal, as_recorded, eval_record, header_objectives, read_evaluations
 from lamoo.proposal import Proposal, as_proposal, complete
 from lamoo.region import Region
 from lamoo.result import Result
@@ -127,6 +127,8 @@ class Study:
     def _replay(self, ev: Evaluations) -> None:
         """Append a journal's evaluations to the archive in file order (the order they were told)."""
         self.archive.append(ev.X, ev.Y, errors=ev.errors, leaf_ids=ev.leaf_ids, sources=ev.sources, batch=ev.batches)
+        for batch, report in ev.proposals.items():
+            self.archive.record_report(batch, report)
         self._timings.update({t["batch"]: dict(t) for t in ev.timings})
         self._n_asks = max(ev.batches, default=-1) + 1
         self._init_cursor = ev.sources.count("init")
@@ -176,7 +178,7 @@ class Study:
         self._init_cursor += n_from_init
         if proposal is not None:
             self.last_proposal = proposal
-            self._proposal_info[batch] = dict(proposal.info)
+            self._proposal_info[batch] = as_recorded(dict(proposal.info))  # as a resumed run reads it
         self._timings[batch] = {"batch": batch, "ask_seconds": time.perf_counter() - start, "eval_seconds": None}
         sources = [source for part in parts for source in part.sources]
         leaf_ids = np.concatenate([part.leaf_ids for part in parts])
@@ -207,9 +209,11 @@ class Study:
         start = self.archive.n
         self.archive.append(X, Y, errors=errors, leaf_ids=[meta["leaf_id"] for meta in metas],
                             sources=[meta["source"] for meta in metas], batch=[meta["batch"] for meta in metas])
-        if eval_seconds is not None:
-            for batch in {meta["batch"] for meta in metas} - {-1}:
+        for batch in {meta["batch"] for meta in metas} - {-1}:
+            if eval_seconds is not None:
                 self._timings[batch]["eval_seconds"] = eval_seconds
+            if batch in self._proposal_info:
+                self.archive.record_report(batch, self._proposal_info[batch])
         if self._journal is not None:
             self._journal.append([self._record(i) for i in range(start, self.archive.n)])
 

@@ -15,7 +15,7 @@ import math
 import os
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -42,6 +42,13 @@ def _clean(value):
 
 def _dumps(record: dict) -> str:
     return json.dumps(_clean(record), allow_nan=False, separators=(",", ":"))
+
+
+def as_recorded(value):
+    """``value`` as a journal reads it back: JSON-normalized (tuples -> lists, NumPy scalars ->
+    Python numbers, non-finite floats -> ``None``). What a run keeps in memory in this form is
+    exactly what a resumed run replays."""
+    return json.loads(json.dumps(_clean(value), allow_nan=False))
 
 
 class Journal:
@@ -149,6 +156,8 @@ class Evaluations:
         timings: per batch that has records, in batch order: ``batch``, ``ask_seconds`` and
             ``eval_seconds`` from the batch's last record, which holds its latest timings, as in
             the run itself.
+        proposals: ``{batch: report}``: what the sampler reported about each batch that has one
+            (the ``proposal`` field of its records).
     """
 
     X: np.ndarray
@@ -158,6 +167,7 @@ class Evaluations:
     leaf_ids: list
     batches: list
     timings: list
+    proposals: dict = field(default_factory=dict)
 
 
 def read_evaluations(records: list[dict], n_dims: int, n_objectives: int) -> Evaluations:
@@ -172,12 +182,15 @@ def read_evaluations(records: list[dict], n_dims: int, n_objectives: int) -> Eva
     Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
                  dtype=float).reshape(-1, m)
     timings: dict[int, dict] = {}
+    proposals: dict[int, dict] = {}
     for r in records:
         if r.get("batch", -1) >= 0:
             timings[r["batch"]] = {"batch": r["batch"], "ask_seconds": r.get("ask_seconds"),
                                    "eval_seconds": r.get("eval_seconds")}
+            if r.get("proposal") is not None:
+                proposals[r["batch"]] = r["proposal"]
     return Evaluations(
         X=np.array([r["x"] for r in records], dtype=float).reshape(-1, n_dims), Y=Y,
         errors=[r.get("error") for r in records], sources=[r.get("source", "user") for r in records],
         leaf_ids=[r.get("leaf_id", -1) for r in records], batches=[r.get("batch", -1) for r in records],
-        timings=[timings[b] for b in sorted(timings)])
+        timings=[timings[b] for b in sorted(timings)], proposals=proposals)

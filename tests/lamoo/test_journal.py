@@ -148,3 +148,31 @@ def test_batch_timings_are_the_last_records_as_in_the_run(tmp_path):
     assert live[0]["eval_seconds"] == 5.0
     assert Result.from_journal(path).timings == live
     assert Study.load(path, task, RandomSampler()).result().timings == live
+
+
+class _Counting(RandomSampler):
+    """Reports how many reports the archive held when it proposed, and a tuple and a NaN (which a
+    journal stores as a list and null)."""
+
+    def propose(self, region, archive, n, rng):
+        from lamoo.proposal import Proposal
+
+        seen = [report["count"] for _, report in archive.proposal_reports()]
+        X = region.sample(n, rng)
+        return Proposal(X, region, {"count": len(seen), "seen": seen, "pair": (1, 2), "nan": float("nan")})
+
+
+def test_the_archive_keeps_each_batchs_report_as_the_journal_records_it(tmp_path):
+    task, path = ToyTask(d=2), tmp_path / "run.jsonl"
+    whole = Study(task, _Counting(), seed=4, n_init=4)
+    whole.optimize(16, batch_size=3)
+    reports = whole.archive.proposal_reports()
+    assert [batch for batch, _ in reports] == [1, 2, 3, 4]  # batch 0 is the initial design: no report
+    assert [dict(r) for _, r in reports][-1] == {"count": 3, "seen": [0, 1, 2], "pair": [1, 2], "nan": None}
+
+    Study(task, _Counting(), seed=4, n_init=4, journal=path).optimize(10, batch_size=3)
+    resumed = Study.load(path, task, _Counting())
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == [(b, dict(r)) for b, r in reports[:2]]
+    res = resumed.optimize(16, batch_size=3)
+    np.testing.assert_array_equal(res.X, whole.result().X)
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == [(b, dict(r)) for b, r in reports]
