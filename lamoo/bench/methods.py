@@ -6,8 +6,8 @@
 - ``lamoo-X``: ``LaMOO(X)`` with LaMOO's defaults; inline options (and the grid's
   ``--lamoo-param``) are LaMOO's arguments, ``inner.KEY=VALUE`` the inner sampler's
   (``lamoo-qehvi:cp_fraction=0.05:inner.num_restarts=8``).
-- a peer of :data:`lamoo.bench.peers.PEERS` (``optuna-nsga2``, ``optuna-motpe``,
-  ``pymoo-nsga2``); inline options are the peer's.
+- a peer of :data:`lamoo.bench.peers.PEERS` (``optuna-nsga2``, ``optuna-motpe``, ``optuna-gp``,
+  ``pymoo-nsga2``, ``botorch-qlognehvi``); inline options are the peer's.
 
 Options are part of the method's label, so runs with different settings never share a file.
 """

@@ -1,64 +1,29 @@
-"""Peers: real runs of Optuna's and pymoo's multi-objective optimizers, on lamoo tasks.
+"""Optuna's multi-objective samplers as peers: NSGA-II, MOTPE and the Gaussian-process sampler.
 
-Each peer runs its library's own ask/tell loop; every evaluation goes through the
-:class:`~lamoo.bench.recorder.Recorder` (lamoo's ``evaluate_safely``), with the same budget, the same
-initial design (lamoo's, for the seed: enqueued in Optuna, the initial population in pymoo) and
-the same batch size as the lamoo methods. The search space maps onto each library's own types:
-continuous -> float, integer -> integer, categorical -> an unordered choice among the codes
-``0 .. k-1`` (Optuna ``CategoricalDistribution``; pymoo ``Choice`` with uniform crossover and
-random-choice mutation). Neither library avoids re-proposing a point it evaluated before: on a
-finite space such a repeat is evaluated again and paid from the budget (``n_duplicates``). On a
-finite space whose candidates are not the whole grid, a proposal that is not a candidate is
-evaluated at the nearest candidate (``n_repaired``) and its value told for the proposal.
-
-A peer is a class: ``Peer(**options)`` validates its options, ``config()`` describes it, and
-``run(task, recorder, budget, n_init, batch_size, seed)`` runs it. :data:`PEERS` maps method names
-to the classes. Optuna and pymoo are imported only when a peer runs.
+Each runs Optuna's own ask/tell loop with lamoo's initial design enqueued (so generation 0, or
+the startup trials, are lamoo's points), one ``study.ask`` per point of a batch before the batch is
+told. The search space maps onto Optuna's types: continuous -> ``FloatDistribution``, integer ->
+``IntDistribution``, categorical -> ``CategoricalDistribution`` over the codes ``0 .. k-1`` (an
+unordered choice). Optuna does not avoid re-proposing a point it evaluated before: on a finite
+space such a repeat is evaluated again and paid from the budget (``n_duplicates``).
 """
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
-from lamoo.exceptions import InvalidInputError
-from lamoo.task import to_minimization
+from lamoo.bench.peers.common import batch_sizes, check_options
 from lamoo.driver import initial_design
+from lamoo.exceptions import InvalidInputError
 
 
-def _check_options(options: dict, allowed: dict, who: str) -> dict:
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise InvalidInputError(f"{who}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")
-    out = dict(allowed)
-    for key, value in options.items():
-        if not (value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0)):
-            raise InvalidInputError(f"{who}: option {key} must be a positive number, got {value!r}")
-        out[key] = value
-    return out
-
-
-def _batch_sizes(budget: int, n_init: int, batch_size: int):
-    """Sizes of the successive asks: the initial design, then batches, cut at the budget."""
-    done = 0
-    first = min(n_init, budget)
-    if first > 0:
-        yield first
-        done = first
-    while done < budget:
-        k = min(batch_size, budget - done)
-        yield k
-        done += k
-
-
-# ---------------------------------------------------------------------------- Optuna
 class _OptunaPeer:
     library = "optuna"
     defaults: dict = {}
 
     def __init__(self, **options):
-        self.options = _check_options(options, self.defaults, self.name)
+        self.options = check_options(options, self.defaults, self.name)
 
     def config(self) -> dict:
         import optuna
@@ -98,7 +63,7 @@ class _OptunaPeer:
             for x in initial_design(space, n_init, seed):
                 study.enqueue_trial({name: (float(v) if kind == "continuous" else int(v))
                                      for name, kind, v in zip(space.names, space.kinds, x)})
-        for i, k in enumerate(_batch_sizes(budget, n_init, batch_size)):
+        for i, k in enumerate(batch_sizes(budget, n_init, batch_size)):
             with recorder.optimizer(), warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 trials = [study.ask(dists) for _ in range(k)]
@@ -148,107 +113,25 @@ class OptunaMOTPE(_OptunaPeer):
                                           multivariate=True, constant_liar=True, seed=seed)
 
 
-# ---------------------------------------------------------------------------- pymoo
-class PymooNSGA2:
-    """``pymoo.algorithms.moo.nsga2.NSGA2`` through ask/tell: population ``pop_size`` (default
-    ``n_init``: lamoo's initial design is the initial population), ``batch_size`` offspring per
-    generation (a steady-state NSGA-II that keeps the batch size), binary tournament, rank and
-    crowding survival. Continuous spaces use pymoo's default SBX (eta 15, p 0.9) and polynomial
-    mutation (eta 20); spaces with integer or categorical dimensions use pymoo's mixed-variable
-    mating (integers: rounded SBX/PM; categoricals: uniform crossover, random-choice mutation).
-    Failed evaluations are told as the worst objective values seen (pymoo has no failure state)."""
+class OptunaGP(_OptunaPeer):
+    """``optuna.samplers.GPSampler`` (Optuna >= 4.4 supports several objectives): independent GPs
+    with a Matern-5/2 ARD kernel (categorical dimensions by Hamming distance: unordered), log
+    expected hypervolume improvement, and for the later points of a batch qLogEHVI with the
+    batch's earlier asks as running trials; the acquisition is maximized by QMC preliminary
+    samples and local search (L-BFGS-B on continuous dimensions, exhaustive or line search on
+    each discrete one). ``n_startup_trials = n_init`` (the enqueued initial design).
+    ``deterministic_objective`` (Optuna's default: false) fixes the GP noise near zero, as
+    Optuna advises for noise-free objectives. On a finite space the sampler searches the product
+    of the dimensions' choices and may return a cell it has evaluated (a repeat, paid from the
+    budget and counted)."""
 
-    name = "pymoo-nsga2"
-    library = "pymoo"
-    defaults = {"pop_size": None}
+    name = "optuna-gp"
+    defaults = {"deterministic_objective": False}
 
-    def __init__(self, **options):
-        self.options = _check_options(options, self.defaults, self.name)
+    def make_sampler(self, n_init, batch_size, seed):
+        import optuna
 
-    def config(self) -> dict:
-        import pymoo
-
-        return {"name": self.name, "library": "pymoo", "library_version": pymoo.__version__, "params": self.options,
-                "resolved": getattr(self, "resolved_", None)}
-
-    def _setup(self, space, m: int, n_init: int, batch_size: int, seed: int, init: np.ndarray):
-        from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
-        from pymoo.core.population import Population
-        from pymoo.core.problem import Problem
-        from pymoo.core.termination import NoTermination
-        from pymoo.operators.selection.tournament import TournamentSelection
-
-        pop_size = int(self.options["pop_size"] or n_init)
-        if pop_size < 2:
-            raise InvalidInputError(f"pymoo-nsga2: pop_size must be >= 2, got {pop_size} (set n_init >= 2)")
-        mixed = not all(k == "continuous" for k in space.kinds)
-        self.resolved_ = {"pop_size": pop_size, "n_offsprings": batch_size, "seed": seed,
-                          "operators": "mixed-variable (rounded SBX/PM, UX + random choice)" if mixed else
-                          "SBX(eta=15, prob=0.9), PM(eta=20)"}
-        if not mixed:
-            problem = Problem(n_var=space.n_dims, n_obj=m, xl=space.lower.copy(), xu=space.upper.copy())
-            algorithm = NSGA2(pop_size=pop_size, n_offsprings=batch_size, sampling=init.copy(),
-                              eliminate_duplicates=True)
-        else:
-            from pymoo.core.mixed import MixedVariableDuplicateElimination, MixedVariableMating
-            from pymoo.core.variable import Choice, Integer, Real
-
-            variables = {}
-            for j, (name, kind) in enumerate(zip(space.names, space.kinds)):
-                lo, hi = space.lower[j], space.upper[j]
-                variables[name] = (Real(bounds=(float(lo), float(hi))) if kind == "continuous" else
-                                   Integer(bounds=(int(lo), int(hi))) if kind == "integer" else
-                                   Choice(options=list(range(int(hi) + 1))))
-            problem = Problem(vars=variables, n_obj=m)
-            dedup = MixedVariableDuplicateElimination()
-            mating = MixedVariableMating(selection=TournamentSelection(func_comp=binary_tournament),
-                                         eliminate_duplicates=dedup)
-            sampling = Population.new(X=np.array([self._to_dict(space, x) for x in init], dtype=object))
-            algorithm = NSGA2(pop_size=pop_size, n_offsprings=batch_size, sampling=sampling, mating=mating,
-                              eliminate_duplicates=dedup)
-        algorithm.setup(problem, seed=seed, termination=NoTermination())
-        return algorithm
-
-    @staticmethod
-    def _to_dict(space, x) -> dict:
-        return {name: (float(v) if kind == "continuous" else int(v)) for name, kind, v in zip(space.names, space.kinds, x)}
-
-    @staticmethod
-    def _to_array(space, X) -> np.ndarray:
-        if len(X) and isinstance(X[0], dict):
-            return np.array([[float(row[name]) for name in space.names] for row in X], dtype=float)
-        return np.asarray(X, dtype=float).reshape(-1, space.n_dims)
-
-    def run(self, task, recorder, budget: int, n_init: int, batch_size: int, seed: int) -> None:
-        from pymoo.core.evaluator import Evaluator
-        from pymoo.problems.static import StaticProblem
-
-        space, objectives = task.space, tuple(task.objectives)
-        init = initial_design(space, n_init, seed)
-        with recorder.optimizer():
-            algorithm = self._setup(space, len(objectives), n_init, batch_size, seed, init)
-        worst = None
-        first = True
-        while recorder.n < budget:
-            with recorder.optimizer():
-                pop = algorithm.ask()
-            if pop is None or len(pop) == 0:  # mating found no new offspring (tiny finite space)
-                break
-            X = self._to_array(space, pop.get("X"))
-            k = min(len(X), budget - recorder.n)
-            Y, _ = recorder.evaluate(X[:k], "init" if first else "sampler")
-            first = False
-            if k < len(X):
-                break
-            F = to_minimization(Y, objectives)
-            ok = ~np.isnan(F).any(axis=1)
-            if ok.any():
-                worst = F[ok].max(axis=0) if worst is None else np.maximum(worst, F[ok].max(axis=0))
-            if not ok.all():  # pymoo has no failure state: a failed point gets the worst values seen
-                F[~ok] = worst + 1.0 if worst is not None else 1e12
-            with recorder.optimizer():
-                Evaluator().eval(StaticProblem(algorithm.problem, F=F), pop)
-                algorithm.tell(infills=pop)
-
-
-PEERS: dict[str, type] = {cls.name: cls for cls in (OptunaNSGA2, OptunaMOTPE, PymooNSGA2)}
+        deterministic = bool(self.options["deterministic_objective"])
+        self.resolved_ = {"n_startup_trials": n_init, "deterministic_objective": deterministic, "seed": seed}
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=n_init, deterministic_objective=deterministic,
+                                         warn_independent_sampling=False)
