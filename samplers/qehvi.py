@@ -4,15 +4,18 @@ One Gaussian process per objective is fitted on every successful archive point (
 global; the proposals are regional), with inputs scaled to the unit cube (integer and categorical
 dimensions by their codes) and outcomes standardized (:mod:`samplers.botorch_gp`). BoTorch
 maximizes, so the canonical (minimized) values ``F`` are negated, and so is the reference point
-(the run's, or the archive's nadir widened by 10% of the range when the run has none). The
-acquisition (:mod:`samplers.botorch_acq`) is maximized by sequential greedy selection inside the
-region (:mod:`samplers.botorch_select`): on finite spaces exactly, over every unevaluated
-in-region candidate (up to ``max_candidates``); elsewhere by multi-start L-BFGS-B from in-region
-draws, keeping the points in the region.
+(the run's, or the archive's nadir widened by 10% of the range when the run has none). A batch
+is built by sequential greedy selection inside the region. On continuous and mixed spaces the
+acquisition (:mod:`samplers.botorch_acq`) is maximized by multi-start L-BFGS-B from in-region
+draws, keeping the points in the region (:mod:`samplers.botorch_select`). On finite spaces every
+greedy step scores every unevaluated in-region candidate (up to ``max_candidates``): by default
+with the closed-form EHVI and Kriging-believer batches (:mod:`samplers.botorch_discrete`), or with
+the Monte-Carlo acquisition itself (``discrete="mc"``).
 
 The defaults are those of BoTorch's multi-objective tutorial (qLogNEHVI, 128 QMC samples, 10
 restarts, 200 L-BFGS-B iterations, hyperparameters fitted to convergence); each fit starts at the
-previous fit's hyperparameters (see ``benchmarks/README.md`` for the measurements).
+previous fit's hyperparameters. ``benchmarks/README.md`` lists the measurements against BoTorch's
+own tutorial loop (``benchmarks/results/qehvi-defaults``) and of the discrete search's cost.
 """
 from __future__ import annotations
 
@@ -29,10 +32,12 @@ from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import check_bool, latest_report
 from samplers.botorch_acq import ACQUISITIONS, make_acquisition
+from samplers.botorch_discrete import select_discrete_analytic
 from samplers.botorch_gp import fit_gp, gp_state, is_fit_failure, quiet_warnings
 from samplers.botorch_select import select_continuous, select_discrete
 
 CATEGORICAL_KERNELS = ("hamming", "ordinal")
+DISCRETE = ("analytic", "mc")
 STATE_KEY = "gp_state"
 
 
@@ -54,10 +59,17 @@ class QEHVISampler(Sampler):
         warm_start: start each fit at the hyperparameters of the previous fit in the archive
             (reported with each proposal under ``"gp_state"``; a resumed run reads the same values
             from the journal), else at BoTorch's defaults.
-        max_candidates: on finite spaces, the acquisition is maximized exactly over the region's
-            unevaluated candidates when there are at most this many, else over a uniform subsample
-            of this size (see ``benchmarks/README.md`` for seconds per iteration against the
-            candidate count).
+        discrete: how finite spaces are searched; both maximize exactly, at every greedy step,
+            over every unevaluated in-region candidate (up to ``max_candidates``).
+            ``"analytic"`` (default): the closed-form expected hypervolume improvement (the
+            single-point limit of every acquisition here, without sampling noise) with
+            Kriging-believer batches (:mod:`samplers.botorch_discrete`): one posterior pass per
+            step, affordable over all 15,625 NAS-Bench-201 cells. ``"mc"``: the Monte-Carlo
+            ``acquisition`` itself with the batch's earlier picks pending, as BoTorch's
+            ``optimize_acqf_discrete``: milliseconds per candidate and step (``python -m
+            benchmarks.discrete_acq``), so lower ``max_candidates`` with it.
+        max_candidates: on finite spaces, the most candidates searched: a region with more
+            unevaluated candidates is searched over a uniform subsample of this size.
         pull_back_steps: bisection steps that bring an optimized point that left the region back
             to the last in-region point on its path from its start (its start point when no
             bisection point is inside). 0: drop such points; the greedy step then picks among the
@@ -75,13 +87,14 @@ class QEHVISampler(Sampler):
     previous one), ``gp_state`` (the fitted hyperparameters), ``n_optimized`` / ``n_raw`` (greedy
     picks from gradient optimization / from the raw in-region draws), ``n_pulled_back`` /
     ``n_dropped`` (optimized points that had left the region and were pulled back / dropped),
-    ``n_candidates`` and ``n_scored`` (finite spaces: candidates searched, acquisition
-    evaluations), the reference point and the model-fit and acquisition seconds.
+    ``n_candidates``, ``n_scored`` and ``discrete`` (finite spaces: candidates searched,
+    acquisition evaluations, ``"analytic"`` or ``"mc"``), the reference point and the model-fit
+    and acquisition seconds.
     """
 
     def __init__(self, acquisition: str = "qlognehvi", *, num_restarts: int = 10, raw_samples: int = 256,
                  mc_samples: int = 128, maxiter: int = 200, fit_maxiter: int | None = None, warm_start: bool = True,
-                 max_candidates: int = 2000, pull_back_steps: int = 8,
+                 discrete: str = "analytic", max_candidates: int = 20000, pull_back_steps: int = 8,
                  min_points: int = 2, categorical: str = "hamming"):
         check_choice(acquisition, "acquisition", ACQUISITIONS)
         check_int(num_restarts, "num_restarts", 1)
@@ -90,6 +103,7 @@ class QEHVISampler(Sampler):
         check_int(maxiter, "maxiter", 1)
         check_int(fit_maxiter, "fit_maxiter", 1, allow_none=True)
         check_bool(warm_start, "warm_start")
+        check_choice(discrete, "discrete", DISCRETE)
         check_int(max_candidates, "max_candidates", 1)
         check_int(pull_back_steps, "pull_back_steps", 0)
         check_int(min_points, "min_points", 2)
@@ -101,6 +115,7 @@ class QEHVISampler(Sampler):
         self.maxiter = maxiter
         self.fit_maxiter = fit_maxiter
         self.warm_start = warm_start
+        self.discrete = discrete
         self.max_candidates = max_candidates
         self.pull_back_steps = pull_back_steps
         self.min_points = min_points
@@ -127,9 +142,16 @@ class QEHVISampler(Sampler):
             info["fit_seconds"] = time.perf_counter() - start
             start = time.perf_counter()
             info["ref_point"] = archive.reference_F().tolist()
-            acq = make_acquisition(self.acquisition, model, train_X, archive.F[valid], archive.reference_F(),
-                                   mc_samples=self.mc_samples, seed=torch_seed)
-            X = self._select(acq, region, n, rng, info)
+            if region.space.is_finite:
+                X = self._select_discrete(model, train_X, archive.F[valid], archive.reference_F(), region, n, rng,
+                                          torch_seed, info)
+            else:
+                acq = make_acquisition(self.acquisition, model, train_X, archive.F[valid], archive.reference_F(),
+                                       mc_samples=self.mc_samples, seed=torch_seed)
+                X, stats = select_continuous(acq, region, n, rng, num_restarts=self.num_restarts,
+                                             raw_samples=self.raw_samples, maxiter=self.maxiter,
+                                             pull_back_steps=self.pull_back_steps)
+                info.update(stats)
             info["acq_seconds"] = time.perf_counter() - start
         return Proposal(X, region, info)
 
@@ -155,22 +177,24 @@ class QEHVISampler(Sampler):
             info[STATE_KEY] = gp_state(model)
         return model, train_X
 
-    def _select(self, acq, region: Region, n: int, rng: np.random.Generator, info: dict) -> np.ndarray:
-        """The batch: exact greedy over the region's unevaluated candidates (or a uniform subsample
-        of ``max_candidates``) on finite spaces, region-aware multi-start L-BFGS-B elsewhere."""
-        if not region.space.is_finite:
-            X, stats = select_continuous(acq, region, n, rng, num_restarts=self.num_restarts,
-                                         raw_samples=self.raw_samples, maxiter=self.maxiter,
-                                         pull_back_steps=self.pull_back_steps)
-            info.update(stats, fallback=stats["fallback"])
-            return X
+    def _select_discrete(self, model, train_X, F, ref_F, region: Region, n: int, rng: np.random.Generator,
+                         seed: int, info: dict) -> np.ndarray:
+        """Exact greedy over the region's unevaluated candidates (a uniform subsample of
+        ``max_candidates`` when there are more): analytic EHVI with Kriging-believer batches, or
+        the Monte-Carlo acquisition with the batch's earlier picks pending (``discrete="mc"``)."""
         import torch
 
         C = region.candidates()
         if len(C) > self.max_candidates:
             C = C[np.sort(rng.choice(len(C), self.max_candidates, replace=False))]
         U = torch.as_tensor(region.space.to_unit(C), dtype=torch.float64)
-        chosen, stats = select_discrete(acq, U, n)
+        if self.discrete == "analytic":
+            chosen, stats = select_discrete_analytic(model, torch.as_tensor(-F, dtype=torch.float64),
+                                                     torch.as_tensor(-ref_F, dtype=torch.float64), U, n)
+        else:
+            acq = make_acquisition(self.acquisition, model, train_X, F, ref_F, mc_samples=self.mc_samples, seed=seed)
+            chosen, stats = select_discrete(acq, U, n)
+            stats["discrete"] = "mc"
         info.update(stats, n_optimized=len(chosen), n_raw=0)
         return C[chosen]
 

@@ -317,28 +317,83 @@ def test_a_resumed_run_fits_from_the_same_state_as_an_uninterrupted_one(tmp_path
     assert resumed.last_proposal.info["inner"]["warm_start"] is True
 
 
-def test_finite_spaces_maximize_exactly_over_every_unevaluated_candidate():
+def _same_fit(sampler, archive, seed):
+    """The model, inputs and QMC seed ``sampler.propose(..., rng=default_rng(seed))`` builds."""
+    import torch
+
+    torch_seed = int(np.random.default_rng(seed).integers(2 ** 31))
+    with torch.random.fork_rng():
+        torch.manual_seed(torch_seed)
+        model, train_X = sampler._fit(archive, archive.valid_indices)
+    return model, train_X, torch_seed
+
+
+def test_finite_spaces_maximize_the_monte_carlo_acquisition_exactly_with_discrete_mc():
     import torch
 
     from samplers.botorch_acq import score
 
     task = FiniteToyTask()
     archive = filled_archive(task, 20, seed=1)
-    sampler = QEHVISampler("qlogehvi", **SMALL)
+    sampler = QEHVISampler("qlogehvi", discrete="mc", **SMALL)
     proposal = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
     C = Region.whole(archive).candidates()
     assert proposal.info["n_candidates"] == len(C) == task.space.n_candidates - 20
+    assert proposal.info["discrete"] == "mc" and proposal.info["n_scored"] == 3 * len(C) - 3
     # the first pick is the best candidate of the acquisition the sampler built (same seeds)
+    model, train_X, seed = _same_fit(sampler, archive, 0)
     valid = archive.valid_indices
-    with torch.random.fork_rng():
-        torch.manual_seed(int(np.random.default_rng(0).integers(2 ** 31)))
-        model, train_X = sampler._fit(archive, valid)
     acq = make_acquisition("qlogehvi", model, train_X, archive.F[valid], archive.reference_F(),
-                           mc_samples=SMALL["mc_samples"], seed=int(np.random.default_rng(0).integers(2 ** 31)))
+                           mc_samples=SMALL["mc_samples"], seed=seed)
     values = score(acq, torch.as_tensor(archive.space.to_unit(C))).numpy()
     np.testing.assert_array_equal(proposal.X[0], C[int(np.argmax(values))])
 
 
-def test_warm_start_must_be_a_boolean():
+def test_finite_spaces_maximize_the_analytic_ehvi_exactly_by_default():
+    import torch
+    from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+    from samplers.botorch_acq import score
+
+    task = FiniteToyTask()
+    archive = filled_archive(task, 20, seed=1)
+    sampler = QEHVISampler(**SMALL)
+    assert sampler.discrete == "analytic"
+    proposal = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    C = Region.whole(archive).candidates()
+    info = proposal.info
+    assert info["discrete"] == "analytic" and info["n_candidates"] == len(C) and info["n_scored"] == 3 * len(C) - 3
+    assert len(proposal.X) == 3 and not archive.contains(proposal.X).any()
+    assert len({row.tobytes() for row in proposal.X}) == 3
+    # the first pick maximizes BoTorch's closed-form EHVI of the same model over every candidate
+    model, _, _ = _same_fit(sampler, archive, 0)
+    ref = torch.as_tensor(-archive.reference_F())
+    Y = torch.as_tensor(-archive.F[archive.valid_indices])
+    acq = ExpectedHypervolumeImprovement(model, ref_point=ref.tolist(),
+                                         partitioning=FastNondominatedPartitioning(ref_point=ref, Y=Y))
+    values = score(acq, torch.as_tensor(archive.space.to_unit(C))).numpy()
+    np.testing.assert_array_equal(proposal.X[0], C[int(np.argmax(values))])
+
+
+def test_the_kriging_believer_batch_does_not_pick_a_copy_of_its_first_pick():
+    import torch
+
+    from samplers.botorch_discrete import select_discrete_analytic
+
+    archive = filled_archive(SlopeTask(), 12, seed=0)
+    model, _, _ = _same_fit(QEHVISampler(**SMALL), archive, 0)
+    Y, ref = torch.as_tensor(-archive.F), torch.as_tensor(-archive.reference_F())
+    U = torch.as_tensor(np.random.default_rng(1).random((200, 2)))
+    best, _ = select_discrete_analytic(model, Y, ref, U, 1)
+    U = torch.cat([U, U[best]])  # candidate 200 is the best one again: greedy top-2 would pick both
+    chosen, info = select_discrete_analytic(model, Y, ref, U, 2)
+    assert chosen[0] == best[0] and chosen[1] not in (best[0], 200)
+    assert info == {"n_candidates": 201, "n_scored": 201 + 200, "discrete": "analytic"}
+
+
+def test_warm_start_must_be_a_boolean_and_discrete_a_known_method():
     with pytest.raises(ValueError, match="warm_start must be True or False, got 1"):
         QEHVISampler(warm_start=1)
+    with pytest.raises(ValueError, match="discrete must be one of .*'analytic'.*got 'exact'"):
+        QEHVISampler(discrete="exact")
