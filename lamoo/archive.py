@@ -7,10 +7,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from lamoo.checks import as_real_array
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import nadir_reference
 from lamoo.space import SearchSpace
-from lamoo.task import ObjectiveSpec, check_objectives, check_Y, to_minimization
+from lamoo.task import ObjectiveSpec, check_objectives, check_ref_point, check_Y, to_minimization
 
 SOURCES = ("init", "sampler", "fill", "user")
 NO_LEAF = -1
@@ -47,15 +48,17 @@ class Archive:
         sources: ``"init"``, ``"sampler"``, ``"fill"`` (random top-up of a short proposal) or ``"user"``.
         batches: ``(n,)`` int, the ask that produced each point.
 
-    It also keeps what the sampler reported about each batch (:meth:`proposal_reports`), as the
-    journal records it, so a sampler may carry state from one ask to the next through its
-    report (a warm start, say) and a resumed run replays exactly that state.
+    It also keeps what the sampler reported about each ask (:meth:`proposal_reports`), as the
+    ask's journal record holds it, so a sampler may carry state from one ask to the next through
+    its report (a warm start, say) and a resumed run replays exactly that state.
     """
 
     def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None):
+        if not isinstance(space, SearchSpace):
+            raise InvalidInputError(f"space must be a lamoo.SearchSpace, got {space!r}")
         self.space = space
         self.objectives = check_objectives(objectives)
-        self.ref_point = None if ref_point is None else np.asarray(ref_point, dtype=float)
+        self.ref_point = None if ref_point is None else check_ref_point(ref_point, self.objectives)
         d, m = space.n_dims, len(self.objectives)
         self._X = _frozen(np.empty((0, d)))
         self._Y = _frozen(np.empty((0, m)))
@@ -134,15 +137,18 @@ class Archive:
         Y = check_Y(Y, k, len(self.objectives))
         errors = list(errors) if errors is not None else [None] * k
         sources = list(sources) if sources is not None else ["user"] * k
-        leaf_ids = np.asarray(leaf_ids if leaf_ids is not None else [NO_LEAF] * k, dtype=np.int64)
-        batches = np.asarray(batch, dtype=np.int64)
+        leaf_ids = _integers(leaf_ids if leaf_ids is not None else [NO_LEAF] * k, "leaf_ids")
+        batches = _integers(batch, "batch")
         batches = np.full(k, batches) if batches.ndim == 0 else batches
         if len(errors) != k or len(sources) != k or leaf_ids.shape != (k,) or batches.shape != (k,):
             raise InvalidInputError(f"errors, sources, leaf_ids and batch (unless one int) must have {k} entries each, "
                                     f"got {len(errors)}, {len(sources)}, {leaf_ids.size} and {batches.size}")
-        bad = [s for s in sources if s not in SOURCES]
+        bad = [s for s in sources if not isinstance(s, str) or s not in SOURCES]
         if bad:
             raise InvalidInputError(f"unknown source {bad[0]!r}; expected one of {SOURCES}")
+        bad = [e for e in errors if e is not None and not isinstance(e, str)]
+        if bad:
+            raise InvalidInputError(f"errors must be strings or None, got {bad[0]!r}")
         failed = np.isnan(Y).any(axis=1)
         errors = [(e or "the evaluation returned NaN") if f else None for e, f in zip(errors, failed)]
         start = len(self._X)
@@ -156,21 +162,21 @@ class Archive:
         return np.arange(start, start + k)
 
     def record_report(self, batch: int, report: Mapping[str, Any]) -> None:
-        """Keep ``report``, what the sampler reported about ask ``batch`` (a JSON-able mapping,
-        as the journal reads it back: see :func:`lamoo.journal.as_recorded`); the driver records
-        it when the batch's first point is told, and when it replays a journal."""
+        """Keep ``report``, what the sampler reported about ask ``batch`` (a mapping, as the
+        ask's journal record holds it). A study records it when it applies the ask's record
+        (:class:`lamoo.runstate.RunState`), in a run and when it reads a journal alike."""
         if not isinstance(report, Mapping):
             raise InvalidInputError(f"a proposal report must be a mapping, got {type(report).__name__}")
         self._reports[int(batch)] = MappingProxyType(dict(report))
 
     def proposal_reports(self) -> list[tuple[int, Mapping[str, Any]]]:
-        """``[(batch, report), ...]`` in batch order: the recorded reports of the batches told so far."""
+        """``[(batch, report), ...]`` in batch order: the recorded reports of the asks so far."""
         return sorted(self._reports.items())
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """``(k,)`` bool: which rows of ``X`` (``k x d``) were already evaluated (exact match;
         -0.0 equals 0.0)."""
-        X = np.atleast_2d(np.asarray(X, dtype=float)) + 0.0  # -0.0 -> 0.0, as the stored keys
+        X = self.space.as_points(X) + 0.0  # -0.0 -> 0.0, as the stored keys
         return np.array([row.tobytes() in self._keys for row in X], dtype=bool)
 
     def evaluated_candidates(self) -> np.ndarray:
@@ -179,3 +185,11 @@ class Archive:
         idx = self.space.candidate_index(self._X)
         mask[idx[idx >= 0]] = True
         return mask
+
+
+def _integers(value, what: str) -> np.ndarray:
+    """``value`` (an int or a sequence of ints) as an int64 array; floats must be whole numbers."""
+    a = as_real_array(value, what)
+    if not (np.isfinite(a).all() and (a == np.round(a)).all() and (np.abs(a) < 2 ** 62).all()):
+        raise InvalidInputError(f"{what} must be integers, got {value!r}")
+    return a.astype(np.int64)

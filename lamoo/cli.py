@@ -140,31 +140,86 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
     p.add_argument("--batch-size", type=int, default=5, help="points proposed per iteration (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--ref-point", type=_floats, default=None, help="reference point in raw units, comma-separated")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<problem>-<sampler>-s<seed>)")
-    p.add_argument("--resume", action="store_true", help="continue the run whose journal is in --out")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: runs/<problem>-<sampler>-s<seed>); a fresh run refuses a folder that "
+                        "holds a run, or files that are not a run's own")
+    p.add_argument("--overwrite", action="store_true",
+                   help="let a fresh run write into a non-empty --out that is not a lamoo run (files named like its "
+                        "outputs are replaced; a journal never is)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue (or join, from another process) the run in --out: every setting comes from its "
+                        "journal, so --out is enough; --budget N extends it")
+    p.add_argument("--override", action="store_true",
+                   help="with --resume: accept another sampler, sampler parameters, LaMOO options or --batch-size "
+                        "than the journal's (the change is recorded in the journal)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     for plugin in task_plugins.values():
         plugin.add_arguments(p)
 
 
-def cmd_optimize(args, task_plugins: dict | None = None) -> int:
+def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | None = None) -> int:
+    """``lamoo optimize``: a fresh run in ``--out``, or with ``--resume`` the run there, continued
+    with the options kept in its journal and the ``explicit`` ones given again (see
+    :mod:`lamoo.runfolder`)."""
     from lamoo.checks import check_int
     from lamoo.driver import Study
+    from lamoo.runfolder import JOURNAL, check_new_out, kept_options
 
-    budget, batch_size = check_int(args.budget, "--budget", 1), check_int(args.batch_size, "--batch-size", 1)
-    task = build_task(args, task_plugins)
-    sampler = build_sampler(args)
-    name = (args.task or args.problem).replace(":", "-")
-    out = args.out or Path("runs") / f"{name}-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
-    journal = out / "journal.jsonl"
+    check_int(args.budget, "--budget", 1)
+    check_int(args.batch_size, "--batch-size", 1)
     if args.resume:
-        study = Study.load(journal, task, sampler)
-        print(f"resuming {journal}: {study.n_told} evaluations already done")
-    else:  # the journal (and with it the folder) is created only once the Study's arguments are valid
-        study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=journal, ref_point=args.ref_point)
-    result = study.optimize(budget, batch_size, progress=not args.no_progress)
-    write_report(result, out)
+        study, args = _resume(args, task_plugins, explicit if explicit is not None else set(vars(args)))
+    else:
+        name = (args.task or args.problem).replace(":", "-")
+        args.out = args.out or Path("runs") / f"{name}-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
+        check_new_out(args.out, args.overwrite)
+        kept = kept_options(args)
+        task, sampler = build_task(args, task_plugins), build_sampler(args)
+        # the journal (and with it the folder) is created only once the Study's arguments are valid
+        study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=args.out / JOURNAL,
+                      ref_point=args.ref_point, run_info={"cli": kept})
+    with study:
+        result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress)
+        write_report(result, args.out)
+        _report_pending(study.pending_points, args.out)
     return 0
+
+
+def _resume(args, task_plugins, explicit: set[str]):
+    """The study of ``lamoo optimize --resume`` and the options it runs with."""
+    from lamoo.driver import Study
+    from lamoo.exceptions import InvalidInputError, JournalError
+    from lamoo.journal import read_run
+    from lamoo.runfolder import JOURNAL, kept_options, resumed_options
+
+    if args.out is None:
+        raise InvalidInputError("--resume needs --out, the folder of the run to continue")
+    journal = args.out / JOURNAL
+    if not journal.is_file():
+        raise JournalError(f"no lamoo run to resume in {args.out}: {journal} not found (start a run without --resume)")
+    log = read_run(journal)
+    stored = (log.run or {}).get("cli")
+    if stored is not None:  # else a journal made by the Python API: the options given are the run's
+        args = resumed_options(journal, log.header, stored, args, explicit, make_parser(task_plugins))
+    given = {k: getattr(args, k) for k in ("seed", "n_init", "ref_point") if k in explicit}
+    try:
+        study = Study.load(journal, build_task(args, task_plugins), build_sampler(args), **given,
+                           allow_sampler_change=args.override,
+                           run_info=None if stored is None else {**log.run, "cli": kept_options(args)})
+    except JournalError as exc:
+        if stored is not None:
+            raise
+        raise JournalError(f"{exc}\n{journal} does not keep the options it was started with (it was written by "
+                           f"Study or an older lamoo): give them again with --resume") from None
+    print(f"resuming {journal}: {study.n_told} evaluations done of a budget of {args.budget}; task "
+          f"{args.task or args.problem}, sampler {'lamoo-' if args.lamoo else ''}{args.sampler}, seed {study.seed}")
+    return study, args
+
+
+def _report_pending(pending, out: Path) -> None:
+    if len(pending):
+        print(f"{len(pending)} asked points are not told yet (other processes are evaluating them, or died doing "
+              f"so): `lamoo optimize --out {out} --resume` evaluates those left by a process that died")
 
 
 def write_report(result, out: Path) -> None:
@@ -173,15 +228,17 @@ def write_report(result, out: Path) -> None:
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
     import pandas as pd
 
+    from lamoo.runfolder import replace_file
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result.to_frame().to_csv(out / "results.csv")
-    front = result.pareto_front()
-    front.to_csv(out / "pareto.csv")
-    summary = result.summary()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    plot_pareto(result, out / "pareto.png")
-    plot_hypervolume_trace(result, out / "hv_trace.png")
+    front, summary = result.pareto_front(), result.summary()
+    # each file is written whole and then put in place: workers sharing a run may report at once
+    replace_file(out / "results.csv", lambda path: result.to_frame().to_csv(path))
+    replace_file(out / "pareto.csv", front.to_csv)
+    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
+    replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
+    replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
         print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
@@ -197,10 +254,17 @@ def _report_parser(sub) -> None:
 
 
 def cmd_report(args) -> int:
+    from lamoo.exceptions import JournalError
+    from lamoo.journal import read_run
     from lamoo.result import Result
+    from lamoo.runfolder import JOURNAL
 
-    journal = args.run_dir / "journal.jsonl"
-    write_report(Result.from_journal(journal), args.run_dir)
+    journal = args.run_dir / JOURNAL
+    if not journal.is_file():
+        raise JournalError(f"{args.run_dir} is not a run folder written by 'lamoo optimize': {journal} not found")
+    log = read_run(journal)
+    write_report(Result.from_run_log(log), args.run_dir)
+    _report_pending([row.x for row in log.pending.values()], args.run_dir)
     return 0
 
 
@@ -221,18 +285,23 @@ def make_parser(task_plugins: dict | None = None, commands: dict | None = None) 
 
 def main(argv: list[str] | None = None) -> int:
     from lamoo.exceptions import LamooError
+    from lamoo.runfolder import explicit_options
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     task_plugins, commands = plugins.task_plugins(), plugins.commands()
     args = make_parser(task_plugins, commands).parse_args(argv)
     try:
         if args.command == "optimize":
-            return cmd_optimize(args, task_plugins)
+            return cmd_optimize(args, task_plugins, explicit_options(make_parser(task_plugins, commands), argv))
         if args.command == "report":
             return cmd_report(args)
         return commands[args.command].run(args)
     except LamooError as exc:
         print(f"lamoo: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a folder that cannot be written: the user's to fix, not a bug
+        print(f"lamoo: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

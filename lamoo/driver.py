@@ -2,25 +2,40 @@
 
 Randomness: ask number ``k`` of a study with seed ``s`` draws from its own generator
 ``default_rng(SeedSequence(s, spawn_key=(1, k)))`` and the initial design from
-``SeedSequence(s, spawn_key=(0,))``. A proposal therefore depends only on the seed, the ask number
-and the archive, which is what makes a resumed run continue exactly like an uninterrupted one.
+``SeedSequence(s, spawn_key=(0,))``. A proposal therefore depends only on the seed, the ask number,
+the archive and the pending points, which is what makes a resumed run continue exactly like an
+uninterrupted one.
+
+State: a study's state is what its records say (:class:`lamoo.runlog.RunLog`), and it changes
+only by applying records: its own, after they are journaled, and those other processes appended
+to the same journal (read before each ask and tell; see :mod:`lamoo.journal`). A study without a
+journal applies its records all the same, so it behaves exactly like one with a journal.
 """
 from __future__ import annotations
 
+import json
 import numbers
 import time
+import uuid
 import warnings
 
 import numpy as np
 
-from lamoo.archive import NO_LEAF, Archive
+from lamoo._version import __version__
+from lamoo.archive import Archive
 from lamoo.checks import check_int
-from lamoo.exceptions import InvalidInputError, JournalError, LamooError
-from lamoo.journal import Evaluations, Journal, as_recorded, eval_record, header_objectives, read_evaluations
+from lamoo.exceptions import InvalidInputError, LamooError
+from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
+from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record
 from lamoo.region import Region
 from lamoo.result import Result
+from lamoo.resume import check_resume
+from lamoo.runlog import row_key
+from lamoo.runstate import RunState
 from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
+
+EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
 
 
 def resolve_seed(seed) -> int:
@@ -56,18 +71,27 @@ class Study:
             searches learned regions).
         seed: int, ``numpy.random.Generator`` or None (fresh entropy, recorded in the journal).
         n_init: size of the initial design returned by the first asks (default ``2 (d + 1)``).
-        journal: path of a JSON-lines journal; every told point is appended and flushed before
-            :meth:`tell` returns. Resume with :meth:`load`.
+        journal: path of a new JSON-lines journal: every ask is appended before it returns,
+            every told point before :meth:`tell` returns. Resume, or join from another process,
+            with :meth:`load`. Refused if the file holds anything.
         ref_point: overrides ``task.ref_point`` (raw units).
+        run_info: a JSON-able description of how the run was launched, kept in the journal
+            header under ``"run"`` (``lamoo optimize`` keeps its options there).
 
     Attributes:
-        archive: every point told so far (:class:`~lamoo.archive.Archive`).
+        archive: every point told so far (:class:`~lamoo.archive.Archive`), by any process
+            sharing the journal, up to the latest ask or tell of this study.
         last_proposal: the :class:`~lamoo.proposal.Proposal` of the latest ask that called the
             sampler (``None`` before one; asks served by the initial design do not call it).
+        worker: this study's id in its journal's records.
+
+    A study with a journal holds a lease on it until :meth:`close` (or the end of a ``with``
+    block, or of the process): its pending points are its own until then, and free for another
+    study to claim after.
     """
 
     def __init__(self, task: Task, sampler, *, seed=None, n_init: int | None = None, journal=None,
-                 ref_point=None):
+                 ref_point=None, run_info: dict | None = None):
         if not hasattr(sampler, "propose"):
             raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
         self.task = task
@@ -76,67 +100,89 @@ class Study:
         self.objectives = check_objectives(self._task.objectives)
         ref_point = self._task.ref_point if ref_point is None else ref_point
         if ref_point is None:
-            raise InvalidInputError(f"{task!r} declares no ref_point: give the task one or pass ref_point=")
+            raise InvalidInputError(f"task {type(task).__qualname__} ({type(task).__module__}) declares no ref_point: "
+                                    f"give the task a ref_point, or pass ref_point= (lamoo optimize: --ref-point)")
         self.ref_point = check_ref_point(ref_point, self.objectives, self._task.ideal_point)
         self.seed = resolve_seed(seed)
         space = self._task.space
         self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
         self.archive = Archive(space, self.objectives, self.ref_point)
         self.last_proposal: Proposal | None = None
-        self._n_asks = 0
-        self._init_cursor = 0  # initial-design points handed out so far
+        self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
-        self._pending: dict[bytes, dict] = {}
-        self._timings: dict[int, dict] = {}
-        self._proposal_info: dict[int, dict] = {}  # what the sampler reported about each ask
-        self._journal = Journal.create(journal, self._header()) if journal is not None else None
+        self._state = RunState(header_record(self._header(run_info)), self.archive, self.worker)
+        if journal is not None:
+            handle = JournalFile.create(journal, self._state.log.header)
+            try:
+                self._state.attach(handle, sampler)
+            except BaseException:
+                handle.close()
+                raise
 
-    # ------------------------------------------------------------------ persistence
-    def _header(self) -> dict:
+    def _header(self, run_info) -> dict:
         config = getattr(self.sampler, "config", None)
-        return {
+        header = {
             "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
             "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
             "space": self._task.space.to_dict(), "task": self._task.describe(),
             "max_hypervolume": self._task.max_hypervolume,
             "sampler": config() if callable(config) else repr(self.sampler),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "lamoo_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        if run_info is not None:
+            header["run"] = run_info
+        return json.loads(dumps(header))
 
+    # ------------------------------------------------------------------ persistence
     @classmethod
-    def load(cls, journal, task: Task, sampler) -> "Study":
-        """Resume the run recorded in ``journal``: its points are replayed into the archive (no
-        evaluation is repeated) and new points are appended to the same file. The seed, initial
-        design size and reference point come from the journal."""
-        handle, header, records = Journal.resume(journal)
-        objectives, space = header_objectives(header), as_task(task).space
-        if objectives != tuple(as_task(task).objectives):
-            raise JournalError(f"{journal} was written for objectives {objectives}, not {tuple(task.objectives)}")
-        if header["space"]["names"] != list(space.names) or \
-                header["space"]["bounds"] != np.column_stack([space.lower, space.upper]).tolist():
-            raise JournalError(f"{journal} was written for another search space: {header['space']}")
-        config = getattr(sampler, "config", None)
-        if callable(config) and header.get("sampler") != config():
-            warnings.warn(f"resuming {journal} with a different sampler configuration than it was started with",
-                          RuntimeWarning, stacklevel=2)
-        study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
-        study._replay(read_evaluations(records, space.n_dims, len(objectives)))
-        study._journal = handle
+    def load(cls, journal, task: Task, sampler, *, seed=None, n_init=None, ref_point=None,
+             allow_sampler_change: bool = False, run_info: dict | None = None) -> "Study":
+        """Resume the run recorded in ``journal``, or join it while other processes work on it:
+        its records are replayed (no evaluation is repeated), new records are appended to the
+        same file, and the first asks return the points its dead workers left pending (the
+        in-flight batch) before anything new. The seed, initial design size and reference point
+        come from the journal.
+
+        Refused (:class:`~lamoo.exceptions.JournalError` naming the stored and given values)
+        when ``task`` is not the journal's (objectives, space, description less its
+        ``"execution"`` entry), when ``seed``, ``n_init`` or ``ref_point`` are given and differ,
+        or when ``sampler``'s configuration differs from the journal's, unless
+        ``allow_sampler_change``: then the change (with ``run_info``, the new launch options) is
+        recorded in the journal and later resumes expect the new sampler.
+        """
+        handle = JournalFile.open(journal)
+        header = handle.header
+        try:
+            check_resume(journal, header, as_task(task), seed=seed, n_init=n_init, ref_point=ref_point)
+            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
+            study._state = RunState(header, study.archive, study.worker)
+            study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
+        except BaseException:
+            handle.close()
+            raise
         return study
 
-    def _replay(self, ev: Evaluations) -> None:
-        """Append a journal's evaluations to the archive in file order (the order they were told)."""
-        self.archive.append(ev.X, ev.Y, errors=ev.errors, leaf_ids=ev.leaf_ids, sources=ev.sources, batch=ev.batches)
-        for batch, report in ev.proposals.items():
-            self.archive.record_report(batch, report)
-        self._timings.update({t["batch"]: dict(t) for t in ev.timings})
-        self._n_asks = max(ev.batches, default=-1) + 1
-        self._init_cursor = ev.sources.count("init")
+    def close(self) -> None:
+        """End this study's lease on its journal: its pending points become free for another
+        study to claim. The study cannot ask or tell on the journal after this."""
+        self._state.close()
+
+    def __enter__(self) -> "Study":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ ask / tell
     @property
     def n_told(self) -> int:
         return self.archive.n
+
+    @property
+    def pending_points(self) -> np.ndarray:
+        """``(p x d)`` the points asked (by this or another study on the journal) and not told yet."""
+        with self._state.transaction():
+            return self._state.pending_rows()
 
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
@@ -147,22 +193,40 @@ class Study:
         return self._init_design
 
     def ask(self, n: int = 1) -> np.ndarray:
-        """Propose ``n`` points to evaluate next, ``(n x d)``; the first asks return the initial
-        design. No evaluated or pending point is proposed again; on a finite space with fewer
+        """Propose ``n`` points to evaluate next, ``(k x d)`` with ``k <= n``.
+
+        First the points a dead study left pending on the journal (the in-flight batch of a
+        killed run; at most ``n``, from one ask), then the initial design, then the sampler's
+        proposals. No evaluated or pending point is proposed again; on a finite space with fewer
         than ``n`` new candidates left, fewer rows are returned, and with none left a
-        :class:`LamooError` is raised (the study is left as it was). The sampler's proposal is
-        completed once by :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
+        :class:`LamooError` is raised (the study is left as it was). The ask is journaled
+        before it returns. The sampler's proposal is completed once by
+        :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
         n = check_int(n, "n", 1)
-        if self.exhausted:
-            raise LamooError("every candidate of the finite search space has been evaluated or is pending")
+        with self._state.transaction():
+            orphans = self._state.orphans()
+            if orphans:
+                return self._claim(orphans[:n])
+            return self._plan(n)
+
+    def _claim(self, rows: list) -> np.ndarray:
+        X = np.vstack([row.x for row in rows])
+        self._state.commit([claim_record(rows[0].batch, X, self.worker)])
+        return X
+
+    def _plan(self, n: int) -> np.ndarray:
+        """A new ask of up to ``n`` points (the lock held): initial design first, then the sampler."""
+        if self._exhausted():
+            raise LamooError(EXHAUSTED)
         start = time.perf_counter()
-        batch = self._n_asks
+        batch = self._state.log.next_batch
         rng = self._rng(1, batch)
-        pending = self._pending_rows()
-        n_from_init = max(0, min(n, self.n_init - self._init_cursor))
+        pending = self._state.pending_rows()
+        n_from_init = max(0, min(n, self.n_init - self._state.log.init_asked))
         parts, proposal = [], None
         if n_from_init > 0:
-            design = self._initial_design()[self._init_cursor:self._init_cursor + n_from_init]
+            cursor = self._state.log.init_asked
+            design = self._initial_design()[cursor:cursor + n_from_init]
             parts.append(complete(Proposal(design, Region.whole(self.archive, pending)), n_from_init, rng, "init"))
             pending = np.vstack([pending, parts[-1].X])
         if n > n_from_init:
@@ -172,61 +236,57 @@ class Study:
             parts.append(complete(proposal, n - n_from_init, rng))
         X = np.vstack([part.X for part in parts])
         if len(X) == 0:
-            raise LamooError("every candidate of the finite search space has been evaluated or is pending")
-        # the ask succeeded: only now does the study's state move on
-        self._n_asks += 1
-        self._init_cursor += n_from_init
-        if proposal is not None:
-            self.last_proposal = proposal
-            self._proposal_info[batch] = as_recorded(dict(proposal.info))  # as a resumed run reads it
-        self._timings[batch] = {"batch": batch, "ask_seconds": time.perf_counter() - start, "eval_seconds": None}
+            raise LamooError(EXHAUSTED)
         sources = [source for part in parts for source in part.sources]
         leaf_ids = np.concatenate([part.leaf_ids for part in parts])
-        for row, source, leaf_id in zip(X, sources, leaf_ids):  # keyed like the validated rows tell looks up
-            self._pending[row.tobytes()] = {"source": source, "leaf_id": int(leaf_id), "batch": batch}
+        info = None if proposal is None else dict(proposal.info)
+        self._state.commit([ask_record(batch, X, sources, leaf_ids, info, time.perf_counter() - start, self.worker)])
+        if proposal is not None:
+            self.last_proposal = proposal
         return X
-
-    def _pending_rows(self) -> np.ndarray:
-        """``(p x d)`` the points asked and not yet told."""
-        if not self._pending:
-            return np.empty((0, self._task.space.n_dims))
-        return np.vstack([np.frombuffer(key) for key in self._pending])
 
     @property
     def exhausted(self) -> bool:
         """True on a finite space whose every candidate has been evaluated or is pending."""
-        return Region.whole(self.archive, self._pending_rows()).n_available() == 0
+        with self._state.transaction():
+            return self._exhausted()
+
+    def _exhausted(self) -> bool:
+        return Region.whole(self.archive, self._state.pending_rows()).n_available() == 0
 
     def tell(self, X, Y, errors=None, eval_seconds: float | None = None) -> None:
         """Record evaluations: ``X`` (``n x d``), raw ``Y`` (``n x m``; NaN rows are failures)
-        and optional per-row ``errors``. Points not from :meth:`ask` are accepted too. Appended
-        to the journal (flushed) before returning."""
+        and optional per-row ``errors``. A row asked by any study on the journal completes that
+        ask's point; points not from an ask are accepted too (source ``"user"``). Appended to
+        the journal (flushed and synced) before returning."""
         X = self._task.space.validate(X, "X")
         Y = check_Y(Y, len(X), len(self.objectives), "Y")
         if errors is not None and len(errors) != len(X):
             raise InvalidInputError(f"errors must have {len(X)} entries (one per row of X), got {len(errors)}")
-        metas = [self._pending.pop(row.tobytes(), {"source": "user", "leaf_id": NO_LEAF, "batch": -1}) for row in X]
-        start = self.archive.n
-        self.archive.append(X, Y, errors=errors, leaf_ids=[meta["leaf_id"] for meta in metas],
-                            sources=[meta["source"] for meta in metas], batch=[meta["batch"] for meta in metas])
-        for batch in {meta["batch"] for meta in metas} - {-1}:
-            if eval_seconds is not None:
-                self._timings[batch]["eval_seconds"] = eval_seconds
-            if batch in self._proposal_info:
-                self.archive.record_report(batch, self._proposal_info[batch])
-        if self._journal is not None:
-            self._journal.append([self._record(i) for i in range(start, self.archive.n)])
-
-    def _record(self, i: int) -> dict:
-        batch = int(self.archive.batches[i])
-        return eval_record(self.archive, i, self._timings.get(batch), self._proposal_info.get(batch))
+        errors = [None] * len(X) if errors is None else list(errors)
+        with self._state.transaction():
+            records, used = [], set()
+            for j, (x, y, error) in enumerate(zip(X, Y, errors)):
+                row = self._state.log.pending_row(x, skip=used)
+                if row is not None:
+                    used.add((row.batch, row_key(x)))
+                failed = bool(np.isnan(y).any())
+                records.append(eval_record(
+                    self._state.log.n_evals + j, -1 if row is None else row.batch, x, None if failed else y,
+                    (str(error) if error else "the evaluation returned NaN") if failed else None,
+                    "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
+                    self.worker))
+            self._state.commit(records)
 
     # ------------------------------------------------------------------ loop and results
     def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
         """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
-        design included) have been evaluated, or until a finite space has no unevaluated candidate
-        left (then with a RuntimeWarning). A failed evaluation is recorded and the run goes on.
-        ``callback(study, X, Y)`` is called after each batch."""
+        design included) are evaluated or pending, or until a finite space has no unevaluated
+        candidate left (then with a RuntimeWarning). Points left pending by a dead study (the
+        in-flight batch of a killed run) are evaluated first, as one batch. Pending points of
+        other live studies on the journal count against the budget: several processes running
+        ``optimize`` on one journal evaluate ``budget`` points between them. A failed evaluation
+        is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch."""
         budget = check_int(budget, "budget", 1)
         batch_size = check_int(batch_size, "batch_size", 1)
         bar = None
@@ -235,19 +295,16 @@ class Study:
 
             bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
         try:
-            while self.n_told < budget:
-                if self.exhausted:
-                    warnings.warn(f"stopping after {self.n_told} evaluations of the budget of {budget}: all "
-                                  f"{self._task.space.n_candidates} candidates of the finite search space have been "
-                                  f"evaluated or are pending", RuntimeWarning, stacklevel=2)
+            while True:
+                with self._state.transaction():
+                    X = self._next_batch(budget, batch_size)
+                if X is None:
                     break
-                n = self.n_init - self._init_cursor if self._init_cursor < self.n_init else batch_size
-                X = self.ask(min(n, budget - self.n_told))
                 start = time.perf_counter()
                 Y, errors = evaluate_safely(self._task, X)
                 self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
                 if bar is not None:
-                    bar.update(len(X))
+                    bar.n = min(self.n_told, budget)
                     bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
                 if callback is not None:
                     callback(self, X, Y)
@@ -256,6 +313,22 @@ class Study:
                 bar.close()
         self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
+
+    def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
+        """The next points ``optimize`` evaluates (the lock held), or None when it is done."""
+        orphans = self._state.orphans()
+        if orphans:
+            return self._claim(orphans)
+        left = budget - self._state.log.n_evals - len(self._state.log.pending)
+        if left <= 0:
+            return None
+        if self._exhausted():
+            warnings.warn(f"stopping after {self.n_told} evaluations of the budget of {budget}: all "
+                          f"{self._task.space.n_candidates} candidates of the finite search space have been "
+                          f"evaluated or are pending", RuntimeWarning, stacklevel=3)
+            return None
+        init_left = self.n_init - self._state.log.init_asked
+        return self._plan(min(init_left if init_left > 0 else batch_size, left))
 
     def _warn_if_nothing_dominates_the_ref_point(self) -> None:
         """A RuntimeWarning when successful evaluations exist but none dominates the reference
@@ -275,15 +348,15 @@ class Study:
         return hypervolume(self.archive.F, self.archive.ref_F)
 
     def result(self) -> Result:
-        """The :class:`Result` of everything told so far."""
-        return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
-                                   seed=self.seed, config=self._header(),
-                                   timings=[self._timings[b] for b in sorted(self._timings)])
+        """The :class:`Result` of everything told so far (by every study on the journal)."""
+        with self._state.transaction():
+            return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
+                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
              journal=None, ref_point=None, progress: bool = False, callback=None) -> Result:
     """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
     design included), proposing ``batch_size`` points at a time. See :class:`Study`."""
-    study = Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point)
-    return study.optimize(budget, batch_size, progress=progress, callback=callback)
+    with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point) as study:
+        return study.optimize(budget, batch_size, progress=progress, callback=callback)

@@ -1,196 +1,385 @@
-"""JSON-lines journals: a header line describing the run, then one line per evaluated point.
+"""Journal files: one JSON-lines file per run, shared safely by every process working on the run.
 
-Every write is flushed and fsync'ed before it returns, so a crash loses at most the line being
-written; a truncated last line is detected and dropped when the journal is read back.
-Non-finite numbers (failed evaluations) are written as ``null``.
+The records are described in :mod:`lamoo.records`; this module reads and writes the file.
 
-This module is the only one that knows the records' layout: :func:`eval_record` writes one,
-:func:`read_evaluations` and :func:`header_objectives` read them back, for both
-:meth:`lamoo.Study.load` and :meth:`lamoo.Result.from_journal`.
+**Durability.** Every append is written and ``fsync``'ed before it returns, and nothing is ever
+rewritten in place. A journal is created whole (its header is written to a temporary file that
+is then linked into place), so it never exists half made. An ask is journaled *before* its
+points are evaluated, so a run killed at any moment loses no paid evaluation that was told:
+
+- killed mid-write (SIGKILL, power loss): a cut-off last line is removed by the next writer (a
+  RuntimeWarning says so) and readers skip it; a last record that is whole but lacks its
+  newline is kept, and the newline is written before the next record;
+- a full disk or another write error: the partial write is undone before the error
+  (:class:`~lamoo.exceptions.JournalError`) is raised, and the study's state is unchanged;
+- the points of an ask that were not told (the in-flight batch) stay *pending*; the next ask of
+  a resumed study returns exactly those points (see :class:`lamoo.Study`), so the run goes on
+  as if it had never stopped.
+
+**Several processes on one journal.** Any number of :class:`lamoo.Study` objects, in one or
+several processes, may ask and tell on one journal (``Study.load`` in each, or ``lamoo optimize
+--out RUN --resume`` several times). Each ask and tell holds an exclusive lock on ``PATH.lock``
+while it reads what the others appended, then appends its own records, so:
+
+- record numbers and ask numbers are unique and in file order, and the journal is always the
+  union of what every worker told;
+- no point is proposed twice: the points other workers asked and have not told yet are known
+  (pending) when a sampler proposes, and are never proposed again;
+- a worker that dies leaves its pending points to the others: each worker holds a lock on its
+  own file ``PATH.workers/ID`` while it lives (released by the kernel when the process dies, even
+  by SIGKILL); the next ask of another worker, or of a resumed study, claims the dead worker's
+  points (a ``claim`` record) and returns them, so they are evaluated exactly once more;
+- proposals are made while holding the lock (they are serialized); evaluations run in parallel;
+- points may be told in any order and grouping, one at a time as they finish or many at once:
+  each completes the ask it came from, whichever process asked it. An executor that keeps many
+  points in flight (one ask per free worker, a tell per finished point) fits the same model.
+
+The locks are POSIX ``flock`` locks. They are reliable on local disks. On NFS, Linux emulates
+``flock`` with ``fcntl`` byte-range locks, which work between hosts when the server supports
+locking (NFSv4, or NFSv3 with ``lockd``); a client that loses its lease may lose its locks, so
+keep a journal on a local disk when you can, and on NFS run one study per process. On platforms
+without ``fcntl`` (Windows), a journal has one writer at a time and other processes' pending
+points are taken over as if their workers had died.
 """
 from __future__ import annotations
 
 import json
-import math
 import os
-import time
+import threading
+import uuid
 import warnings
-from dataclasses import dataclass, field
+import weakref
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping
-
-import numpy as np
 
 from lamoo.exceptions import JournalError
-from lamoo.task import ObjectiveSpec
+from lamoo.records import FORMAT, check_record, dumps, parse_header, parse_lines, parse_tail
+from lamoo.runlog import RunLog
 
-FORMAT = "lamoo-journal"
-VERSION = 1
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
-
-def _clean(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
+_REGISTRY = threading.Lock()
+_THREAD_LOCKS: dict[str, threading.RLock] = {}  # one per journal: threads and studies of this process
+_LOCAL_WORKERS: set[str] = set()  # workers of this process that are alive
 
 
-def _dumps(record: dict) -> str:
-    return json.dumps(_clean(record), allow_nan=False, separators=(",", ":"))
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
-def as_recorded(value):
-    """``value`` as a journal reads it back: JSON-normalized (tuples -> lists, NumPy scalars ->
-    Python numbers, non-finite floats -> ``None``). What a run keeps in memory in this form is
-    exactly what a resumed run replays."""
-    return json.loads(json.dumps(_clean(value), allow_nan=False))
+def _thread_lock(path: Path) -> threading.RLock:
+    with _REGISTRY:
+        return _THREAD_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
 
 
-class Journal:
-    """An open journal file to append evaluation records to.
+def read_values(path, fmt: str = FORMAT) -> tuple[dict, list[tuple[str, object]]]:
+    """``(header, [(where, value), ...])`` of the journal at ``path``, read without locking or
+    changing it: a cut-off last line (a writer is busy, or died mid-write) is skipped. ``fmt``:
+    see :meth:`JournalFile.open`."""
+    path = Path(path)
+    if not path.is_file():
+        raise JournalError(f"journal file not found: {path}" if not path.exists() else
+                           f"{path} is not a journal file (it is a folder)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise JournalError(f"cannot read the journal {path}: {exc.strerror}") from None
+    first, sep, rest = data.partition(b"\n")
+    header = parse_header(first, path, fmt)
+    values, _, tail = parse_lines(rest, path, 1) if sep else ([], 0, b"")
+    values += parse_tail(tail, path, 1 + rest.count(b"\n") + 1) or []
+    return header, values
 
-    Create a new one with :meth:`create`, continue an existing one with :meth:`resume`.
-    """
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    @classmethod
-    def create(cls, path, header: dict) -> "Journal":
-        """Start a new journal at ``path`` with ``header``; refuses to overwrite a non-empty file."""
-        path = Path(path)
-        if path.exists() and path.stat().st_size > 0:
-            raise JournalError(f"journal {path} already exists: resume it with Study.load, or choose another path")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        journal = cls(path)
-        journal._write([{"type": "header", "format": FORMAT, "version": VERSION, **header}], mode="w")
-        return journal
-
-    @classmethod
-    def resume(cls, path) -> tuple["Journal", dict, list[dict]]:
-        """Open an existing journal for appending; returns it with its header and records.
-        A truncated last line (from a crash mid-write) is removed from the file."""
-        header, records, good_bytes = _read(Path(path))
-        if good_bytes < Path(path).stat().st_size:
-            with open(path, "r+b") as fh:
-                fh.truncate(good_bytes)
-        return cls(Path(path)), header, records
-
-    def append(self, records: list[dict]) -> None:
-        """Append records and make them durable before returning."""
-        self._write(records, mode="a")
-
-    def _write(self, records: list[dict], mode: str) -> None:
-        text = "".join(_dumps(r) + "\n" for r in records)
-        with open(self.path, mode, encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+def read_run(path) -> RunLog:
+    """The :class:`~lamoo.runlog.RunLog` of the journal at ``path`` (every record checked)."""
+    header, values = read_values(path)
+    log = RunLog(header)
+    for where, value in values:
+        log.apply(check_record(value, where, log.n_dims, log.n_objectives), where)
+    return log
 
 
 def read_journal(path) -> tuple[dict, list[dict]]:
-    """``(header, records)`` of the journal at ``path``."""
-    header, records, _ = _read(Path(path))
-    return header, records
+    """``(header, evaluation records)`` of the journal at ``path``, in the order told; each
+    evaluation record carries its ask's sampler report under ``"proposal"``."""
+    log = read_run(path)
+    header, values = read_values(path)
+    evals = [dict(v) for _, v in values if v.get("type") == "eval"]
+    for r in evals:
+        r.setdefault("proposal", log.proposal(r["batch"]))
+    return header, evals
 
 
-def _read(path: Path) -> tuple[dict, list[dict], int]:
-    if not path.is_file():
-        raise JournalError(f"journal file not found: {path}")
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    records, good_bytes = [], 0
-    for i, line in enumerate(lines):
-        if not line.strip():
-            good_bytes += len(line) + (1 if i < len(lines) - 1 else 0)
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:  # an unfinished last line: the write was cut off
-                warnings.warn(f"{path}: dropping a truncated last line", RuntimeWarning, stacklevel=3)
-                break
-            raise JournalError(f"{path}: line {i + 1} is not valid JSON") from None
-        records.append(record)
-        good_bytes += len(line) + 1
-    if not records or records[0].get("type") != "header" or records[0].get("format") != FORMAT:
-        raise JournalError(f"{path} is not a lamoo journal (its first line is not a lamoo header)")
-    if records[0].get("version") != VERSION:
-        raise JournalError(f"{path}: journal version {records[0].get('version')} is not supported (expected {VERSION})")
-    return records[0], records[1:], good_bytes
+class JournalFile:
+    """A journal open for writing by one study (see the module docstring for the model).
 
-
-# ---------------------------------------------------------------------------- records
-def eval_record(archive, i: int, timing: Mapping | None, proposal: Mapping | None) -> dict:
-    """The journal record of row ``i`` of ``archive``: its point, raw values (``None`` for a
-    failed row), error, source, leaf id and batch, that batch's ``ask_seconds`` and
-    ``eval_seconds`` (``timing``) and what the sampler reported about the batch (``proposal``)."""
-    batch = int(archive.batches[i])
-    timing = timing or {}
-    return {"type": "eval", "i": i, "batch": batch, "x": archive.X[i].tolist(),
-            "y": None if archive.failed[i] else archive.Y[i].tolist(), "error": archive.errors[i],
-            "source": archive.sources[i], "leaf_id": int(archive.leaf_ids[i]),
-            "ask_seconds": timing.get("ask_seconds"), "eval_seconds": timing.get("eval_seconds"),
-            "proposal": None if proposal is None else dict(proposal), "time": time.time()}
-
-
-def header_objectives(header: Mapping) -> tuple[ObjectiveSpec, ...]:
-    """The objectives a journal's header records."""
-    return tuple(ObjectiveSpec(o["name"], o["direction"]) for o in header["objectives"])
-
-
-@dataclass(frozen=True)
-class Evaluations:
-    """A journal's evaluation records as columns, ``n`` rows in file order (the order told).
-
-    Attributes:
-        X: ``(n x d)`` points.
-        Y: ``(n x m)`` raw values, NaN rows for failed evaluations.
-        errors, sources: per row.
-        leaf_ids, batches: per row (``-1``: none).
-        timings: per batch that has records, in batch order: ``batch``, ``ask_seconds`` and
-            ``eval_seconds`` from the batch's last record, which holds its latest timings, as in
-            the run itself.
-        proposals: ``{batch: report}``: what the sampler reported about each batch that has one
-            (the ``proposal`` field of its records).
+    Make one with :meth:`create` or :meth:`open`; :meth:`join` starts the study's worker lease.
+    Reads and appends happen inside :meth:`locked`.
     """
 
-    X: np.ndarray
-    Y: np.ndarray
-    errors: list
-    sources: list
-    leaf_ids: list
-    batches: list
-    timings: list
-    proposals: dict = field(default_factory=dict)
+    def __init__(self, path: Path, header: dict, offset: int, needs_newline: bool = False, fmt: str = FORMAT):
+        self.path = Path(path)
+        self.fmt = fmt
+        self.header = header
+        self.worker: str | None = None
+        self._offset, self._lines, self._needs_newline = offset, 1, needs_newline
+        self._thread_lock = _thread_lock(self.path)
+        self._depth = 0
+        self._dead: set[str] = set()
+        self._workers = self.path.with_name(self.path.name + ".workers")
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalError(f"cannot open the lock file {lock_path}: {exc.strerror}") from None
+        self._fds = {"lock": self._lock_fd}
+        self._finalizer = weakref.finalize(self, _close, self._fds, None)
+
+    # ------------------------------------------------------------------ making and opening
+    @classmethod
+    def create(cls, path, header: dict, fmt: str = FORMAT) -> "JournalFile":
+        """A new journal at ``path`` holding ``header``, created whole; :class:`JournalError` if
+        ``path`` holds anything already, or cannot be created. ``fmt``: see :meth:`open`."""
+        path = Path(path)
+        _refuse_existing(path)
+        data = (dumps(header) + "\n").encode()
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if not _link_new(tmp, path):
+                _refuse_existing(path)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal {path}: {exc.strerror or exc}"
+                               + (f" ({exc.filename})" if exc.filename else "")) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        return cls(path, json.loads(data), len(data), fmt=fmt)
+
+    @classmethod
+    def open(cls, path, fmt: str = FORMAT) -> "JournalFile":
+        """The existing journal at ``path``, positioned after its header. ``fmt`` is the header's
+        format name: a run journal by default; other append-only logs (the preference judgments)
+        use the same durability and locking under their own name, so one is never read as the other."""
+        path = Path(path)
+        if not path.is_file():
+            raise JournalError(f"journal file not found: {path}" if not path.exists() else
+                               f"{path} is not a journal file (it is a folder)")
+        with open(path, "rb") as fh:
+            first = fh.readline()
+        return cls(path, parse_header(first, path, fmt), len(first), needs_newline=not first.endswith(b"\n"), fmt=fmt)
+
+    # ------------------------------------------------------------------ locking, reading, appending
+    @contextmanager
+    def locked(self):
+        """Hold the journal's lock (re-entrant) against every other study, in any process."""
+        with self._thread_lock:
+            if self._depth == 0 and fcntl is not None:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+                except OSError as exc:
+                    raise JournalError(f"cannot lock {self.path}.lock: {exc.strerror}: sharing a journal needs "
+                                       f"POSIX file locks (a local disk, or NFS with locking)") from None
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and fcntl is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def read_new(self) -> list[tuple[str, object]]:
+        """The values appended since the last read (by other studies), with where they were
+        read. Under the lock: an unfinished last line was left by a writer that died; it is
+        removed (kept, when it is a whole record that lacks only its newline)."""
+        if self._depth == 0:
+            raise RuntimeError("JournalFile.read_new must be called inside locked()")
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(self._offset)
+                data = fh.read()
+        except OSError as exc:
+            raise JournalError(f"cannot read the journal {self.path}: {exc.strerror or exc}") from None
+        if size < self._offset:
+            raise JournalError(f"the journal {self.path} is shorter ({size} bytes) than this study has read "
+                               f"({self._offset} bytes): something other than lamoo cut or replaced it")
+        if self._needs_newline and data.startswith(b"\n"):
+            data, self._offset, self._needs_newline = data[1:], self._offset + 1, False
+        values, consumed, tail = parse_lines(data, self.path, self._lines)
+        self._offset += consumed
+        self._lines += data[:consumed].count(b"\n")
+        if tail:
+            whole = parse_tail(tail, self.path, self._lines + 1)
+            if whole is None:
+                self._truncate_tail(len(tail))
+            else:
+                values += whole
+                self._offset, self._lines, self._needs_newline = self._offset + len(tail), self._lines + 1, True
+        return values
+
+    def _truncate_tail(self, size: int) -> None:
+        warnings.warn(f"{self.path}: a truncated last line ({size} bytes, left by a writer that died mid-write) was "
+                      f"removed; every whole record before it is kept", RuntimeWarning, stacklevel=5)
+        try:
+            with open(self.path, "r+b") as fh:
+                fh.truncate(self._offset)
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise JournalError(f"cannot remove the cut-off last line of {self.path}: {exc.strerror or exc}") from None
+
+    def append(self, records: list[dict]) -> list[str]:
+        """Append ``records`` (inside :meth:`locked`, after :meth:`read_new`) and make them
+        durable; returns where each was written. A failed write is undone before the error."""
+        if self._depth == 0:
+            raise RuntimeError("JournalFile.append must be called inside locked()")
+        data = ("\n" if self._needs_newline else "") + "".join(dumps(r) + "\n" for r in records)
+        data = data.encode()
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            raise JournalError(f"cannot write to the journal {self.path}: {exc.strerror or exc}") from None
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except OSError as exc:
+            raise JournalError(f"cannot write to the journal {self.path}: {exc.strerror or exc}; "
+                               f"{self._undo(fd)}") from None
+        finally:
+            os.close(fd)
+        first = self._lines + 1
+        self._offset += len(data)
+        self._lines += len(records)
+        self._needs_newline = False
+        return [f"{self.path}: line {first + k}" for k in range(len(records))]
+
+    def _undo(self, fd: int) -> str:
+        try:
+            os.ftruncate(fd, self._offset)
+            os.fsync(fd)
+            return "nothing of this write was kept, and nothing was told"
+        except OSError:
+            return "its partial line will be removed by the next writer"
+
+    # ------------------------------------------------------------------ workers
+    def join(self, worker: str) -> None:
+        """Start this study's lease as ``worker``: a lock held on ``PATH.workers/WORKER`` for as
+        long as the study is open; forget the leases of dead workers. Inside :meth:`locked`, so
+        that no other study judges the lease before it is held."""
+        if self._depth == 0:
+            raise RuntimeError("JournalFile.join must be called inside locked()")
+        try:
+            self._workers.mkdir(exist_ok=True)
+            for entry in os.listdir(self._workers):
+                if entry not in _LOCAL_WORKERS and not self.is_alive(entry):
+                    (self._workers / entry).unlink(missing_ok=True)
+            fd = os.open(self._workers / worker, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalError(f"cannot register with {self._workers}: {exc.strerror}") from None
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._fds["lease"], self.worker = fd, worker
+        with _REGISTRY:
+            _LOCAL_WORKERS.add(worker)
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _close, self._fds, (self._workers / worker, worker))
+
+    def is_alive(self, worker: str) -> bool:
+        """Whether ``worker`` still holds its lease (a worker of this process, or of another
+        one whose lease lock is held)."""
+        if worker in _LOCAL_WORKERS:
+            return True
+        if worker in self._dead or fcntl is None:
+            return False
+        try:
+            fd = os.open(self._workers / worker, os.O_RDONLY)
+        except FileNotFoundError:
+            self._dead.add(worker)
+            return False
+        except OSError:
+            return True  # cannot tell (another user's file): never take its points
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        self._dead.add(worker)
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """End the lease (the study's pending points become free for others) and close the files."""
+        self._finalizer()
 
 
-def read_evaluations(records: list[dict], n_dims: int, n_objectives: int) -> Evaluations:
-    """Columns of the evaluation ``records`` (as :func:`read_journal` returns them) of a run on
-    ``n_dims`` dimensions and ``n_objectives`` objectives; :class:`JournalError` unless they are
-    numbered 0, 1, 2, ... in file order."""
-    numbers = [r.get("i") for r in records]
-    if numbers != list(range(len(records))):
-        raise JournalError(f"the journal's records must be numbered 0, 1, 2, ... in file order, "
-                           f"got i = {numbers[:10]}{' ...' if len(numbers) > 10 else ''}")
-    m = n_objectives
-    Y = np.array([[np.nan if v is None else v for v in (r["y"] or [None] * m)] for r in records],
-                 dtype=float).reshape(-1, m)
-    timings: dict[int, dict] = {}
-    proposals: dict[int, dict] = {}
-    for r in records:
-        if r.get("batch", -1) >= 0:
-            timings[r["batch"]] = {"batch": r["batch"], "ask_seconds": r.get("ask_seconds"),
-                                   "eval_seconds": r.get("eval_seconds")}
-            if r.get("proposal") is not None:
-                proposals[r["batch"]] = r["proposal"]
-    return Evaluations(
-        X=np.array([r["x"] for r in records], dtype=float).reshape(-1, n_dims), Y=Y,
-        errors=[r.get("error") for r in records], sources=[r.get("source", "user") for r in records],
-        leaf_ids=[r.get("leaf_id", -1) for r in records], batches=[r.get("batch", -1) for r in records],
-        timings=[timings[b] for b in sorted(timings)], proposals=proposals)
+def _close(fds: dict, lease) -> None:
+    if lease is not None:
+        path, worker = lease
+        path.unlink(missing_ok=True)
+        with _REGISTRY:
+            _LOCAL_WORKERS.discard(worker)
+    for key in list(fds):
+        os.close(fds.pop(key))
+
+
+def _refuse_existing(path: Path) -> None:
+    if path.is_dir():
+        raise JournalError(f"cannot create the journal {path}: it is a folder")
+    if path.exists() and path.stat().st_size > 0:
+        raise JournalError(f"journal {path} already exists: resume that run (Study.load, or lamoo optimize --out "
+                           f"FOLDER --resume) or choose another path")
+
+
+def _link_new(tmp: Path, path: Path) -> bool:
+    """Put the finished file ``tmp`` at ``path`` unless something is there already (an empty file
+    is replaced); False if something is. File systems without hard links get an exclusive create."""
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        if path.stat().st_size > 0:
+            return False
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        _write_all(fd, tmp.read_bytes())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

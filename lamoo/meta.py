@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.checks import check_choice, check_int, check_number
+from lamoo.checks import check_choice, check_int, check_number, check_sampler
 from lamoo.exceptions import InvalidInputError
 from lamoo.partition import BAD, GOOD, SVMConfig
 from lamoo.proposal import Proposal, as_proposal
@@ -63,17 +63,22 @@ class LaMOO(Sampler):
                  leaf_size: int = 10, max_depth: int | None = 6, kernel: str = "rbf", C: float = 1.0,
                  gamma: str | float = "scale", degree: int = 3, selection: str = "path",
                  features: str = "auto", classifier=None, min_samples: int | None = None):
-        if not hasattr(sampler, "propose"):
-            raise InvalidInputError(f"sampler must implement propose(region, archive, n, rng), got {sampler!r}")
+        check_sampler(sampler)
+        if isinstance(cp, str) and cp != "auto":
+            raise InvalidInputError(f"cp must be 'auto' or a finite number >= 0, got {cp!r}")
         if cp != "auto":
-            check_number(cp, "cp", low=0)  # or 'auto'
+            check_number(cp, "cp", low=0)
         check_number(cp_fraction, "cp_fraction", low=0)
         check_int(leaf_size, "leaf_size", 1)
         check_int(max_depth, "max_depth", 0, allow_none=True)
         check_choice(kernel, "kernel", ("rbf", "poly", "linear", "sigmoid"))
         check_number(C, "C", low=0, low_open=True)
+        if isinstance(gamma, str) and gamma not in ("scale", "auto"):
+            raise InvalidInputError(f"gamma must be 'scale', 'auto' or a finite number > 0, got {gamma!r}")
         if gamma not in ("scale", "auto"):
-            check_number(gamma, "gamma", low=0, low_open=True)  # or 'scale', 'auto'
+            check_number(gamma, "gamma", low=0, low_open=True)
+        check_int(degree, "degree", 0)
+        _check_classifier(classifier)
         check_choice(selection, "selection", SELECTIONS)
         check_choice(features, "features", FEATURES)
         check_int(min_samples, "min_samples", 2, allow_none=True)
@@ -147,6 +152,26 @@ class LaMOO(Sampler):
             "n_nodes": len(tree.nodes), "n_leaves": len(tree.leaves), "inner": dict(inner.info),
         }
         return Proposal(inner.X, target, info)
+
+
+def _check_classifier(classifier) -> None:
+    """None, or a scikit-learn classifier instance that :func:`sklearn.base.clone` can copy."""
+    if classifier is None:
+        return
+    if isinstance(classifier, type):
+        raise InvalidInputError(f"classifier must be a classifier object, got the class {classifier.__name__}: "
+                                f"pass an instance, e.g. {classifier.__name__}()")
+    missing = [m for m in ("fit", "predict") if not callable(getattr(classifier, m, None))]
+    if missing:
+        raise InvalidInputError(f"classifier must be a scikit-learn classifier with fit(X, y) and predict(X); "
+                                f"{classifier!r} has no {' or '.join(missing)}")
+    from sklearn.base import clone
+
+    try:
+        clone(classifier)
+    except Exception as exc:  # noqa: BLE001 - clone raises TypeError/RuntimeError for non-estimators
+        raise InvalidInputError(f"classifier {classifier!r} cannot be cloned by sklearn.base.clone (it is cloned at "
+                                f"every split): {exc}") from None
 
 
 def _holds_fewer(region: Region, n: int) -> bool:

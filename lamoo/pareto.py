@@ -7,14 +7,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from lamoo.checks import as_real_array
 from lamoo.exceptions import InvalidInputError
 
 
 def _as_F(F) -> np.ndarray:
-    F = np.asarray(F, dtype=float)
+    """``F`` as a float64 ``(n x m)`` array of real values; NaN (failed rows) allowed, infinities not."""
+    F = as_real_array(F, "objective values F")
     if F.ndim != 2:
         raise InvalidInputError(f"objective values must have shape (n x m), got shape {F.shape}")
+    if np.isinf(F).any():
+        raise InvalidInputError(f"objective values must be finite or NaN (failed rows), got infinite values in rows "
+                                f"{np.flatnonzero(np.isinf(F).any(axis=1))[:10].tolist()}")
     return F
+
+
+def _as_ref(ref_point, m: int) -> np.ndarray:
+    """``ref_point`` as a finite ``(m,)`` float64 array."""
+    ref = as_real_array(ref_point, "ref_point")
+    if ref.shape != (m,):
+        raise InvalidInputError(f"ref_point must have shape ({m},), got {ref.shape}")
+    if not np.isfinite(ref).all():
+        raise InvalidInputError(f"ref_point must be finite, got {ref.tolist()}")
+    return ref
 
 
 def non_dominated_mask(F) -> np.ndarray:
@@ -61,9 +76,7 @@ def hypervolume(F, ref_point) -> float:
     import moocore
 
     F = _as_F(F)
-    ref = np.asarray(ref_point, dtype=float)
-    if ref.shape != (F.shape[1],):
-        raise InvalidInputError(f"ref_point must have shape ({F.shape[1]},), got {ref.shape}")
+    ref = _as_ref(ref_point, F.shape[1])
     pts = F[_inside(F, ref)]
     if len(pts) == 0:
         return 0.0
@@ -77,7 +90,7 @@ def hypervolume_trace(F, ref_point) -> np.ndarray:
 
     Recomputes only when a row enters the running front, so long traces stay cheap."""
     F = _as_F(F)
-    ref = np.asarray(ref_point, dtype=float)
+    ref = _as_ref(ref_point, F.shape[1])
     inside = _inside(F, ref)
     trace = np.zeros(len(F))
     front = np.empty((0, F.shape[1]))
@@ -96,7 +109,7 @@ def hypervolume_contributions(F, ref_point) -> np.ndarray:
     import moocore
 
     F = _as_F(F)
-    ref = np.asarray(ref_point, dtype=float)
+    ref = _as_ref(ref_point, F.shape[1])
     out = np.zeros(len(F))
     inside = np.flatnonzero(_inside(F, ref))
     if len(inside):

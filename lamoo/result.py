@@ -95,16 +95,24 @@ class Result:
 
     @classmethod
     def from_journal(cls, path) -> "Result":
-        """Read a run back from its journal alone (no task needed)."""
-        from lamoo.journal import header_objectives, read_evaluations, read_journal
+        """Read a run back from its journal alone (no task needed), without locking or changing
+        the file: a run in progress can be read while it is written. A damaged journal raises
+        :class:`~lamoo.exceptions.JournalError` naming the line and what is wrong with it."""
+        from lamoo.journal import read_run
 
-        header, records = read_journal(path)
-        objectives = header_objectives(header)
-        ev = read_evaluations(records, len(header["space"]["names"]), len(objectives))
-        return cls(ev.X, ev.Y, objectives, header["ref_point"], errors=ev.errors, leaf_ids=ev.leaf_ids,
-                   sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
+        return cls.from_run_log(read_run(path))
+
+    @classmethod
+    def from_run_log(cls, log) -> "Result":
+        """The run a :class:`lamoo.runlog.RunLog` (a journal read back) describes."""
+        from lamoo.records import header_objectives
+
+        header = log.header
+        ev = log.evaluations()
+        return cls(ev.X, ev.Y, header_objectives(header), header["ref_point"], errors=ev.errors,
+                   leaf_ids=ev.leaf_ids, sources=ev.sources, batches=ev.batches, names=header["space"]["names"],
                    choices=header["space"].get("choices"), max_hypervolume=header.get("max_hypervolume"),
-                   seed=header.get("seed"), config=header, timings=ev.timings)
+                   seed=header.get("seed"), config=log.config(), timings=log.timings())
 
     def __len__(self) -> int:
         return len(self.X)

@@ -13,10 +13,13 @@ from typing import Sequence
 
 import numpy as np
 
+from lamoo.checks import as_real_array, check_int
 from lamoo.exceptions import InvalidInputError
 
 KINDS = ("continuous", "integer", "categorical")
 MAX_ENUMERATED_GRID = 200_000
+MAX_EXACT_INTEGER = 2 ** 53
+"""Integer and categorical bounds must lie within +-2**53: beyond it float64 coordinates skip integers."""
 
 
 class SearchSpace:
@@ -40,37 +43,16 @@ class SearchSpace:
         choices: Sequence[Sequence[str] | None] | None = None,
         candidates: np.ndarray | None = None,
     ):
-        b = np.asarray(bounds, dtype=float)
-        if b.ndim != 2 or b.shape[1] != 2 or b.shape[0] == 0:
-            raise InvalidInputError(f"bounds must be d pairs (low, high), got shape {b.shape}")
-        if not np.all(np.isfinite(b)) or np.any(b[:, 0] > b[:, 1]):
-            raise InvalidInputError(f"bounds must be finite with low <= high, got {b.tolist()}")
-        d = b.shape[0]
-        kinds = tuple(kinds) if kinds is not None else ("continuous",) * d
-        if len(kinds) != d or any(k not in KINDS for k in kinds):
-            raise InvalidInputError(f"kinds must be {d} values from {KINDS}, got {kinds}")
-        names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(d))
-        if len(names) != d or len(set(names)) != d:
-            raise InvalidInputError(f"names must be {d} distinct strings, got {names}")
-        choices = tuple(choices) if choices is not None else (None,) * d
-        if len(choices) != d:
-            raise InvalidInputError(f"choices must have {d} entries, got {len(choices)}")
-        for i, kind in enumerate(kinds):
-            if kind != "continuous" and (b[i] != np.round(b[i])).any():
-                raise InvalidInputError(f"dimension {names[i]!r} is {kind}: its bounds must be integers, got {b[i]}")
-            if kind == "categorical":
-                if b[i, 0] != 0:
-                    raise InvalidInputError(f"categorical dimension {names[i]!r} must have bounds (0, k-1), got {b[i]}")
-                if choices[i] is not None and len(choices[i]) != b[i, 1] + 1:
-                    raise InvalidInputError(
-                        f"categorical dimension {names[i]!r} has {len(choices[i])} choices but bounds {b[i]}")
+        b = _check_bounds(bounds)
+        kinds, names, choices = _check_labels(b, kinds, names, choices)
         self.lower: np.ndarray = b[:, 0].copy()
         self.upper: np.ndarray = b[:, 1].copy()
         self.kinds: tuple[str, ...] = kinds
         self.names: tuple[str, ...] = names
         self.choices: tuple = tuple(None if c is None else tuple(c) for c in choices)
         self.discrete_mask: np.ndarray = np.array([k != "continuous" for k in kinds])
-        self._radix = (self.upper - self.lower + 1).astype(np.int64)
+        # grid sizes of the discrete dimensions (1 for continuous ones, whose width may exceed int64)
+        self._radix = np.where(self.discrete_mask, self.upper - self.lower + 1, 1).astype(np.int64)
         if candidates is None and self.discrete_mask.all() and self.grid_size <= MAX_ENUMERATED_GRID:
             candidates = self._enumerate_grid()
         self.candidates: np.ndarray | None = None
@@ -96,7 +78,7 @@ class SearchSpace:
         return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, self.n_dims).astype(float)
 
     def _set_candidates(self, candidates: np.ndarray) -> None:
-        C = np.asarray(candidates, dtype=float)
+        C = as_real_array(candidates, "candidates")
         if C.ndim != 2 or C.shape[1] != self.n_dims or C.shape[0] == 0:
             raise InvalidInputError(f"candidates must have shape (N x {self.n_dims}), got {C.shape}")
         self._check_in_box(C, "candidates")
@@ -158,7 +140,7 @@ class SearchSpace:
         """Row index into :attr:`candidates` of each row of ``X`` (``n x d``); -1 where absent."""
         if self.candidates is None:
             raise InvalidInputError("candidate_index needs a finite space (one with candidates)")
-        X = np.atleast_2d(np.asarray(X, dtype=float))
+        X = self.as_points(X)
         out = np.full(len(X), -1, dtype=np.int64)
         if len(X) == 0:
             return out
@@ -179,11 +161,19 @@ class SearchSpace:
         integral = (X[:, self.discrete_mask] == np.round(X[:, self.discrete_mask])).all(axis=1)
         return finite & inside & integral
 
+    def as_points(self, X, what: str = "X") -> np.ndarray:
+        """``X`` as a float64 ``(n x d)`` array (a 1-D array of length ``d`` is one point), or
+        :class:`InvalidInputError` for non-numbers and wrong shapes."""
+        X = as_real_array(X, what)
+        if X.ndim == 1 and X.shape[0] == self.n_dims:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n_dims:
+            raise InvalidInputError(f"{what} must have shape (n x {self.n_dims}), got shape {X.shape}")
+        return X
+
     def contains(self, X: np.ndarray) -> np.ndarray:
         """``(n,)`` bool: which rows of ``X`` (``n x d``) are valid points of the space."""
-        X = np.atleast_2d(np.asarray(X, dtype=float))
-        if X.shape[1] != self.n_dims:
-            raise InvalidInputError(f"X must have {self.n_dims} columns, got shape {X.shape}")
+        X = self.as_points(X)
         if self.candidates is not None:
             return self.candidate_index(X) >= 0
         return self._in_box(X)
@@ -212,14 +202,7 @@ class SearchSpace:
         Checks the shape, finiteness, bounds, integrality of discrete dimensions and, on finite
         spaces, that every row is a candidate. A 1-D array of length ``d`` is one point.
         """
-        try:
-            X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"{what} must be a numeric array of shape (n x {self.n_dims}): {exc}") from None
-        if X.ndim == 1 and X.shape[0] == self.n_dims:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != self.n_dims:
-            raise InvalidInputError(f"{what} must have shape (n x {self.n_dims}), got shape {X.shape}")
+        X = self.as_points(X, what)
         self._check_in_box(X, what)
         X = X + 0.0  # turns -0.0 into 0.0 so equal points have equal bytes
         if self.candidates is not None:
@@ -234,6 +217,7 @@ class SearchSpace:
     # ------------------------------------------------------------------ sampling and repair
     def sample_uniform(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``(n x d)`` points drawn uniformly (from the candidates on a finite space)."""
+        n = _check_draw(n, rng)
         if self.candidates is not None:
             idx = rng.choice(len(self.candidates), size=n, replace=n > len(self.candidates))
             return self.candidates[idx].copy()
@@ -241,6 +225,7 @@ class SearchSpace:
 
     def sample_initial(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """An ``(n x d)`` space-filling initial design: Latin hypercube, or distinct candidates."""
+        n = _check_draw(n, rng)
         if self.candidates is not None:
             return self.sample_uniform(n, rng)
         from scipy.stats import qmc
@@ -249,23 +234,28 @@ class SearchSpace:
 
     def from_unit(self, U: np.ndarray) -> np.ndarray:
         """Map ``(n x d)`` points of the unit cube into the space (discrete dims by equal bins)."""
-        U = np.asarray(U, dtype=float)
-        X = self.lower + U * (self.upper - self.lower)
+        U = self.as_points(U, "U")
+        if not ((U >= 0) & (U <= 1)).all():
+            raise InvalidInputError(f"U must hold unit-cube coordinates in [0, 1], got {U[~((U >= 0) & (U <= 1))][0]}")
+        X = np.clip(self.lower + U * (self.upper - self.lower), self.lower, self.upper)
         disc = self.discrete_mask
         X[:, disc] = np.minimum(self.lower[disc] + np.floor(U[:, disc] * self._radix[disc]), self.upper[disc])
         return X
 
     def to_unit(self, X: np.ndarray) -> np.ndarray:
-        """Scale ``(n x d)`` points to the unit cube (a zero-width dimension maps to 0)."""
+        """Scale points (``n x d``, or ``d,``) to the unit cube (a zero-width dimension maps to 0)."""
+        X = as_real_array(X, "X")
+        if X.ndim == 0 or X.shape[-1] != self.n_dims:
+            raise InvalidInputError(f"X must have {self.n_dims} columns, got shape {X.shape}")
         width = np.where(self.upper > self.lower, self.upper - self.lower, 1.0)
-        return (np.asarray(X, dtype=float) - self.lower) / width
+        return (X - self.lower) / width
 
     def repair(self, X: np.ndarray) -> np.ndarray:
         """Nearest valid points: clip to the bounds, round discrete dimensions and, on a finite
         space whose candidates are not the full grid, snap to the nearest candidate (in unit
         scale). Returns a new ``(n x d)`` array."""
-        X = np.array(X, dtype=float, ndmin=2)
-        X = np.where(np.isfinite(X), X, (self.lower + self.upper) / 2)
+        X = self.as_points(X)
+        X = np.where(np.isfinite(X), X, self.lower + (self.upper - self.lower) / 2)
         X = np.clip(X, self.lower, self.upper)
         X[:, self.discrete_mask] = np.rint(X[:, self.discrete_mask])
         X += 0.0  # -0.0 -> 0.0
@@ -289,14 +279,16 @@ class SearchSpace:
     def features(self, X: np.ndarray, one_hot: bool = False) -> np.ndarray:
         """Model inputs for ``(n x d)`` points: unit-scaled, with categorical dimensions one-hot
         encoded when ``one_hot`` (then ``(n x d')`` with ``d' = #non-categorical + sum k``)."""
+        X = self.as_points(X)
         U = self.to_unit(X)
         if not one_hot or "categorical" not in self.kinds:
             return U
+        self._check_in_box(X, "X")
         cols = []
         for j, kind in enumerate(self.kinds):
             if kind == "categorical":
                 k = int(self._radix[j])
-                cols.append(np.eye(k)[np.rint(np.asarray(X)[:, j]).astype(int)])
+                cols.append(np.eye(k)[np.rint(X[:, j]).astype(int)])
             else:
                 cols.append(U[:, j:j + 1])
         return np.hstack(cols)
@@ -306,3 +298,68 @@ class SearchSpace:
         return {"bounds": np.column_stack([self.lower, self.upper]).tolist(), "kinds": list(self.kinds),
                 "names": list(self.names), "choices": [None if c is None else list(c) for c in self.choices],
                 "n_candidates": self.n_candidates}
+
+
+# ---------------------------------------------------------------------- argument checks
+def _check_draw(n, rng) -> int:
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidInputError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    return check_int(n, "n", 0)
+
+
+def _check_bounds(bounds) -> np.ndarray:
+    """``(d x 2)`` finite float bounds with ``low <= high`` and a finite width ``high - low``."""
+    b = as_real_array(bounds, "bounds")
+    if b.ndim != 2 or b.shape[1] != 2 or b.shape[0] == 0:
+        raise InvalidInputError(f"bounds must be d >= 1 pairs (low, high), got shape {b.shape}")
+    if not np.all(np.isfinite(b)) or np.any(b[:, 0] > b[:, 1]):
+        raise InvalidInputError(f"bounds must be finite with low <= high, got {b.tolist()}")
+    with np.errstate(over="ignore"):
+        wide = np.flatnonzero(~np.isfinite(b[:, 1] - b[:, 0]))
+    if len(wide):
+        j = wide[0]
+        raise InvalidInputError(f"bounds of dimension {j} are {b[j].tolist()}: the width high - low overflows float64 "
+                                f"(every point would be infinite); rescale the dimension")
+    return b
+
+
+def _check_labels(b: np.ndarray, kinds, names, choices) -> tuple[tuple, tuple, tuple]:
+    """Validated ``kinds``, ``names`` and ``choices`` for bounds ``b`` (``d x 2``), defaults filled in."""
+    d = b.shape[0]
+    for label, value in (("kinds", kinds), ("names", names), ("choices", choices)):
+        if isinstance(value, (str, bytes)):
+            raise InvalidInputError(f"{label} must be a sequence of {d} entries, not the string {value!r}")
+    kinds = tuple(kinds) if kinds is not None else ("continuous",) * d
+    if len(kinds) != d or any(not isinstance(k, str) or k not in KINDS for k in kinds):
+        raise InvalidInputError(f"kinds must be {d} values from {KINDS}, got {kinds}")
+    names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(d))
+    if len(names) != d or len(set(names)) != d or not all(isinstance(n, str) and n for n in names):
+        raise InvalidInputError(f"names must be {d} distinct non-empty strings, got {names}")
+    choices = tuple(choices) if choices is not None else (None,) * d
+    if len(choices) != d:
+        raise InvalidInputError(f"choices must have {d} entries, got {len(choices)}")
+    for i, kind in enumerate(kinds):
+        if kind == "continuous":
+            if choices[i] is not None:
+                raise InvalidInputError(f"dimension {names[i]!r} is continuous: its choices must be None, "
+                                        f"got {choices[i]!r}")
+            continue
+        if (b[i] != np.round(b[i])).any() or (np.abs(b[i]) > MAX_EXACT_INTEGER).any():
+            raise InvalidInputError(f"dimension {names[i]!r} is {kind}: its bounds must be integers within "
+                                    f"+-2**53 (float64 skips integers beyond), got {b[i].tolist()}")
+        if kind == "categorical":
+            _check_choices(b[i], names[i], choices[i])
+        elif choices[i] is not None:
+            raise InvalidInputError(f"dimension {names[i]!r} is an integer: its choices must be None, got {choices[i]!r}")
+    return kinds, names, choices
+
+
+def _check_choices(b: np.ndarray, name: str, choices) -> None:
+    if b[0] != 0:
+        raise InvalidInputError(f"categorical dimension {name!r} must have bounds (0, k-1), got {b.tolist()}")
+    if choices is None:
+        return
+    if isinstance(choices, (str, bytes)) or not hasattr(choices, "__len__"):
+        raise InvalidInputError(f"categorical dimension {name!r}: choices must be a sequence of labels, got {choices!r}")
+    if len(choices) != b[1] + 1:
+        raise InvalidInputError(f"categorical dimension {name!r} has {len(choices)} choices but bounds {b.tolist()}")

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from lamoo.checks import as_real_array
 from lamoo.exceptions import InvalidInputError
 from lamoo.space import SearchSpace
 
@@ -159,10 +160,7 @@ def check_ref_point(ref_point, objectives: Sequence[ObjectiveSpec], ideal_point=
     task knows its ideal point (best value of each objective), strictly worse than it in every
     objective, since otherwise no point can ever dominate it and every hypervolume is 0."""
     m = len(objectives)
-    try:
-        ref = np.asarray(ref_point, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"ref_point must be {m} numbers, got {ref_point!r}") from None
+    ref = as_real_array(ref_point, f"ref_point ({m} numbers, one per objective)")
     if ref.shape != (m,):
         raise InvalidInputError(f"ref_point must have shape ({m},) (one value per objective), got {ref.shape}")
     if not np.all(np.isfinite(ref)):
@@ -181,11 +179,10 @@ def check_ref_point(ref_point, objectives: Sequence[ObjectiveSpec], ideal_point=
 
 
 def check_Y(Y, n: int, m: int, what: str = "Y") -> np.ndarray:
-    """Return ``Y`` as a float64 ``(n x m)`` array (NaN allowed: failed rows) or raise."""
-    try:
-        Y = np.asarray(Y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{what} must be a numeric array of shape ({n} x {m}): {exc}") from None
+    """Return ``Y`` as a float64 ``(n x m)`` array (NaN allowed: failed rows) or raise
+    :class:`InvalidInputError` for other shapes, infinite values, and values that are not real
+    numbers (strings, None, complex numbers; bools count as 0 and 1)."""
+    Y = as_real_array(Y, f"{what} (shape {n} x {m})", allow_bool=True)
     if Y.ndim == 1 and m == 1 and Y.shape[0] == n:
         Y = Y[:, None]
     if Y.shape != (n, m):

@@ -8,9 +8,10 @@ only when they propose, so ``import samplers`` stays light.
 from lamoo.plugins import get_sampler, list_samplers
 from samplers.base import Sampler
 from samplers.cmaes import CMAESSampler
+from samplers.evolution import EvolutionSampler
 from samplers.nsga2 import NSGA2Sampler
 from samplers.qehvi import QEHVISampler
 from samplers.random import RandomSampler
 
-__all__ = ["CMAESSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
+__all__ = ["CMAESSampler", "EvolutionSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
            "list_samplers"]

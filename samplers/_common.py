@@ -20,8 +20,8 @@ def unit_to_space(space, U: np.ndarray) -> np.ndarray:
 
 def latest_report(archive, key: str):
     """The value under ``key`` in the latest recorded proposal report that has it
-    (:meth:`lamoo.archive.Archive.proposal_reports`: what the sampler reported about each batch
-    told so far), looked up in the report and in the reports nested under ``"inner"`` (a
+    (:meth:`lamoo.archive.Archive.proposal_reports`: what the sampler reported about each ask
+    so far, from the asks' journal records), looked up in the report and in the reports nested under ``"inner"`` (a
     sampler wrapped in :class:`lamoo.LaMOO`); ``None`` when no report has it."""
     for _, report in reversed(archive.proposal_reports()):
         while isinstance(report, Mapping):

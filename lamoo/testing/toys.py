@@ -2,6 +2,11 @@
 BoTorch, no files), an archive filled with uniform points, and a fixed half-space region."""
 from __future__ import annotations
 
+import json
+import os
+import time
+from pathlib import Path
+
 import numpy as np
 
 from lamoo.archive import Archive
@@ -65,6 +70,49 @@ class FiniteToyTask(Task):
     def evaluate(self, X):
         self.calls.append(len(X))
         return self.table[self.space.candidate_index(self.space.validate(X))]
+
+
+class LoggedToyTask(Task):
+    """:class:`FiniteToyTask` (``finite=True``, the default) or :class:`ToyTask` on ``d``
+    dimensions that waits ``delay`` seconds per evaluated batch and then appends the batch to the
+    JSON-lines file ``log`` (``{"pid": ..., "x": [[...], ...]}``, one write per batch): the record
+    of what was paid for, for tests of killed, resumed and shared runs. Its description leaves
+    out the log and the delay, which may change when a run resumes."""
+
+    def __init__(self, log: str, delay: float = 0.0, finite: bool = True, d: int = 3):
+        self._inner = FiniteToyTask() if finite else ToyTask(d)
+        self.space, self.objectives = self._inner.space, self._inner.objectives
+        self.ref_point, self.max_hypervolume = self._inner.ref_point, None
+        self.log, self.delay, self.finite, self.d = str(log), float(delay), bool(finite), int(d)
+
+    def evaluate(self, X):
+        Y = self._inner.evaluate(X)
+        time.sleep(self.delay)
+        line = json.dumps({"pid": os.getpid(), "x": np.asarray(X, dtype=float).tolist()}) + "\n"
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+        return Y
+
+    def describe(self) -> dict:
+        return {"class": "lamoo.testing.toys.LoggedToyTask", "finite": self.finite,
+                "d": None if self.finite else self.d, "execution": {"log": self.log, "delay": self.delay}}
+
+
+def read_evaluation_log(path) -> list[dict]:
+    """The batches a :class:`LoggedToyTask` logged, in order (a cut-off last line is skipped)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            break
+    return out
 
 
 class HalfSpaceClassifier:

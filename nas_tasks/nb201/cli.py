@@ -4,7 +4,8 @@
         --objectives cifar10_test_acc,flops --dataset cifar10 --sampler random --lamoo --budget 300
 
 ``--objectives``, ``--dataset`` and ``--data-root`` are the core parser's shared task options;
-this plug-in adds ``--table`` and ``--table-hp``.
+this plug-in adds ``--table``, ``--table-hp`` and ``--trust-pickle`` (needed for a NAS-Bench-201
+``.pth`` file or a NATS-Bench archive: both formats are Python pickles).
 """
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ class NB201TablePlugin:
         g.add_argument("--table-hp", default="200",
                        help="training schedule read from NAS-Bench-201 / NATS-Bench files: 200 or 12 epochs "
                             "(default: 200)")
+        g.add_argument("--trust-pickle", action="store_true",
+                       help="allow reading a NAS-Bench-201 .pth file or a NATS-Bench archive: these formats are "
+                            "Python pickles, which can run code when read. lamoo reads them with a restricted "
+                            "unpickler (containers, numbers, strings, NumPy arrays only); pass this only for files "
+                            "from a source you trust. CSV and Parquet tables need no such permission")
 
     def build(self, args):
         from nas_tasks.nb201.table_task import NB201TableTask
@@ -37,7 +43,8 @@ class NB201TablePlugin:
         data_root = getattr(args, "data_root", None)
         if data_root is not None and not table.is_absolute() and not table.exists():
             table = Path(data_root) / table
-        return NB201TableTask(table, args.objectives, dataset=args.dataset or "cifar10", hp=args.table_hp)
+        return NB201TableTask(table, args.objectives, dataset=args.dataset or "cifar10", hp=args.table_hp,
+                              trust_pickle=bool(getattr(args, "trust_pickle", False)))
 
 
 PLUGIN = NB201TablePlugin()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lamoo.checks import check_int
 from nas_tasks.cache import cache_key, cache_path, read_json, write_json
 from nas_tasks.nb201.encoding import CONV1X1, CONV3X3, NUM_EDGES, SKIP, check_codes
 
@@ -29,8 +30,9 @@ def pattern_table(*, input_size: int = 32, num_classes: int = 10, channels: int 
                   in_channels: int = 3, cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(params, flops)``: two ``7 x 7`` arrays (millions) indexed by the number of 1x1 and of
     3x3 convolutions in the cell (NaN where they add up to more than 6)."""
-    config = dict(input_size=int(input_size), num_classes=int(num_classes), channels=int(channels),
-                  cells_per_stage=int(cells_per_stage), in_channels=int(in_channels))
+    config = dict(input_size=input_size, num_classes=num_classes, channels=channels, cells_per_stage=cells_per_stage,
+                  in_channels=in_channels)
+    config = {name: check_int(value, name, 1) for name, value in config.items()}
     path = cache_path("nb201", f"cost-v{_VERSION}-{cache_key(config)}.json")
     if cache:
         hit = read_json(path)

@@ -2,7 +2,8 @@
 
 Each factory builds a :class:`nas_tasks.NB201TableTask` (two or three objectives, accuracy
 maximized, costs minimized) on a benchmark table: ``table`` is a CSV/Parquet file with an
-``arch`` column, an official NAS-Bench-201 ``.pth`` file or a NATS-Bench topology archive. Its
+``arch`` column, an official NAS-Bench-201 ``.pth`` file or a NATS-Bench topology archive (these
+two are Python pickles: pass ``trust_pickle=True`` for files you trust). Its
 default, :data:`DEFAULT_NB201_TABLE`, is ``../shared/data/nb201/nb201_cifar.csv`` beside the
 repository this module runs from (a checkout or an editable install), else beside the current
 folder (``pip install .`` puts this module in site-packages, and the commands run from the
@@ -46,31 +47,32 @@ def resolve_table(table: TablePath = None) -> Path:
     return path
 
 
-def nb201_task(objectives: list[str], dataset: str, table: TablePath = None):
+def nb201_task(objectives: list[str], dataset: str, table: TablePath = None, trust_pickle: bool = False):
     """``nas_tasks.NB201TableTask`` on ``table`` with ``objectives`` (column names or computed
-    metrics, as in the task's contract) for ``dataset``."""
+    metrics, as in the task's contract) for ``dataset``; ``trust_pickle`` as the task's (needed
+    for a ``.pth`` file or a NATS-Bench archive)."""
     path = resolve_table(table)
     from nas_tasks.nb201.table_task import NB201TableTask
 
-    return NB201TableTask(table=str(path), objectives=list(objectives), dataset=dataset)
+    return NB201TableTask(table=str(path), objectives=list(objectives), dataset=dataset, trust_pickle=trust_pickle)
 
 
-def nb201_c10_flops(table: TablePath = DEFAULT_NB201_TABLE):
+def nb201_c10_flops(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
     """CIFAR-10 test accuracy (max, %) vs FLOPs (min, millions)."""
-    return nb201_task(["cifar10_test_acc", "flops"], "cifar10", table)
+    return nb201_task(["cifar10_test_acc", "flops"], "cifar10", table, trust_pickle)
 
 
-def nb201_c100_params(table: TablePath = DEFAULT_NB201_TABLE):
+def nb201_c100_params(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
     """CIFAR-100 test accuracy (max, %) vs parameters (min, millions)."""
-    return nb201_task(["cifar100_test_acc", "params"], "cifar100", table)
+    return nb201_task(["cifar100_test_acc", "params"], "cifar100", table, trust_pickle)
 
 
-def nb201_c10_fpga(table: TablePath = DEFAULT_NB201_TABLE):
+def nb201_c10_fpga(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
     """CIFAR-10 test accuracy (max, %) vs FPGA latency (min, ms, HW-NAS-Bench)."""
-    return nb201_task(["cifar10_test_acc", "latency_ms_fpga"], "cifar10", table)
+    return nb201_task(["cifar10_test_acc", "latency_ms_fpga"], "cifar10", table, trust_pickle)
 
 
-def nb201_c10_params_raspi4(table: TablePath = DEFAULT_NB201_TABLE):
+def nb201_c10_params_raspi4(table: TablePath = DEFAULT_NB201_TABLE, trust_pickle: bool = False):
     """CIFAR-10 test accuracy (max, %) vs parameters (min, millions) vs Raspberry Pi 4 latency
     (min, ms)."""
-    return nb201_task(["cifar10_test_acc", "params", "latency_ms_raspi4"], "cifar10", table)
+    return nb201_task(["cifar10_test_acc", "params", "latency_ms_raspi4"], "cifar10", table, trust_pickle)

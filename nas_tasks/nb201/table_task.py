@@ -1,6 +1,7 @@
 """``NB201TableTask``: multi-objective NAS on the NAS-Bench-201 cells of a benchmark table."""
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 
@@ -26,8 +27,8 @@ class NB201TableTask:
     Args:
         table: a CSV/Parquet file with an ``arch`` column (row ``i`` is benchmark index ``i`` in
             the shared ``nb201_cifar.csv``), an official NAS-Bench-201 ``.pth`` file, a NATS-Bench
-            topology archive (see :mod:`nas_tasks.nb201.tables`; both are pickles: trusted files
-            only), or a ``pandas.DataFrame`` with an ``arch`` column.
+            topology archive (both are Python pickles: see ``trust_pickle``), or a
+            ``pandas.DataFrame`` with an ``arch`` column (see :mod:`nas_tasks.nb201.tables`).
         objectives: names (or one comma-separated string), each a table column, a computed metric
             (``"params"``, ``"flops"``; a table column of that name takes precedence) or a column
             name without the dataset prefix (``"test_acc"`` means ``"cifar100_test_acc"`` when
@@ -47,6 +48,16 @@ class NB201TableTask:
         on_nan: ``"raise"`` (default): an objective with missing values is an error naming the
             rows; ``"drop"``: those rows are left out of the search space.
         cache: keep computed costs and extracted benchmark tables in ``$LAMOO_CACHE_DIR``.
+        trust_pickle: must be True to read a NAS-Bench-201 ``.pth`` file or a NATS-Bench archive:
+            both formats are Python pickles, which can run code when read. They are then read with
+            a restricted unpickler (containers, numbers, strings, NumPy arrays; see
+            :mod:`nas_tasks.safe_load`). Only for files from a source you trust.
+
+    Raises:
+        InvalidInputError: a bad argument or table content, naming it; its subclasses
+            :class:`~nas_tasks.nb201.tables.TableNotFoundError`,
+            :class:`~nas_tasks.safe_load.BadFileError` (a file that is not in its format) and
+            :class:`~nas_tasks.safe_load.PickleNotTrustedError`.
 
     Attributes:
         space: the finite :class:`lamoo.SearchSpace` of the table's cells (``N x 6`` codes).
@@ -63,9 +74,11 @@ class NB201TableTask:
 
     def __init__(self, table, objectives, dataset: str = "cifar10", ref_point=None, *, hp: str = "200",
                  num_classes: int | None = None, input_size: int | None = None, on_nan: str = "raise",
-                 cache: bool = True):
+                 cache: bool = True, trust_pickle: bool = False):
         if on_nan not in ("raise", "drop"):
             raise InvalidInputError(f"on_nan must be 'raise' or 'drop', got {on_nan!r}")
+        if isinstance(hp, bool) or not isinstance(hp, (str, int)) or not str(hp).isdigit():
+            raise InvalidInputError(f"hp must be a training schedule such as '200' or '12' (epochs), got {hp!r}")
         self.hp = str(hp)
         self.dataset_name = str(dataset)
         self.dataset, self.num_classes, self.input_size = _dataset(dataset, num_classes, input_size)
@@ -73,7 +86,7 @@ class NB201TableTask:
         if isinstance(table, pd.DataFrame):
             frame, self.kind, self.source = table.copy(), "dataframe", "<DataFrame>"
         else:
-            frame, self.kind = load_table(table, hp=self.hp, cache=cache)
+            frame, self.kind = load_table(table, hp=self.hp, cache=cache, trust_pickle=trust_pickle)
             self.source = os.path.abspath(os.path.expanduser(table))
         codes = self._parse_archs(frame)
         specs = parse_objectives(objectives)
@@ -99,8 +112,10 @@ class NB201TableTask:
         self.space = search_space(self.codes)
         self.ideal_point = np.where([o.direction == "maximize" for o in self.objectives],
                                     self._Y.max(axis=0), self._Y.min(axis=0))
-        self.ref_point = check_ref_point(self.default_ref_point() if ref_point is None else ref_point,
-                                         self.objectives, self.ideal_point)
+        if ref_point is None:
+            ref_point = self.default_ref_point()
+            self._check_default_ref_point(ref_point)
+        self.ref_point = check_ref_point(ref_point, self.objectives, self.ideal_point)
         F, ref_F = to_minimization(self._Y, self.objectives), to_minimization(self.ref_point, self.objectives)
         self._front_mask = non_dominated_mask(F) & (F < ref_F).all(axis=1)
         self.max_hypervolume = hypervolume(F[self._front_mask], ref_F)
@@ -125,6 +140,9 @@ class NB201TableTask:
         return codes
 
     def _resolve_column(self, name: str, frame: pd.DataFrame) -> str:
+        if (frame.columns == name).sum() > 1:
+            raise InvalidInputError(f"table {self.source!r} has {(frame.columns == name).sum()} columns named {name!r}; "
+                                    f"an objective column must be unique")
         if name in frame.columns or name in COMPUTED:
             return name
         prefixed = f"{self.dataset.prefix}_{name}" if self.dataset is not None else None
@@ -161,10 +179,9 @@ class NB201TableTask:
         cols = []
         for o in self.objectives:
             col = frame[o.name]
-            if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-                raise InvalidInputError(f"objective column {o.name!r} of table {self.source!r} is not numeric "
-                                        f"(dtype {col.dtype}, e.g. {col.iloc[0]!r})")
-            cols.append(col.to_numpy(dtype=float))
+            if getattr(col.dtype, "kind", "O") not in "iuf":
+                raise InvalidInputError(self._not_numeric(o.name, col))
+            cols.append(col.to_numpy(dtype=float, na_value=np.nan))
         Y = np.column_stack(cols)
         Y[np.isinf(Y)] = np.nan
         bad = np.isnan(Y)
@@ -179,6 +196,42 @@ class NB201TableTask:
         if bad.any(axis=1).all():
             raise InvalidInputError(f"table {self.source!r} has no row with every objective present")
         return Y
+
+    def _not_numeric(self, name: str, col: pd.Series) -> str:
+        """Why objective column ``name`` is not numbers, quoting its first bad cell."""
+        what = f"objective column {name!r} of table {self.source!r}"
+        if pd.api.types.is_bool_dtype(col):
+            return f"{what} is not numeric: it holds True/False values"
+        if col.dtype.kind == "c":
+            return f"{what} is not numeric: it holds complex numbers, and objectives are real numbers"
+        coerced = pd.to_numeric(col, errors="coerce") if col.dtype.kind == "O" else pd.Series(np.nan, index=col.index)
+        bad = np.flatnonzero(coerced.isna().to_numpy() & col.notna().to_numpy())
+        if len(bad) == 0:
+            return f"{what} is not numeric (dtype {col.dtype})"
+        more = f"; {len(bad)} such rows, e.g. rows {bad[:10].tolist()}" if len(bad) > 1 else ""
+        return f"{what} is not numeric: row {bad[0]} holds {col.iloc[bad[0]]!r} (dtype {col.dtype}{more})"
+
+    def _check_default_ref_point(self, ref: np.ndarray) -> None:
+        """Explain, naming the objective, why the default reference point cannot be dominated:
+        a constant column (its worst value is its best), or accuracies all at or below random
+        guessing."""
+        for j, o in enumerate(self.objectives):
+            best = float(self.ideal_point[j])
+            if o.sign * ref[j] > o.sign * best:
+                continue
+            random_guess = o.direction == "maximize" and is_accuracy(o.name)
+            if not random_guess:  # the default is the worst value: it is the best only in a constant column
+                raise InvalidInputError(
+                    f"objective {o.name!r} is constant in table {self.source!r}: every cell has {best:g}. A constant "
+                    f"objective cannot be traded off, and its default reference point (the table's worst value) is "
+                    f"its best value, so no cell could dominate it. Leave it out of the objectives, or pass "
+                    f"ref_point= with a value worse than {best:g}")
+            spec = dataset_of_column(o.name)
+            raise InvalidInputError(
+                f"objective {o.name!r}: its default reference point is random-guess accuracy, {ref[j]:g} for "
+                f"{self.num_classes if spec is None else spec.num_classes} classes, but no cell of table "
+                f"{self.source!r} does better (best: {best:g}), so none could dominate it; pass ref_point=, or the "
+                f"dataset (or num_classes) the column is about")
 
     def default_ref_point(self) -> np.ndarray:
         """The contract's default reference point (see the class docstring), in raw units."""
@@ -196,11 +249,7 @@ class NB201TableTask:
     # ------------------------------------------------------------------ queries
     def rows(self, X) -> np.ndarray:
         """``(n,)`` table rows of ``(n x 6)`` codes; raises naming the first cell not in the table."""
-        X = np.asarray(X, dtype=float)
-        if X.ndim == 1 and X.shape[0] == NUM_EDGES:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != NUM_EDGES:
-            raise InvalidInputError(f"X must have shape (n x {NUM_EDGES}) (one cell code per edge), got shape {X.shape}")
+        X = self.space.as_points(X, f"X (n x {NUM_EDGES} cell codes, one per edge)")
         rows = self.space.candidate_index(X)
         if (rows < 0).any():
             self.space.validate(X)  # raises with the precise reason
@@ -240,10 +289,21 @@ class NB201TableTask:
         front.index.name = "row"
         return front.sort_values(self.objectives[0].name, ascending=self.objectives[0].direction == "minimize")
 
+    def content_hash(self) -> str:
+        """SHA-256 of what a run sees of the table: the cells (codes) and each objective's name,
+        direction and values. Two tables with the same cells and other values hash apart."""
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(self.codes, dtype=np.int64).tobytes())
+        h.update(repr([(o.name, o.direction) for o in self.objectives]).encode())
+        h.update(np.ascontiguousarray(self._Y, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
     def describe(self) -> dict:
-        """A JSON-serialisable description (recorded in run journals)."""
+        """A JSON-serialisable description (recorded in run journals; a resume compares all of it
+        but ``"execution"``, the table's location)."""
         return {
-            "task": "nb201-table", "table": self.source, "kind": self.kind,
+            "task": "nb201-table", "content_sha256": self.content_hash(), "kind": self.kind,
+            "execution": {"table": self.source},
             "hp": self.hp if self.kind in ("nb201", "nats") else None,
             "dataset": self.dataset.name if self.dataset is not None else self.dataset_name,
             "num_classes": self.num_classes, "input_size": self.input_size,

@@ -219,11 +219,17 @@ class NB201TrainTask:
         return pd.DataFrame(self._details)
 
     def describe(self) -> dict:
-        return {"class": "nas_tasks.NB201TrainTask", "dataset": self.data.dataset, "data_root": self.data.data_root,
-                "objectives": [repr(o) for o in self._objectives], "data": self.data.to_dict(),
+        """A JSON-serialisable description (recorded in run journals). A resume compares all of it
+        but ``"execution"``: the data (its splits and their fingerprint), network, training
+        recipe, objectives and seed must be the journal's; the data folder, device, executor,
+        thread counts and cache folder may change."""
+        data = {k: v for k, v in self.data.to_dict().items() if k != "data_root"}
+        execution = {"data_root": self.data.data_root, "device": str(self.device), "executor": self.executor.name,
+                     **{k: v for k, v in self.execution.to_dict().items() if k not in ("device", "executor")}}
+        return {"class": "nas_tasks.NB201TrainTask", "dataset": self.data.dataset,
+                "objectives": [repr(o) for o in self._objectives], "data": data,
                 "net": self.network.to_dict(), "train": self.training.to_dict(), "seed": self.seed,
-                "device": str(self.device), "executor": self.executor.name, "splits": self.splits.info,
-                "cache_dir": self.execution.cache_dir}
+                "splits": self.splits.info, "execution": execution}
 
     def __repr__(self) -> str:
         return (f"NB201TrainTask(dataset={self.data.dataset!r}, objectives={[o.name for o in self.objectives]}, "

@@ -55,6 +55,9 @@ def build_objectives(objectives, options: dict | None = None) -> list:
     from nas_tasks.objectives.base import Objective
     from nas_tasks.objectives.specs import check_direction, parse_objectives
 
+    if options is not None and not (isinstance(options, dict) and all(isinstance(v, dict) for v in options.values())):
+        raise InvalidInputError(f"objective_options must be a dict {{objective name: {{option: value}}}}, got "
+                                f"{options!r}")
     options = dict(options or {})
     unknown = set(options) - set(OBJECTIVES)
     if unknown:

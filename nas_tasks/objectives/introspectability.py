@@ -24,6 +24,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from lamoo.checks import check_choice, check_int, check_number
+from lamoo.exceptions import InvalidInputError
 from nas_tasks.objectives.base import EvalContext, Objective, TaskInfo
 
 POOLED = "pooled"
@@ -186,8 +188,12 @@ class Introspectability(Objective):
     direction = "maximize"
 
     def __init__(self, layers="all", group_by: str = "label", batch_size: int = 256):
-        if group_by not in ("label", "prediction"):
-            raise ValueError(f"group_by must be 'label' or 'prediction', got {group_by!r}")
+        check_choice(group_by, f"{self.name} group_by", ("label", "prediction"))
+        check_int(batch_size, f"{self.name} batch_size", 1)
+        if not isinstance(layers, str) and (not hasattr(layers, "__iter__")
+                                            or not all(isinstance(n, str) for n in layers)):
+            raise InvalidInputError(f"{self.name} layers must be 'all', 'cells', 'pooled' or a list of module names, "
+                                    f"got {layers!r}")
         self.layers = layers if isinstance(layers, str) else tuple(layers)
         self.group_by, self.batch_size = group_by, int(batch_size)
 
@@ -232,8 +238,7 @@ class IntrospectionRegularizer:
 
     def __init__(self, model: torch.nn.Module, weight: float = 0.5, layers="all", pair_weights=None,
                  num_classes: int | None = None):
-        if not (isinstance(weight, (int, float)) and weight >= 0):
-            raise ValueError(f"regularizer weight must be a number >= 0, got {weight!r}")
+        check_number(weight, "regularizer weight", low=0)
         self.model, self.weight = model, float(weight)
         self.layers = resolve_layers(model, layers)
         self.pair_weights = None if pair_weights is None else torch.as_tensor(np.asarray(pair_weights), dtype=torch.float32)

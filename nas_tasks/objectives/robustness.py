@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamoo.checks import check_int
+from lamoo.checks import check_int, check_number
 import torch
 import torch.nn.functional as F
 
@@ -109,11 +109,10 @@ class Robustness(Objective):
 
     def __init__(self, ood: str = "uniform", temperature: float = 1000.0, epsilon: float = 0.0014,
                  max_samples: int = 2000, seed: int = 0):
-        if not temperature > 0:
-            raise ValueError(f"robustness temperature must be > 0, got {temperature!r}")
-        if not epsilon >= 0:
-            raise ValueError(f"robustness epsilon must be >= 0, got {epsilon!r}")
+        check_number(temperature, "robustness temperature", low=0, low_open=True)
+        check_number(epsilon, "robustness epsilon", low=0)
         check_int(max_samples, "robustness max_samples", 2)
+        check_int(seed, "robustness seed", 0)
         if ood not in BUILTIN_OOD:
             from nas_tasks.training.data import canonical_name
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -42,6 +43,15 @@ def _number(value, name: str, *, low: float = 0.0, low_open: bool = False, below
 def _bool(value, name: str) -> None:
     if not isinstance(value, (bool, np.bool_)):
         raise InvalidInputError(f"{name} must be True or False, got {value!r}")
+
+
+def _path(value, name: str) -> str | None:
+    """``value`` (None, a str or an ``os.PathLike``) as a string, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise InvalidInputError(f"{name} must be a folder path (str or os.PathLike) or None, got {value!r}")
+    return os.fspath(value)
 
 
 def _set(obj, name: str, value) -> None:
@@ -79,8 +89,7 @@ class DataConfig:
         from nas_tasks.training.data import canonical_name
 
         _set(self, "dataset", canonical_name(self.dataset))
-        if self.data_root is not None:
-            _set(self, "data_root", str(self.data_root))
+        _set(self, "data_root", _path(self.data_root, "data_root"))
         _number(self.val_fraction, "val_fraction", low_open=True, below_one=True)
         _number(self.test_fraction, "test_fraction", low_open=True, below_one=True)
         check_int(self.max_train, "max_train", 2, allow_none=True)
@@ -259,13 +268,18 @@ class ExecutionConfig:
     gpus_per_task: float | None = None
 
     def __post_init__(self):
+        if type(self.device).__name__ == "device":  # a torch.device (not imported here)
+            _set(self, "device", str(self.device))
         if not isinstance(self.device, str):
-            _set(self, "device", str(self.device))  # a torch.device
+            raise InvalidInputError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, got "
+                                    f"{self.device!r}")
         check_choice(self.executor, "executor", ("local", "ray"))
         check_int(self.num_threads, "num_threads", 1, allow_none=True)
         check_int(self.eval_batch_size, "eval_batch_size", 1)
-        if self.cache_dir is not None:
-            _set(self, "cache_dir", str(self.cache_dir))
+        _set(self, "cache_dir", _path(self.cache_dir, "cache_dir"))
+        if self.ray_address is not None and not isinstance(self.ray_address, str):
+            raise InvalidInputError(f"ray_address must be a string ('auto', 'ray://host:port', ...) or None, got "
+                                    f"{self.ray_address!r}")
         check_int(self.cpus_per_task, "cpus_per_task", 1)
         if self.gpus_per_task is not None:
             _number(self.gpus_per_task, "gpus_per_task")

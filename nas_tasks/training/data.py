@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import pickle
+import math
+import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError, LamooError
+from nas_tasks.safe_load import BadFileError, load_pickle
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
 _ALIASES = {"cifar-10": "cifar10", "cifar-100": "cifar100", "imagenet16": "imagenet16-120",
@@ -102,6 +105,8 @@ def load_dataset(name: str, data_root=None) -> ImageDataset:
     if data_root is None:
         raise DatasetNotFoundError(f"dataset {key!r} is read from files: pass data_root (the folder holding them); "
                                    f"nothing is downloaded")
+    if not isinstance(data_root, (str, os.PathLike)):
+        raise InvalidInputError(f"data_root must be a folder path (str or os.PathLike), got {data_root!r}")
     root = Path(data_root).expanduser()
     if not root.is_dir():
         raise DatasetNotFoundError(f"data_root {str(root)!r} is not a folder")
@@ -121,24 +126,39 @@ def load_digits() -> ImageDataset:
 # ---------------------------------------------------------------------------------------- MNIST
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte")
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Read an idx file (optionally gzip-compressed): the format of the MNIST files."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    """Read an idx file (optionally gzip-compressed): the format of the MNIST files. Raises
+    :class:`~nas_tasks.safe_load.BadFileError` naming the file when it is not one."""
+    expected = "idx file (the MNIST format: 0, 0, a type code, the number of dimensions, then sizes and values)"
+    try:
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = Path(path).read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadFileError(f"{str(path)!r} is not a readable {'gzip-compressed ' * str(path).endswith('.gz')}"
+                           f"{expected}: {type(exc).__name__}: {exc}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise InvalidInputError(f"{path} is not an idx file (bad magic number)")
-    dtype = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}.get(data[2])
+        raise BadFileError(f"{str(path)!r} is not an {expected}: bad magic number")
+    dtype = _IDX_DTYPES.get(data[2])
     if dtype is None:
-        raise InvalidInputError(f"{path}: unknown idx data type 0x{data[2]:02x}")
+        raise BadFileError(f"{str(path)!r}: unknown idx data type 0x{data[2]:02x}; expected one of "
+                           f"{', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}")
     ndim = data[3]
+    offset = 4 + 4 * ndim
+    if len(data) < offset:
+        raise BadFileError(f"{str(path)!r}: the idx header announces {ndim} dimensions but the file ends after "
+                           f"{len(data)} bytes")
     shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    arr = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(shape)):
-        raise InvalidInputError(f"{path}: header says shape {shape} but holds {arr.size} values")
-    return arr.reshape(shape)
+    itemsize = np.dtype(dtype).itemsize
+    if (len(data) - offset) != math.prod(shape) * itemsize:
+        raise BadFileError(f"{str(path)!r}: the idx header says shape {shape} ({math.prod(shape)} values) but the "
+                           f"file holds {(len(data) - offset) / itemsize:g}")
+    return np.frombuffer(data, dtype=dtype, offset=offset).reshape(shape)
 
 
 def _find(root: Path, folders: list[str], name: str) -> Path | None:
@@ -161,16 +181,52 @@ def load_mnist(root: Path, variant: str = "mnist") -> ImageDataset:
             f"(looked in {', '.join(str(root / f) for f in folders)})")
     xtr, ytr, xte, yte = (read_idx(p) for p in paths)
     classes = DIGIT_CLASSES if variant == "mnist" else FASHION_CLASSES
-    return ImageDataset(variant, xtr[:, None].astype(np.uint8), ytr.astype(np.int64), xte[:, None].astype(np.uint8),
-                        yte.astype(np.int64), classes)
+    train = _mnist_pair(xtr, ytr, paths[0], paths[1], len(classes))
+    test = _mnist_pair(xte, yte, paths[2], paths[3], len(classes))
+    return ImageDataset(variant, *train, *test, classes)
+
+
+def _mnist_pair(x: np.ndarray, y: np.ndarray, x_path: Path, y_path: Path, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(n x 1 x h x w)`` uint8 and labels ``(n,)`` int64 from one images/labels pair of idx files."""
+    if x.dtype != np.uint8 or x.ndim != 3 or min(x.shape) == 0:
+        raise BadFileError(f"{str(x_path)!r} must hold n x h x w unsigned bytes (type 0x08), got {x.ndim} dimensions "
+                           f"of shape {x.shape} and type {x.dtype}")
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise BadFileError(f"{str(y_path)!r} must hold one integer label per image, got shape {y.shape} of type {y.dtype}")
+    if len(x) != len(y):
+        raise BadFileError(f"{str(x_path)!r} holds {len(x)} images but {str(y_path)!r} holds {len(y)} labels")
+    return x[:, None].copy(), _labels(y, k, y_path)
+
+
+def _labels(y, k: int, path: Path, offset: int = 0) -> np.ndarray:
+    """``y - offset`` as int64 labels, checked to lie in ``0 .. k-1``."""
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise BadFileError(f"{str(path)!r}: the labels are not a list of integers: {exc}") from None
+    if y.ndim != 1 or (y.size and y.dtype.kind not in "iu"):
+        raise BadFileError(f"{str(path)!r}: the labels must be a list of integers, got shape {y.shape} of type {y.dtype}")
+    y = y.astype(np.int64) - offset
+    bad = np.flatnonzero((y < 0) | (y >= k))
+    if len(bad):
+        raise BadFileError(f"{str(path)!r}: label {int(y[bad[0]]) + offset} (entry {bad[0]}) is outside "
+                           f"{offset}..{k - 1 + offset}, the dataset's {k} classes")
+    return y
 
 
 # ---------------------------------------------------------------------------------------- CIFAR
-def _unpickle(path: Path) -> dict:
-    # These are the datasets' own pickle files: only point data_root at files you trust.
-    with open(path, "rb") as f:
-        d = pickle.load(f, encoding="bytes")
-    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
+def _unpickle(path: Path, what: str, keys: tuple[str, ...]) -> dict:
+    """A dataset batch pickled as a dict, read with the restricted unpickler (NumPy arrays,
+    lists, numbers, strings only: :mod:`nas_tasks.safe_load`); keys as str."""
+    d = load_pickle(path, what, encoding="bytes")
+    if not isinstance(d, dict):
+        raise BadFileError(f"{str(path)!r} is not a {what}: expected a pickled dict, got {type(d).__name__}")
+    d = {(k.decode("latin-1") if isinstance(k, bytes) else k): v for k, v in d.items()}
+    missing = [k for k in keys if k not in d]
+    if missing:
+        raise BadFileError(f"{str(path)!r} is not a {what}: it has no {', '.join(map(repr, missing))} entry "
+                           f"(keys: {sorted(map(str, d))[:10]})")
+    return d
 
 
 def _require(folder: Path, names: list[str], what: str) -> None:
@@ -180,32 +236,55 @@ def _require(folder: Path, names: list[str], what: str) -> None:
                                    f"(expected the python pickles as torchvision extracts them)")
 
 
-def _cifar_images(d: dict) -> np.ndarray:
-    return np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+def _batch(path: Path, what: str, label_key: str, size: int, k: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(n x 3 x size x size)`` uint8 and labels ``(n,)`` of one pickled batch, checked."""
+    d = _unpickle(path, what, ("data", label_key))
+    x = d["data"]
+    per_image = 3 * size * size
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "iu" or x.ndim != 2 or x.shape[1] != per_image:
+        raise BadFileError(f"{str(path)!r}: 'data' must be an n x {per_image} array of pixel values 0..255 "
+                           f"(3 x {size} x {size} images), got "
+                           + (f"shape {x.shape} of type {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__))
+    if x.dtype != np.uint8:
+        if x.size and (x.min() < 0 or x.max() > 255):
+            raise BadFileError(f"{str(path)!r}: pixel values must lie in 0..255, got {x.min()}..{x.max()}")
+        x = x.astype(np.uint8)
+    y = _labels(d[label_key], k, path, offset)
+    if len(y) != len(x):
+        raise BadFileError(f"{str(path)!r} holds {len(x)} images but {len(y)} labels")
+    return x.reshape(-1, 3, size, size), y
+
+
+def _class_names(path: Path, what: str, key: str, k: int) -> tuple[str, ...]:
+    names = _unpickle(path, what, (key,))[key]
+    if not isinstance(names, (list, tuple)) or len(names) != k or not all(isinstance(n, (str, bytes)) for n in names):
+        raise BadFileError(f"{str(path)!r}: {key!r} must be a list of {k} class names, got {type(names).__name__}"
+                           + (f" of length {len(names)}" if isinstance(names, (list, tuple)) else ""))
+    return tuple(n.decode("utf-8", "replace") if isinstance(n, bytes) else n for n in names)
 
 
 def load_cifar10(root: Path) -> ImageDataset:
     folder = root / "cifar-10-batches-py"
     train_files = [f"data_batch_{i}" for i in range(1, 6)]
     _require(folder, train_files + ["test_batch"], "cifar10")
-    parts = [_unpickle(folder / f) for f in train_files]
-    test = _unpickle(folder / "test_batch")
+    what = "CIFAR-10 batch (python version)"
+    parts = [_batch(folder / f, what, "labels", 32, 10) for f in train_files]
+    xte, yte = _batch(folder / "test_batch", what, "labels", 32, 10)
     classes = CIFAR10_CLASSES
     if (folder / "batches.meta").is_file():
-        meta = _unpickle(folder / "batches.meta")
-        classes = tuple(n.decode() if isinstance(n, bytes) else n for n in meta["label_names"])
-    return ImageDataset("cifar10", np.concatenate([_cifar_images(p) for p in parts]),
-                        np.concatenate([np.asarray(p["labels"], dtype=np.int64) for p in parts]),
-                        _cifar_images(test), np.asarray(test["labels"], dtype=np.int64), classes)
+        classes = _class_names(folder / "batches.meta", "CIFAR-10 batches.meta", "label_names", 10)
+    return ImageDataset("cifar10", np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]),
+                        xte, yte, classes)
 
 
 def load_cifar100(root: Path) -> ImageDataset:
     folder = root / "cifar-100-python"
     _require(folder, ["train", "test", "meta"], "cifar100")
-    train, test, meta = (_unpickle(folder / f) for f in ("train", "test", "meta"))
-    classes = tuple(n.decode() if isinstance(n, bytes) else n for n in meta["fine_label_names"])
-    return ImageDataset("cifar100", _cifar_images(train), np.asarray(train["fine_labels"], dtype=np.int64),
-                        _cifar_images(test), np.asarray(test["fine_labels"], dtype=np.int64), classes)
+    what = "CIFAR-100 file (python version)"
+    xtr, ytr = _batch(folder / "train", what, "fine_labels", 32, 100)
+    xte, yte = _batch(folder / "test", what, "fine_labels", 32, 100)
+    classes = _class_names(folder / "meta", "CIFAR-100 meta file", "fine_label_names", 100)
+    return ImageDataset("cifar100", xtr, ytr, xte, yte, classes)
 
 
 # ---------------------------------------------------------------------------------------- ImageNet16-120
@@ -218,12 +297,11 @@ def load_imagenet16(root: Path, num_classes: int = 120) -> ImageDataset:
 
     def read(files):
         xs, ys = [], []
-        for f in files:
-            d = _unpickle(folder / f)
-            y = np.asarray(d["labels"], dtype=np.int64)
-            keep = (y >= 1) & (y <= num_classes)  # labels are 1-based
-            xs.append(np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 16, 16)[keep])
-            ys.append(y[keep] - 1)
+        for f in files:  # labels are 1-based, 1..1000; the first num_classes are kept
+            x, y = _batch(folder / f, "ImageNet16 batch", "labels", 16, 1000, offset=1)
+            keep = y < num_classes
+            xs.append(x[keep])
+            ys.append(y[keep])
         return np.concatenate(xs), np.concatenate(ys)
 
     xtr, ytr = read(train_files)

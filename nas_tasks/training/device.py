@@ -11,6 +11,7 @@ import os
 import numpy as np
 import torch
 
+from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.training.splits import Splits
 
@@ -33,10 +34,11 @@ def resolve_device(device="auto") -> torch.device:
 
 
 def set_threads(n: int | None) -> int:
-    """Set torch's intra-op threads to ``n`` (default: the CPUs this process may use); returns ``n``."""
+    """Set torch's intra-op threads to ``n`` (an integer >= 1; default: the CPUs this process may
+    use); returns ``n``."""
     if n is None:
         n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = max(1, int(n))
+    n = check_int(n, "num_threads", 1)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lamoo.checks import check_int
+from lamoo.checks import check_int, check_number
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.training.data import ImageDataset
 
@@ -53,8 +53,9 @@ def make_splits(dataset: ImageDataset, val_fraction: float = 0.2, test_fraction:
     split (``digits``) also gives ``test_fraction`` of its images to the test split.
     ``max_train`` / ``max_eval`` cap the split sizes (a stratified subset), for quick runs.
     """
-    if not 0 < val_fraction < 1:
-        raise InvalidInputError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    _fraction(val_fraction, "val_fraction")
+    _fraction(test_fraction, "test_fraction")
+    check_int(split_seed, "split_seed", 0)
     x, y = dataset.x_train, dataset.y_train
     if dataset.x_test is None:
         if not 0 < test_fraction < 1 or val_fraction + test_fraction >= 1:
@@ -75,9 +76,18 @@ def make_splits(dataset: ImageDataset, val_fraction: float = 0.2, test_fraction:
     return Splits(dataset, train, val, test, info)
 
 
+def _fraction(value, name: str) -> None:
+    """Raise unless ``value`` is a finite number strictly between 0 and 1."""
+    try:
+        ok = check_number(value, name, low=0, high=1, low_open=True) < 1
+    except InvalidInputError:
+        ok = False
+    if not ok:
+        raise InvalidInputError(f"{name} must be a finite number in (0, 1), got {value!r}")
+
+
 def _cap(part: tuple[np.ndarray, np.ndarray], cap: int | None, seed: int, name: str):
-    if cap is None or len(part[1]) <= cap:
+    if cap is None or len(part[1]) <= check_int(cap, name, 2):
         return part
-    check_int(cap, name, 2)
     idx = stratified_split(part[1], (cap / len(part[1]), 1 - cap / len(part[1])), seed)[0]
     return part[0][idx], part[1][idx]

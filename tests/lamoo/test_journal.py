@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,9 +92,9 @@ def test_loading_with_another_task_is_refused(tmp_path):
     Study(ToyTask(d=2), RandomSampler(), seed=0, journal=path).optimize(8)
     with pytest.raises(JournalError, match="objectives"):
         Study.load(path, MixedToyTask(), RandomSampler())
-    with pytest.raises(JournalError, match="search space"):
+    with pytest.raises(JournalError, match=r"space.names: the journal has \['x0', 'x1'\], given \['x0', 'x1', 'x2'\]"):
         Study.load(path, ToyTask(d=3), RandomSampler())
-    with pytest.warns(RuntimeWarning, match="different sampler"):
+    with pytest.raises(JournalError, match="sampler.name: the journal has 'random', given 'lamoo'"):
         Study.load(path, ToyTask(d=2), LaMOO(RandomSampler()))
 
 
@@ -150,6 +152,34 @@ def test_batch_timings_are_the_last_records_as_in_the_run(tmp_path):
     assert Study.load(path, task, RandomSampler()).result().timings == live
 
 
+V1 = Path(__file__).resolve().parents[1] / "data" / "v1_journal.jsonl"  # written by lamoo at 94977c9
+
+
+def _v1_run(tmp_path):
+    """A copy of a version 1 journal: LaMOO(random), seed 3, 6 + 4 + 4 points, then one told by the user."""
+    path = tmp_path / "v1.jsonl"
+    shutil.copy(V1, path)
+    return path
+
+
+def test_a_version_1_journal_is_read_and_resumed(tmp_path):
+    def make():
+        return LaMOO(RandomSampler(), leaf_size=4)
+
+    path = _v1_run(tmp_path)
+    old = Result.from_journal(path)
+    assert len(old) == 15 and old.sources[-1] == "user" and old.config["version"] == 1
+    whole = Study(FiniteToyTask(), make(), seed=3, n_init=6)
+    whole.optimize(14, batch_size=4)
+    np.testing.assert_array_equal(old.X[:14], whole.archive.X)  # same seed, same run, across versions
+    study = Study.load(path, FiniteToyTask(), make())
+    np.testing.assert_array_equal(study.archive.X, old.X)
+    res = study.optimize(22, batch_size=4)
+    whole.tell(old.X[14:], FiniteToyTask().evaluate(old.X[14:]))
+    np.testing.assert_array_equal(res.X, whole.optimize(22, batch_size=4).X)
+    assert [r["i"] for r in read_journal(path)[1]] == list(range(22))
+
+
 class _Counting(RandomSampler):
     """Reports how many reports the archive held when it proposed, and a tuple and a NaN (which a
     journal stores as a list and null)."""
@@ -162,17 +192,21 @@ class _Counting(RandomSampler):
         return Proposal(X, region, {"count": len(seen), "seen": seen, "pair": (1, 2), "nan": float("nan")})
 
 
-def test_the_archive_keeps_each_batchs_report_as_the_journal_records_it(tmp_path):
+def test_the_archive_keeps_each_asks_report_as_its_journal_record_holds_it(tmp_path):
     task, path = ToyTask(d=2), tmp_path / "run.jsonl"
     whole = Study(task, _Counting(), seed=4, n_init=4)
     whole.optimize(16, batch_size=3)
-    reports = whole.archive.proposal_reports()
-    assert [batch for batch, _ in reports] == [1, 2, 3, 4]  # batch 0 is the initial design: no report
-    assert [dict(r) for _, r in reports][-1] == {"count": 3, "seen": [0, 1, 2], "pair": [1, 2], "nan": None}
+    reports = [(b, dict(r)) for b, r in whole.archive.proposal_reports()]
+    assert [batch for batch, _ in reports] == [1, 2, 3, 4]  # ask 0 is the initial design: no report
+    assert reports[-1][1] == {"count": 3, "seen": [0, 1, 2], "pair": [1, 2], "nan": None}
 
-    Study(task, _Counting(), seed=4, n_init=4, journal=path).optimize(10, batch_size=3)
+    first = Study(task, _Counting(), seed=4, n_init=4, journal=path)
+    first.optimize(10, batch_size=3)
+    first.ask(3)  # recorded when asked: a pending ask's report is the latest one already
+    assert [(b, dict(r)) for b, r in first.archive.proposal_reports()] == reports[:3]
+    first.close()
     resumed = Study.load(path, task, _Counting())
-    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == [(b, dict(r)) for b, r in reports[:2]]
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == reports[:3]
     res = resumed.optimize(16, batch_size=3)
     np.testing.assert_array_equal(res.X, whole.result().X)
-    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == [(b, dict(r)) for b, r in reports]
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == reports

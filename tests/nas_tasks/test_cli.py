@@ -32,6 +32,7 @@ def test_data_root_and_errors(tmp_path, capsys):
     args = ["optimize", "--task", "nb201", "--objectives", "cifar10_test_acc,latency_ms_dev", "--budget", "12",
             "--out", str(tmp_path / "run"), "--no-progress"]
     assert main(args + ["--table", "table.csv", "--data-root", str(tmp_path)]) == 0
+    args[args.index(str(tmp_path / "run"))] = str(tmp_path / "new")  # "run" holds a run now: refused first
     assert main(args) == 2
     assert "needs --table" in capsys.readouterr().err
     assert main(args + ["--table", str(tmp_path / "missing.csv")]) == 2
@@ -39,3 +40,22 @@ def test_data_root_and_errors(tmp_path, capsys):
     assert main(["optimize", "--task", "nb201", "--table", str(tmp_path / "table.csv"), "--no-progress",
                  "--out", str(tmp_path / "r2")]) == 2
     assert "needs --objectives" in capsys.readouterr().err
+
+
+def test_a_pth_table_needs_trust_pickle(tmp_path, capsys):
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("nas_201_api")
+    from nas_tasks import nb201
+    from tests.nas_tasks.fake_benchmarks import nb201_dict
+
+    table = tmp_path / "NAS-Bench-201-tiny.pth"
+    torch.save(nb201_dict([nb201.decode(c) for c in nb201.all_cells()[[0, 9, 99, 999, 9999]]]), table)
+    args = ["optimize", "--task", "nb201", "--table", str(table), "--objectives", "cifar10_test_acc,flops",
+            "--budget", "5", "--n-init", "3", "--batch-size", "2", "--no-progress"]
+    assert main(args + ["--out", str(tmp_path / "refused")]) == 2
+    err = capsys.readouterr().err
+    assert "NAS-Bench-201-tiny.pth" in err and "Python pickle" in err and "--trust-pickle" in err
+    assert main(args + ["--out", str(tmp_path / "run"), "--trust-pickle"]) == 0
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["evaluations"] == 5

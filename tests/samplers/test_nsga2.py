@@ -57,7 +57,7 @@ def test_offspring_come_from_mating():
 def test_bad_arguments_raise_a_clear_value_error():
     with pytest.raises(ValueError, match="pop_size must be an integer >= 2, got 1"):
         NSGA2Sampler(pop_size=1)
-    with pytest.raises(ValueError, match=r"crossover_prob must be a number in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"crossover_prob must be a finite number in \[0, 1\], got 1.5"):
         NSGA2Sampler(crossover_prob=1.5)
     with pytest.raises(ValueError, match="mutation_eta"):
         NSGA2Sampler(mutation_eta=0)

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from lamoo.exceptions import InvalidInputError
-from samplers import CMAESSampler, NSGA2Sampler, QEHVISampler, RandomSampler, get_sampler, list_samplers
+from samplers import CMAESSampler, EvolutionSampler, NSGA2Sampler, QEHVISampler, RandomSampler, get_sampler, list_samplers
 
 
 def test_every_documented_name_is_registered():
-    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2"])
+    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution"])
     kinds = {"random": RandomSampler, "qehvi": QEHVISampler, "qlogehvi": QEHVISampler,
-             "qlognehvi": QEHVISampler, "cmaes": CMAESSampler, "nsga2": NSGA2Sampler}
+             "qlognehvi": QEHVISampler, "cmaes": CMAESSampler, "nsga2": NSGA2Sampler,
+             "evolution": EvolutionSampler}
     for name, cls in kinds.items():
         assert type(get_sampler(name)) is cls
 
