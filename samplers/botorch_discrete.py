@@ -3,7 +3,8 @@
 On a finite space every greedy step scores every candidate. Monte-Carlo qLogNEHVI costs
 milliseconds per candidate (its joint posterior with the pruned baseline, 128 samples, box
 decompositions per sample; ``python -m benchmarks.discrete_acq``), so exact steps over all 15,625
-NAS-Bench-201 cells would take minutes. Here each step is one posterior pass over the candidates
+NAS-Bench-201 cells would take tens of minutes per batch on a small machine
+(``benchmarks/results/measurements/discrete_acq.txt``: 16-29x the analytic cost). Here each step is one posterior pass over the candidates
 and the closed-form expected hypervolume improvement (Yang et al. 2019, BoTorch's analytic
 ``ExpectedHypervolumeImprovement``: exact integration over the cells of the box decomposition of
 the front, no sampling noise), the single-point limit of qEHVI. A batch is built greedily: after
