@@ -11,7 +11,7 @@ final ``log10(max HV - HV)``, the samples it needed to reach 99% of the maximum 
 (``> n`` when it did not) and its median optimizer seconds per batch, then the medians and how
 many seeds each method won. ``--run`` first runs (or resumes) the grid:
 
-    python -m benchmarks.qehvi_vs_botorch --run --tasks vehicle-safety --seeds 0-4 --budget 30
+    python -m benchmarks.qehvi_vs_botorch --run --tasks vehicle-safety --seeds 0-9 --budget 30
     python -m benchmarks.qehvi_vs_botorch            # the records already in --out
 
 Run from the repository root (``benchmarks`` is not installed).
@@ -84,7 +84,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default=OUT, help=f"the grid's results folder (default: {OUT})")
     parser.add_argument("--run", action="store_true", help="run (or resume) the grid first")
     parser.add_argument("--tasks", nargs="+", default=["vehicle-safety"])
-    parser.add_argument("--seeds", default="0-4")
+    parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=5)
     parser.add_argument("--n-init", type=int, default=10)
