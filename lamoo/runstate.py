@@ -93,6 +93,8 @@ class RunState:
             self.log.apply(record, where)
             if record["type"] == "ask" and record.get("proposal") is not None:
                 self.archive.record_report(record["batch"], record["proposal"])
+        if self.archive.ref_point is None and self.log.ref_point is not None:
+            self.archive.set_ref_point(self.log.ref_point)
         new = self.log.evaluations(start)
         if len(new.X) == 0:
             return

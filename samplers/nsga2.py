@@ -3,9 +3,20 @@
 The sampler is stateless: every call rebuilds the parent population from the archive. The region's
 successful members are ranked by non-dominated sorting and crowding distance (pymoo's
 ``RankAndCrowding`` survival) and the best ``pop_size`` become the parents; offspring come from
-binary tournament selection (dominance, then crowding, as pymoo's NSGA-II), simulated binary
-crossover and polynomial mutation. Defaults follow XNAS for integer encodings: SBX with
-probability 0.9 and eta 3, polynomial mutation of each variable with probability ``1/d`` and eta 3.
+binary tournament selection (dominance, then crowding, as pymoo's NSGA-II) and the operators of
+a named preset (``operators=``):
+
+- ``"real"`` (the default): simulated binary crossover and polynomial mutation; the defaults follow
+  XNAS for integer encodings: SBX with probability 0.9 and eta 3, polynomial mutation of each
+  variable with probability ``1/d`` and eta 3;
+- ``"binary"``: uniform crossover (each bit from either parent with probability 1/2) and bit-flip
+  mutation of each bit with probability ``1/d``: MO-EvoPruneDeepTL's operators (its released code
+  runs jMetal's NSGA-II with these, crossover always applied, a population of 30 and two offspring
+  per generation; pass ``crossover_prob=1.0, pop_size=30`` for its values);
+- ``"binary-two-point"``: two-point crossover and bit-flip mutation.
+
+The binary presets need a binary space (every dimension an integer in ``{0, 1}``), such as a pruning
+genome (:mod:`nas_tasks.pruning`).
 Offspring are kept in a :class:`lamoo.proposal.NewPoints`, which repairs them into the space
 (clipped, rounded, snapped to a candidate on finite spaces) and drops those outside the region,
 evaluated, pending or repeated; mating is retried, at most ``max_tries`` rounds, and the driver tops
@@ -18,11 +29,14 @@ from types import SimpleNamespace
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.checks import check_int, check_number
-from lamoo.exceptions import require
+from lamoo.checks import check_choice, check_int, check_number
+from lamoo.exceptions import InvalidInputError, require
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
+
+OPERATORS = ("real", "binary", "binary-two-point")
+"""The operator presets (see the module docstring)."""
 
 
 class NSGA2Sampler(Sampler):
@@ -30,10 +44,11 @@ class NSGA2Sampler(Sampler):
 
     Args:
         pop_size: at most this many region members, the best by rank and crowding, are parents.
-        crossover_prob: probability that a mating applies SBX (otherwise parents are copied).
-        crossover_eta: SBX distribution index (small: offspring far from the parents).
-        mutation_prob: per-variable polynomial-mutation probability (``None``: ``1/d``).
-        mutation_eta: polynomial-mutation distribution index.
+        crossover_prob: probability that a mating applies crossover (otherwise parents are copied).
+        crossover_eta: SBX distribution index (small: offspring far from the parents; ``"real"`` only).
+        mutation_prob: per-variable mutation probability (``None``: ``1/d``).
+        mutation_eta: polynomial-mutation distribution index (``"real"`` only).
+        operators: ``"real"``, ``"binary"`` or ``"binary-two-point"`` (:data:`OPERATORS`).
         max_tries: mating rounds before the proposal is returned short (the driver tops it up
             with uniform region draws).
 
@@ -45,13 +60,16 @@ class NSGA2Sampler(Sampler):
     name = "nsga2"
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
-                 mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20):
+                 mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,
+                 operators: str = "real"):
         check_int(pop_size, "pop_size", 2)
         check_number(crossover_prob, "crossover_prob", low=0, high=1)
         check_number(crossover_eta, "crossover_eta", low=0, low_open=True)
         check_number(mutation_prob, "mutation_prob", low=0, high=1, allow_none=True)
         check_number(mutation_eta, "mutation_eta", low=0, low_open=True)
         check_int(max_tries, "max_tries", 1)
+        check_choice(operators, "operators", OPERATORS)
+        self.operators = operators
         self.pop_size = pop_size
         self.crossover_prob = crossover_prob
         self.crossover_eta = crossover_eta
@@ -66,6 +84,10 @@ class NSGA2Sampler(Sampler):
             return Proposal(region.sample(n, rng), region, info)
         problem = self._problem(archive)
         parents = self._parent_population(region, archive, rng)
+        binary = self.operators != "real"
+        if binary:
+            _check_binary(archive.space)
+            parents.set("X", parents.get("X") > 0.5)  # pymoo's bit flip negates booleans
         # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
         algorithm = SimpleNamespace(tournament_type="comp_by_dom_and_crowding", random_state=rng)
         mating = self.make_mating(archive.space.n_dims)
@@ -75,7 +97,7 @@ class NSGA2Sampler(Sampler):
             if need <= 0:
                 break
             off = mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm)
-            info["n_offspring"] += points.offer(off.get("X"))
+            info["n_offspring"] += points.offer(off.get("X").astype(float))
         info["n_parents"] = len(parents)
         return Proposal(points.array(), region, info)
 
@@ -97,19 +119,29 @@ class NSGA2Sampler(Sampler):
                                     random_state=rng)
 
     def make_mating(self, n_dims: int):
-        """pymoo's NSGA-II mating: binary tournament (dominance, then crowding), SBX and
-        polynomial mutation with this sampler's parameters, for ``n_dims`` variables."""
+        """pymoo's NSGA-II mating: binary tournament (dominance, then crowding) and the
+        crossover and mutation of :attr:`operators` with this sampler's parameters, for
+        ``n_dims`` variables."""
         require("pymoo", "pymoo")
         from pymoo.algorithms.moo.nsga2 import binary_tournament
         from pymoo.core.mating import Mating
-        from pymoo.operators.crossover.sbx import SBX
-        from pymoo.operators.mutation.pm import PM
         from pymoo.operators.selection.tournament import TournamentSelection
 
         prob_var = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_dims
-        return Mating(TournamentSelection(func_comp=binary_tournament),
-                      SBX(prob=self.crossover_prob, eta=self.crossover_eta),
-                      PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+        if self.operators == "real":
+            from pymoo.operators.crossover.sbx import SBX
+            from pymoo.operators.mutation.pm import PM
+
+            crossover, mutation = (SBX(prob=self.crossover_prob, eta=self.crossover_eta),
+                                   PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+        else:
+            from pymoo.operators.crossover.pntx import TwoPointCrossover
+            from pymoo.operators.crossover.ux import UniformCrossover
+            from pymoo.operators.mutation.bitflip import BitflipMutation
+
+            kind = UniformCrossover if self.operators == "binary" else TwoPointCrossover
+            crossover, mutation = kind(prob=self.crossover_prob), BitflipMutation(prob=1.0, prob_var=prob_var)
+        return Mating(TournamentSelection(func_comp=binary_tournament), crossover, mutation)
 
     @staticmethod
     def _problem(archive: Archive):
@@ -124,3 +156,10 @@ class NSGA2Sampler(Sampler):
         from pymoo.core.population import Population
 
         return Population.new("X", archive.X[rows], "F", archive.F[rows])
+
+
+def _check_binary(space) -> None:
+    """Raise unless every dimension of ``space`` is an integer in ``{0, 1}``."""
+    if not (space.discrete_mask.all() and (space.lower == 0).all() and (space.upper == 1).all()):
+        raise InvalidInputError(f"NSGA2Sampler(operators='binary...') needs a binary space (every dimension an integer "
+                                f"in {{0, 1}}), got {space!r}; use operators='real' here")

@@ -15,7 +15,7 @@ from nas_tasks.objectives.base import EvalContext, TaskInfo
 from nas_tasks.training.cache import TrainCache
 from nas_tasks.training.config import DataConfig, ExecutionConfig, NetworkConfig, TrainingConfig
 from nas_tasks.training.data import load_dataset
-from nas_tasks.training.splits import Splits, make_splits
+from nas_tasks.training.splits import Splits, make_splits, select_classes
 
 MAX_SPLITS = 4
 """Datasets (splits) a process keeps in memory, the most recently used first."""
@@ -52,16 +52,18 @@ class CellJob:
 def get_splits(data: DataConfig) -> Splits:
     """The splits ``data`` describes, loaded once per process (at most :data:`MAX_SPLITS` kept)."""
     dataset = load_dataset(data.dataset, data.data_root)
+    if data.classes is not None:
+        dataset = select_classes(dataset, data.classes)
     return make_splits(dataset, data.val_fraction, data.test_fraction, data.max_train, data.max_eval, data.split_seed)
 
 
 @lru_cache(maxsize=MAX_DEVICE_DATA)
-def get_device_data(data: DataConfig, device: torch.device):
-    """:class:`~nas_tasks.training.device.DeviceData` of ``data`` on ``device`` (at most
-    :data:`MAX_DEVICE_DATA` kept)."""
+def get_device_data(data: DataConfig, device: torch.device, precision: str = "auto"):
+    """:class:`~nas_tasks.training.device.DeviceData` of ``data`` on ``device``, models running
+    at ``precision`` (at most :data:`MAX_DEVICE_DATA` kept)."""
     from nas_tasks.training.device import DeviceData
 
-    return DeviceData(get_splits(data), device)
+    return DeviceData(get_splits(data), device, precision)
 
 
 def build_model(codes, network: NetworkConfig, splits: Splits, seed: int) -> torch.nn.Module:
@@ -119,7 +121,7 @@ def run_cell_job(job: CellJob) -> dict:
                         "train": job.training.to_dict(), "seed": job.seed, "split": splits.info}
     record["device"] = str(device)
     with _doing("moving the data to the device", job):
-        data = get_device_data(job.data, device)
+        data = get_device_data(job.data, device, job.execution.precision)
         model = build_model(job.codes, job.network, splits, job.seed)
     if any(o.needs_training for o in missing):
         _train_or_load(model, job, data, cache, record)

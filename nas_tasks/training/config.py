@@ -29,6 +29,10 @@ from lamoo.checks import check_choice, check_int
 from lamoo.exceptions import InvalidInputError
 
 CACHE_KEY_VERSION = 1  # bump when a change in training or measuring makes cached cells stale
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+"""Precision settings (:attr:`ExecutionConfig.precision`): ``"auto"`` (bf16 / fp16 autocast on
+CUDA by the GPU's capability, float32 on the CPU), ``"fp32"`` (no autocast), ``"bf16"`` and
+``"fp16"`` (autocast to that dtype; fp16 on CUDA only)."""
 
 
 def _number(value, name: str, *, low: float = 0.0, low_open: bool = False, below_one: bool = False) -> None:
@@ -75,6 +79,11 @@ class DataConfig:
         max_train, max_eval: caps on the training and on each evaluation split (stratified
             subsets, >= 2), or None.
         split_seed: seed of the (stratified) splits, >= 0.
+        classes: None (all classes) or the class indices to keep, relabelled ``0 .. k'-1`` in the
+            order given (``(0, 1, 2, 3, 4)``, or ``"0-4"``; see
+            :func:`~nas_tasks.training.splits.parse_classes`): a source or target task of a
+            transfer setting. Stored as a tuple of ints; left out of :meth:`to_dict` when None, so
+            the cache keys of full datasets stay what they were.
     """
 
     dataset: str = "digits"
@@ -84,11 +93,15 @@ class DataConfig:
     max_train: int | None = None
     max_eval: int | None = None
     split_seed: int = 0
+    classes: tuple[int, ...] | None = None
 
     def __post_init__(self):
         from nas_tasks.training.data import canonical_name
+        from nas_tasks.training.splits import parse_classes
 
         _set(self, "dataset", canonical_name(self.dataset))
+        if self.classes is not None:
+            _set(self, "classes", parse_classes(self.classes))
         _set(self, "data_root", _path(self.data_root, "data_root"))
         _number(self.val_fraction, "val_fraction", low_open=True, below_one=True)
         _number(self.test_fraction, "test_fraction", low_open=True, below_one=True)
@@ -97,7 +110,12 @@ class DataConfig:
         check_int(self.split_seed, "split_seed", 0)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["classes"] is None:
+            del d["classes"]  # the key of a full dataset is the one made before class subsets existed
+        else:
+            d["classes"] = list(d["classes"])
+        return d
 
 
 # ---------------------------------------------------------------------------------------- network
@@ -249,13 +267,26 @@ class ExecutionConfig:
             against the machine by the task, :func:`~nas_tasks.training.device.resolve_device`).
         executor: ``"local"`` (in this process) or ``"ray"`` (a Ray task per cell), see
             :mod:`nas_tasks.training.executors`.
-        num_threads: torch CPU threads for local training (None: every CPU this process may use).
+        num_threads: torch CPU threads of each trained cell, wherever it trains (None:
+            ``cpus_per_task``, so a cell trains with the same thread count under every executor;
+            the thread count can change the last digits of a CPU-trained cell's values, see
+            :mod:`nas_tasks.training.executors`).
         eval_batch_size: batch size of evaluation passes (>= 1).
         cache_dir: the cache folder (None: ``$LAMOO_CACHE_DIR`` or ``~/.cache/lamoo``, resolved by
             the task when it is created); stored as a string.
         ray_address: the Ray cluster to join (None: ``$RAY_ADDRESS`` or a new local cluster).
         cpus_per_task: CPUs (and torch threads) per Ray task (>= 1).
-        gpus_per_task: GPUs per Ray task (>= 0; None: 1 when the cluster has GPUs, else 0).
+        gpus_per_task: GPUs per Ray task (>= 0; None: ``1 / cells_per_gpu`` when the cluster has
+            GPUs, else 0). Give this or ``cells_per_gpu``, not both.
+        cells_per_gpu: how many cells train at once on one GPU (>= 1; None:
+            :data:`~nas_tasks.training.packing.DEFAULT_CELLS_PER_GPU`, one). With Ray each task
+            asks for ``1 / cells_per_gpu`` of a GPU; the local executor on a CUDA device trains
+            that many cells at once in worker processes (:mod:`nas_tasks.training.packing`; the
+            number to use comes from ``benchmarks/gpu_check.py``'s concurrency measurement).
+        precision: ``"auto"`` (bf16 autocast on GPUs with native bf16, fp16 with loss scaling on
+            older GPUs, float32 on the CPU), ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only); see
+            :func:`~nas_tasks.training.device.autocast_dtype`. Like the device, it does not enter
+            the cache key.
     """
 
     device: str = "auto"
@@ -266,6 +297,8 @@ class ExecutionConfig:
     ray_address: str | None = None
     cpus_per_task: int = 1
     gpus_per_task: float | None = None
+    cells_per_gpu: int | None = None
+    precision: str = "auto"
 
     def __post_init__(self):
         if type(self.device).__name__ == "device":  # a torch.device (not imported here)
@@ -283,6 +316,11 @@ class ExecutionConfig:
         check_int(self.cpus_per_task, "cpus_per_task", 1)
         if self.gpus_per_task is not None:
             _number(self.gpus_per_task, "gpus_per_task")
+        check_int(self.cells_per_gpu, "cells_per_gpu", 1, allow_none=True)
+        if self.gpus_per_task is not None and self.cells_per_gpu is not None:
+            raise InvalidInputError(f"give gpus_per_task or cells_per_gpu, not both (got gpus_per_task="
+                                    f"{self.gpus_per_task!r}, cells_per_gpu={self.cells_per_gpu!r})")
+        check_choice(self.precision, "precision", PRECISIONS)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -323,4 +361,4 @@ def trained_cell_key(codes, data: DataConfig, fingerprint: str, network: Network
 
 
 __all__ = ["Augmentation", "CACHE_KEY_VERSION", "CONFIG_CLASSES", "DataConfig", "ExecutionConfig", "NetworkConfig",
-           "TrainingConfig", "split_settings", "trained_cell_key"]
+           "PRECISIONS", "TrainingConfig", "split_settings", "trained_cell_key"]
