@@ -2,7 +2,8 @@
 run: partition trees and sampler models are rebuilt from it, so resuming is replaying it."""
 from __future__ import annotations
 
-from typing import Sequence
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -51,6 +52,10 @@ class Archive:
         C: ``(n x k)`` the constrained values, raw units (NaN rows: failed evaluations).
         violation: ``(n,)`` summed relative constraint violation (0: feasible; NaN: failed).
         feasible: ``(n,)`` bool, successful and meeting every constraint.
+
+    It also keeps what the sampler reported about each ask (:meth:`proposal_reports`), as the
+    ask's journal record holds it, so a sampler may carry state from one ask to the next through
+    its report (a warm start, say) and a resumed run replays exactly that state.
     """
 
     def __init__(self, space: SearchSpace, objectives: Sequence[ObjectiveSpec], ref_point: np.ndarray | None = None,
@@ -70,6 +75,7 @@ class Archive:
         self._leaf_ids = _frozen(np.empty(0, dtype=np.int64))
         self._batches = _frozen(np.empty(0, dtype=np.int64))
         self._keys: set[bytes] = set()
+        self._reports: dict[int, Mapping[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self._X)
@@ -217,6 +223,17 @@ class Archive:
             raise InvalidInputError(f"C (constrained values) has NaN in successful rows {np.flatnonzero(missing)[:10].tolist()}")
         C[failed] = np.nan
         return C
+    def record_report(self, batch: int, report: Mapping[str, Any]) -> None:
+        """Keep ``report``, what the sampler reported about ask ``batch`` (a mapping, as the
+        ask's journal record holds it). A study records it when it applies the ask's record
+        (:class:`lamoo.runstate.RunState`), in a run and when it reads a journal alike."""
+        if not isinstance(report, Mapping):
+            raise InvalidInputError(f"a proposal report must be a mapping, got {type(report).__name__}")
+        self._reports[int(batch)] = MappingProxyType(dict(report))
+
+    def proposal_reports(self) -> list[tuple[int, Mapping[str, Any]]]:
+        """``[(batch, report), ...]`` in batch order: the recorded reports of the asks so far."""
+        return sorted(self._reports.items())
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """``(k,)`` bool: which rows of ``X`` (``k x d``) were already evaluated (exact match;

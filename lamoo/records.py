@@ -163,6 +163,13 @@ def check_header(value, path) -> dict:
                            f"{_short(value.get('constraints'))} ({exc})") from None
     if value.get("max_hypervolume") is not None and not _is_finite(value["max_hypervolume"]):
         raise JournalError(f"{where}: 'max_hypervolume' must be null or a number, got {_short(value['max_hypervolume'])}")
+    front = value.get("exact_front")
+    if front is not None:
+        if not isinstance(front, list):
+            raise JournalError(f"{where}: 'exact_front' must be null or a list of points, got {_short(front)}")
+        for row in front:
+            _numbers(row, len(objectives), "exact_front", where, nulls=False,
+                     what="null or a list of points of {n} numbers each")
     return value
 
 

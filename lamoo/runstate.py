@@ -85,11 +85,14 @@ class RunState:
         self._apply(list(zip(wheres, (json.loads(dumps(r)) for r in records))))
 
     def _apply(self, values: list) -> None:
-        """Apply records read at ``(where, value)``: to the run log, and evaluations to the archive."""
+        """Apply records read at ``(where, value)``: to the run log, and evaluations and the
+        proposal reports of asks to the archive."""
         start = self.log.n_evals
         for where, value in values:
-            self.log.apply(check_record(value, where, self.log.n_dims, self.log.n_objectives, self.log.n_constraints),
-                           where)
+            record = check_record(value, where, self.log.n_dims, self.log.n_objectives, self.log.n_constraints)
+            self.log.apply(record, where)
+            if record["type"] == "ask" and record.get("proposal") is not None:
+                self.archive.record_report(record["batch"], record["proposal"])
         if self.archive.ref_point is None and self.log.ref_point is not None:
             self.archive.set_ref_point(self.log.ref_point)
         new = self.log.evaluations(start)

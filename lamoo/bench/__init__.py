@@ -7,7 +7,7 @@ folder of records into ``REPORT.md`` with tables and plots. Tasks and samplers a
 - grammar and names: :mod:`~lamoo.bench.specs` (``NAME:KEY=VALUE``, seeds, file names),
   :mod:`~lamoo.bench.tasks` (task factories and their options), :mod:`~lamoo.bench.methods`
   (``X``, ``lamoo-X`` and peers), :mod:`~lamoo.bench.peers` (Optuna and pymoo through their
-  ask/tell APIs);
+  ask/tell APIs, BoTorch's multi-objective tutorial loop);
 - running: :mod:`~lamoo.bench.planning` (the runs and what a folder already holds),
   :mod:`~lamoo.bench.pool` (worker processes), :mod:`~lamoo.bench.runner` (one run),
   :mod:`~lamoo.bench.recorder` (a peer's evaluations), :mod:`~lamoo.bench.probe` (LaMOO's

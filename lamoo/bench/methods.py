@@ -7,8 +7,9 @@
   ``--lamoo-param``) are LaMOO's arguments, ``inner.KEY=VALUE`` the inner sampler's
   (``lamoo-qehvi:cp_fraction=0.05:inner.num_restarts=8``).
 - a peer of :data:`PEERS`: the libraries' optimizers of :data:`lamoo.bench.peers.PEERS`
-  (``optuna-nsga2``, ``optuna-motpe``, ``pymoo-nsga2``) and ``optuna-lamoo`` (LaMOO through
-  Optuna, :mod:`lamoo.bench.optuna_lamoo`); inline options are the peer's.
+  (``optuna-nsga2``, ``optuna-motpe``, ``optuna-gp``, ``pymoo-nsga2``, ``botorch-qlognehvi``) and
+  ``optuna-lamoo`` (LaMOO through Optuna, :mod:`lamoo.bench.optuna_lamoo`); inline options are
+  the peer's.
 
 Options are part of the method's label, so runs with different settings never share a file.
 """

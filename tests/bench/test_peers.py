@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from lamoo.bench.peers import PEERS, OptunaMOTPE, OptunaNSGA2, PymooNSGA2
+from lamoo.bench.peers import PEERS, BoTorchQLogNEHVI, OptunaGP, OptunaMOTPE, OptunaNSGA2, PymooNSGA2
+from lamoo.exceptions import InvalidInputError
 from lamoo.bench.recorder import Recorder
 from lamoo.driver import initial_design
 from lamoo.problems import branin_currin
@@ -10,12 +11,14 @@ from lamoo import Study
 from samplers import RandomSampler
 from tests.toys import FiniteToyTask, MixedToyTask
 
-PEER_CLASSES = [OptunaNSGA2, OptunaMOTPE, PymooNSGA2]
+PEER_CLASSES = [OptunaNSGA2, OptunaMOTPE, OptunaGP, PymooNSGA2, BoTorchQLogNEHVI]
+# tiny settings keep the BoTorch tutorial loop to seconds; the others run with their defaults
+OPTIONS = {"botorch-qlognehvi": {"num_restarts": 2, "raw_samples": 32, "mc_samples": 16, "maxiter": 20}}
 
 
 def _run(peer_cls, task, budget=22, n_init=10, batch=4, seed=0):
     rec = Recorder(task)
-    peer_cls().run(task, rec, budget, n_init, batch, seed)
+    peer_cls(**OPTIONS.get(peer_cls.name, {})).run(task, rec, budget, n_init, batch, seed)
     rec.finish()
     return rec
 
@@ -88,3 +91,27 @@ def test_failed_evaluations_are_recorded_and_the_peer_goes_on(peer_cls):
     failed = np.isnan(rec.Y).any(axis=1)
     np.testing.assert_array_equal(failed, rec.X[:, 0] == 0)
     assert failed.any() and all(("does not train" in e) for e, f in zip(rec.errors, failed) if f)
+
+
+def test_the_botorch_peer_never_repeats_a_cell_and_searches_every_new_one():
+    task = FiniteToyTask()
+    rec = _run(BoTorchQLogNEHVI, task, budget=30, n_init=8, batch=5)
+    assert rec.n_duplicates == 0 and len({row.tobytes() for row in rec.X}) == 30
+
+
+def test_the_botorch_peer_runs_the_tutorials_settings_by_default():
+    peer = BoTorchQLogNEHVI()
+    assert {k: peer.options[k] for k in ("num_restarts", "raw_samples", "mc_samples", "maxiter", "batch_limit")} == \
+        {"num_restarts": 10, "raw_samples": 256, "mc_samples": 128, "maxiter": 200, "batch_limit": 5}
+    config = peer.config()
+    assert config["library"] == "botorch" and config["library_version"]
+
+
+def test_peer_options_are_checked():
+    with pytest.raises(InvalidInputError, match=r"botorch-qlognehvi: unknown option\(s\) \['restarts'\]"):
+        BoTorchQLogNEHVI(restarts=3)
+    with pytest.raises(InvalidInputError, match="option mc_samples must be a positive number, got 0"):
+        BoTorchQLogNEHVI(mc_samples=0)
+    with pytest.raises(InvalidInputError, match="option deterministic_objective must be true or false, got 1"):
+        OptunaGP(deterministic_objective=1)
+    assert OptunaGP(deterministic_objective=True).options == {"deterministic_objective": True}

@@ -81,3 +81,16 @@ def test_contains_treats_minus_zero_as_zero():
     a = Archive(task.space, task.objectives)
     a.append(np.array([[0.0, 0.5]]), task.evaluate(np.array([[0.0, 0.5]])))
     assert a.contains(np.array([[-0.0, 0.5], [0.0, 0.5], [0.0, 0.25]])).tolist() == [True, True, False]
+
+
+def test_proposal_reports_are_kept_per_batch_read_only():
+    task = ToyTask(d=2)
+    a = Archive(task.space, task.objectives)
+    assert a.proposal_reports() == []
+    a.record_report(3, {"k": [1.0]})
+    a.record_report(1, {"k": [0.5]})
+    assert [(b, dict(r)) for b, r in a.proposal_reports()] == [(1, {"k": [0.5]}), (3, {"k": [1.0]})]
+    with pytest.raises(TypeError):
+        a.proposal_reports()[0][1]["k"] = 2
+    with pytest.raises(InvalidInputError, match="must be a mapping, got list"):
+        a.record_report(2, [1, 2])

@@ -185,3 +185,35 @@ def test_a_version_1_journal_is_read_and_resumed(tmp_path):
     np.testing.assert_array_equal(resumed[0], resumed[1])  # a resumed version 1 journal is reproducible
     np.testing.assert_array_equal(resumed[0][:15], old.X)
     assert [r["i"] for r in read_journal(path)[1] if "i" in r] == list(range(22))
+
+
+class _Counting(RandomSampler):
+    """Reports how many reports the archive held when it proposed, and a tuple and a NaN (which a
+    journal stores as a list and null)."""
+
+    def propose(self, region, archive, n, rng):
+        from lamoo.proposal import Proposal
+
+        seen = [report["count"] for _, report in archive.proposal_reports()]
+        X = region.sample(n, rng)
+        return Proposal(X, region, {"count": len(seen), "seen": seen, "pair": (1, 2), "nan": float("nan")})
+
+
+def test_the_archive_keeps_each_asks_report_as_its_journal_record_holds_it(tmp_path):
+    task, path = ToyTask(d=2), tmp_path / "run.jsonl"
+    whole = Study(task, _Counting(), seed=4, n_init=4)
+    whole.optimize(16, batch_size=3)
+    reports = [(b, dict(r)) for b, r in whole.archive.proposal_reports()]
+    assert [batch for batch, _ in reports] == [1, 2, 3, 4]  # ask 0 is the initial design: no report
+    assert reports[-1][1] == {"count": 3, "seen": [0, 1, 2], "pair": [1, 2], "nan": None}
+
+    first = Study(task, _Counting(), seed=4, n_init=4, journal=path)
+    first.optimize(10, batch_size=3)
+    first.ask(3)  # recorded when asked: a pending ask's report is the latest one already
+    assert [(b, dict(r)) for b, r in first.archive.proposal_reports()] == reports[:3]
+    first.close()
+    resumed = Study.load(path, task, _Counting())
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == reports[:3]
+    res = resumed.optimize(16, batch_size=3)
+    np.testing.assert_array_equal(res.X, whole.result().X)
+    assert [(b, dict(r)) for b, r in resumed.archive.proposal_reports()] == reports

@@ -2,7 +2,7 @@ import pytest
 
 from lamoo.testing import SamplerConformance
 
-FAST = {"num_restarts": 1, "raw_samples": 32, "rescore": 4, "mc_samples": 8, "maxiter": 5, "fit_maxiter": 10}
+FAST = {"num_restarts": 1, "raw_samples": 32, "mc_samples": 8, "maxiter": 5, "fit_maxiter": 10}
 
 
 class TestQEHVISamplerConformance(SamplerConformance):
@@ -31,9 +31,10 @@ from lamoo.region import Region  # noqa: E402
 from lamoo.space import SearchSpace  # noqa: E402
 from lamoo.task import ObjectiveSpec  # noqa: E402
 from samplers import QEHVISampler, get_sampler  # noqa: E402
+from samplers.botorch_acq import make_acquisition  # noqa: E402
 from tests.toys import FiniteToyTask, HalfSpaceClassifier, MixedToyTask, ToyTask, filled_archive  # noqa: E402
 
-SMALL = {"num_restarts": 2, "raw_samples": 64, "rescore": 8, "mc_samples": 16, "maxiter": 20, "fit_maxiter": 25}
+SMALL = {"num_restarts": 2, "raw_samples": 64, "mc_samples": 16, "maxiter": 20, "fit_maxiter": 25}
 
 
 class SlopeTask:
@@ -112,7 +113,7 @@ def _fit_failures():
 
 @pytest.mark.parametrize("error", _fit_failures(), ids=lambda e: type(e).__name__)
 def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch, error):
-    def failing_fit(self, archive, valid):
+    def failing_fit(self, archive, valid, info=None):
         raise error
 
     monkeypatch.setattr(QEHVISampler, "_fit", failing_fit)
@@ -126,7 +127,7 @@ def test_a_failed_gp_fit_falls_back_to_random_region_points(monkeypatch, error):
 @pytest.mark.parametrize("error", [RuntimeError("shape mismatch: a bug, not a failed fit"),
                                    TypeError("a bug"), ValueError("a bug")], ids=lambda e: type(e).__name__)
 def test_an_unrelated_error_while_fitting_propagates(monkeypatch, error):
-    def broken_fit(self, archive, valid):
+    def broken_fit(self, archive, valid, info=None):
         raise error
 
     monkeypatch.setattr(QEHVISampler, "_fit", broken_fit)
@@ -212,7 +213,7 @@ def test_registry_names_build_their_own_acquisition_class(name, acq_class):
     sampler = get_sampler(name, **SMALL)
     valid = archive.valid_indices
     model, train_X = sampler._fit(archive, valid)
-    acq = sampler._acquisition(model, train_X, archive, valid, seed=0)
+    acq = make_acquisition(name, model, train_X, archive.F[valid], archive.reference_F(), mc_samples=8, seed=0)
     assert type(acq) is getattr(importlib.import_module(module), cls)
 
 
@@ -247,3 +248,152 @@ def test_the_gp_sees_unit_scaled_inputs_and_standardized_outcomes(task_class):
     torch.testing.assert_close(Y.std(-1), torch.ones(len(Y), dtype=Y.dtype), atol=1e-6, rtol=0)
     means = model.outcome_transform.means.squeeze()
     torch.testing.assert_close(means, torch.as_tensor(-archive.F.mean(0)), atol=1e-6, rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# warm starts, exact discrete maximization
+
+def test_the_default_is_the_recommended_log_noisy_variant_with_the_tutorials_settings():
+    sampler = QEHVISampler()
+    assert sampler.acquisition == "qlognehvi" and get_sampler("qehvi").acquisition == "qehvi"
+    assert (sampler.mc_samples, sampler.num_restarts, sampler.maxiter, sampler.fit_maxiter) == (128, 10, 200, None)
+
+
+def test_each_fit_starts_from_the_previous_one_recorded_in_the_archive():
+    from samplers.botorch_gp import fit_gp, load_gp_state
+
+    task = SlopeTask()
+    archive = filled_archive(task, 12, seed=0)
+    sampler = QEHVISampler(**SMALL)
+    first = sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(0)).info
+    assert first["warm_start"] is False and first["gp_state"]["model"] == "SingleTaskGP"
+    archive.record_report(1, {"leaf_id": 3, "inner": dict(first)})  # as a LaMOO proposal reports it
+    again = sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(0)).info
+    assert again["warm_start"] is True
+    # the state is what the fit ends at: loading it reproduces the fitted hyperparameters exactly
+    import torch
+
+    valid = archive.valid_indices
+    model, _ = sampler._fit(archive, valid)
+    X = torch.as_tensor(archive.space.to_unit(archive.X[valid]))
+    other, _ = fit_gp(archive.space, X, torch.as_tensor(-archive.F[valid]), maxiter=1)
+    assert load_gp_state(other, again["gp_state"])
+    for (name, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
+        assert torch.equal(p, q), name
+    cold = QEHVISampler(warm_start=False, **SMALL).propose(Region.whole(archive), archive, 2, np.random.default_rng(0))
+    assert cold.info["warm_start"] is False
+
+
+def test_a_state_of_another_model_is_not_loaded():
+    from samplers.botorch_gp import fit_gp, gp_state, load_gp_state
+    import torch
+
+    task = MixedToyTask()
+    archive = filled_archive(task, 12, seed=0)
+    X = torch.as_tensor(archive.space.to_unit(archive.X))
+    Y = torch.as_tensor(-archive.F)
+    hamming, _ = fit_gp(archive.space, X, Y, maxiter=5)
+    ordinal, _ = fit_gp(archive.space, X, Y, categorical="ordinal", maxiter=5)
+    state = gp_state(hamming)
+    assert not load_gp_state(ordinal, state)
+    assert not load_gp_state(hamming, {**state, "params": {**state["params"], "mean_module.raw_constant": [0.0]}})
+    assert not load_gp_state(hamming, None) and load_gp_state(hamming, state)
+
+
+def test_a_resumed_run_fits_from_the_same_state_as_an_uninterrupted_one(tmp_path):
+    from lamoo import LaMOO, Study, optimize
+
+    task = SlopeTask()
+
+    def make():
+        return LaMOO(QEHVISampler(**FAST), leaf_size=4)
+
+    journal = tmp_path / "run.jsonl"
+    Study(task, make(), seed=3, n_init=8, journal=journal).optimize(13, batch_size=5)
+    resumed = Study.load(journal, task, make())
+    res = resumed.optimize(23, batch_size=5)
+    whole = optimize(task, make(), budget=23, n_init=8, batch_size=5, seed=3)
+    np.testing.assert_array_equal(res.X, whole.X)
+    assert resumed.last_proposal.info["inner"]["warm_start"] is True
+
+
+def _same_fit(sampler, archive, seed):
+    """The model, inputs and QMC seed ``sampler.propose(..., rng=default_rng(seed))`` builds."""
+    import torch
+
+    torch_seed = int(np.random.default_rng(seed).integers(2 ** 31))
+    with torch.random.fork_rng():
+        torch.manual_seed(torch_seed)
+        model, train_X = sampler._fit(archive, archive.valid_indices)
+    return model, train_X, torch_seed
+
+
+def test_finite_spaces_maximize_the_monte_carlo_acquisition_exactly_with_discrete_mc():
+    import torch
+
+    from samplers.botorch_acq import score
+
+    task = FiniteToyTask()
+    archive = filled_archive(task, 20, seed=1)
+    sampler = QEHVISampler("qlogehvi", discrete="mc", **SMALL)
+    proposal = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    C = Region.whole(archive).candidates()
+    assert proposal.info["n_candidates"] == len(C) == task.space.n_candidates - 20
+    assert proposal.info["discrete"] == "mc" and proposal.info["n_scored"] == 3 * len(C) - 3
+    # the first pick is the best candidate of the acquisition the sampler built (same seeds)
+    model, train_X, seed = _same_fit(sampler, archive, 0)
+    valid = archive.valid_indices
+    acq = make_acquisition("qlogehvi", model, train_X, archive.F[valid], archive.reference_F(),
+                           mc_samples=SMALL["mc_samples"], seed=seed)
+    values = score(acq, torch.as_tensor(archive.space.to_unit(C))).numpy()
+    np.testing.assert_array_equal(proposal.X[0], C[int(np.argmax(values))])
+
+
+def test_finite_spaces_maximize_the_analytic_ehvi_exactly_by_default():
+    import torch
+    from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+    from samplers.botorch_acq import score
+
+    task = FiniteToyTask()
+    archive = filled_archive(task, 20, seed=1)
+    sampler = QEHVISampler(**SMALL)
+    assert sampler.discrete == "analytic"
+    proposal = sampler.propose(Region.whole(archive), archive, 3, np.random.default_rng(0))
+    C = Region.whole(archive).candidates()
+    info = proposal.info
+    assert info["discrete"] == "analytic" and info["n_candidates"] == len(C) and info["n_scored"] == 3 * len(C) - 3
+    assert len(proposal.X) == 3 and not archive.contains(proposal.X).any()
+    assert len({row.tobytes() for row in proposal.X}) == 3
+    # the first pick maximizes BoTorch's closed-form EHVI of the same model over every candidate
+    model, _, _ = _same_fit(sampler, archive, 0)
+    ref = torch.as_tensor(-archive.reference_F())
+    Y = torch.as_tensor(-archive.F[archive.valid_indices])
+    acq = ExpectedHypervolumeImprovement(model, ref_point=ref.tolist(),
+                                         partitioning=FastNondominatedPartitioning(ref_point=ref, Y=Y))
+    values = score(acq, torch.as_tensor(archive.space.to_unit(C))).numpy()
+    np.testing.assert_array_equal(proposal.X[0], C[int(np.argmax(values))])
+
+
+def test_the_kriging_believer_batch_does_not_pick_a_copy_of_its_first_pick():
+    import torch
+
+    from samplers.botorch_discrete import select_discrete_analytic
+
+    archive = filled_archive(SlopeTask(), 12, seed=0)
+    model, _, _ = _same_fit(QEHVISampler(**SMALL), archive, 0)
+    Y, ref = torch.as_tensor(-archive.F), torch.as_tensor(-archive.reference_F())
+    U = torch.as_tensor(np.random.default_rng(1).random((200, 2)))
+    best, _ = select_discrete_analytic(model, Y, ref, U, 1)
+    U = torch.cat([U, U[best]])  # candidate 200 is the best one again: greedy top-2 would pick both
+    chosen, info = select_discrete_analytic(model, Y, ref, U, 2)
+    assert chosen[0] == best[0] and chosen[1] not in (best[0], 200)
+    assert info == {"n_candidates": 201, "n_scored": 201 + 200, "discrete": "analytic"}
+
+
+def test_warm_start_must_be_a_boolean_and_discrete_a_known_method():
+    with pytest.raises(ValueError, match="warm_start must be True or False, got 1"):
+        QEHVISampler(warm_start=1)
+    with pytest.raises(ValueError, match="discrete must be one of .*'analytic'.*got 'exact'"):
+        QEHVISampler(discrete="exact")

@@ -69,6 +69,8 @@ def test_evolution_tournament_prefers_feasible_members():
 def test_qehvi_models_each_constraint_and_discounts_infeasible_points():
     import torch
 
+    from samplers.botorch_acq import make_acquisition
+
     task = ToyTask(d=2)
     archive = constrained_archive(task, 30)
     plain = Archive(task.space, task.objectives, task.ref_point)
@@ -79,7 +81,9 @@ def test_qehvi_models_each_constraint_and_discounts_infeasible_points():
         valid = arch.valid_indices
         model, train_X = sampler._fit(arch, valid)
         assert model.num_outputs == 2 + len(arch.constraints)
-        acq = sampler._acquisition(model, train_X, arch, valid, seed=0)
+        F = arch.F[np.intersect1d(valid, arch.feasible_indices)]
+        acq = make_acquisition("qehvi", model, train_X, F, arch.reference_F(), mc_samples=FAST.get("mc_samples", 32),
+                               seed=0, n_constraints=len(arch.constraints))
         assert (acq.constraints is not None) == (key == "constrained")
         far = torch.tensor([[[0.95, 0.95]]], dtype=torch.float64)  # f1 = 0.9, far above the bound
         with torch.no_grad():
