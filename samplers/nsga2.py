@@ -10,10 +10,16 @@ Offspring are kept in a :class:`lamoo.proposal.NewPoints`, which repairs them in
 (clipped, rounded, snapped to a candidate on finite spaces) and drops those outside the region,
 evaluated, pending or repeated; mating is retried, at most ``max_tries`` rounds, and the driver tops
 up a remaining shortfall with uniform region draws.
+
+Two options serve encodings whose integer codes are labels (the XNAS preset,
+:mod:`nas_tasks.xnas.preset`): ``code_order`` says in which order SBX and polynomial mutation see
+the codes (they treat them as ordinal), and ``child_filter`` rejects offspring (e.g. disconnected
+cells) so that mating is redone for them.
 """
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -29,13 +35,20 @@ class NSGA2Sampler(Sampler):
     """NSGA-II mating (pymoo operators) on the region's best members (stateless, region-aware).
 
     Args:
-        pop_size: at most this many region members, the best by rank and crowding, are parents.
+        pop_size: at most this many region members, the best by rank and crowding, are parents
+            (default 20: lamoo's fast default; the XNAS preset, sampler ``xnas``, uses 64).
         crossover_prob: probability that a mating applies SBX (otherwise parents are copied).
         crossover_eta: SBX distribution index (small: offspring far from the parents).
         mutation_prob: per-variable polynomial-mutation probability (``None``: ``1/d``).
         mutation_eta: polynomial-mutation distribution index.
         max_tries: mating rounds before the proposal is returned short (the driver tops it up
             with uniform region draws).
+        code_order: for integer codes ``0..L-1`` on every dimension: the codes in the order the
+            variation operators treat as ordinal (``code_order[r]`` is the code of rank ``r``);
+            parents are mapped to ranks, mated, rounded and mapped back. ``None``: the codes'
+            own order.
+        child_filter: ``(k x d) -> (k,) bool``; offspring for which it is False are dropped
+            and mating is redone (within ``max_tries``), e.g. to keep only connected cells.
 
     The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring) and
     ``fallback`` (the reason when no mating ran and the proposal is uniform draws from the
@@ -45,7 +58,9 @@ class NSGA2Sampler(Sampler):
     name = "nsga2"
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
-                 mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20):
+                 mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,
+                 code_order: Sequence[int] | None = None,
+                 child_filter: Callable[[np.ndarray], np.ndarray] | None = None):
         check_int(pop_size, "pop_size", 2)
         check_number(crossover_prob, "crossover_prob", low=0, high=1)
         check_number(crossover_eta, "crossover_eta", low=0, low_open=True)
@@ -58,12 +73,17 @@ class NSGA2Sampler(Sampler):
         self.mutation_prob = mutation_prob
         self.mutation_eta = mutation_eta
         self.max_tries = max_tries
+        self.code_order = None if code_order is None else _check_order(code_order)
+        if child_filter is not None and not callable(child_filter):
+            raise ValueError(f"child_filter must be a callable (k x d) -> (k,) bool or None, got {child_filter!r}")
+        self.child_filter = child_filter
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         info = {"fallback": None, "n_parents": 0, "n_offspring": 0}
         if len(region.members) < 2:
             info["fallback"] = f"only {len(region.members)} successful evaluations in the region"
             return Proposal(region.sample(n, rng), region, info)
+        self._check_space(archive)
         problem = self._problem(archive)
         parents = self._parent_population(region, archive, rng)
         # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
@@ -74,8 +94,8 @@ class NSGA2Sampler(Sampler):
             need = n - len(points)
             if need <= 0:
                 break
-            off = mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm)
-            info["n_offspring"] += points.offer(off.get("X"))
+            off = self._children(mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm))
+            info["n_offspring"] += points.offer(off)
         info["n_parents"] = len(parents)
         return Proposal(points.array(), region, info)
 
@@ -111,16 +131,57 @@ class NSGA2Sampler(Sampler):
                       SBX(prob=self.crossover_prob, eta=self.crossover_eta),
                       PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
 
-    @staticmethod
-    def _problem(archive: Archive):
+    def ranks(self, X) -> np.ndarray:
+        """``(k x d)`` codes -> their ranks under ``code_order`` (the codes themselves without one)."""
+        X = np.asarray(X, dtype=float)
+        if self.code_order is None or X.size == 0:
+            return X
+        return np.argsort(self.code_order)[np.rint(X).astype(int)].astype(float)
+
+    def codes(self, R) -> np.ndarray:
+        """``(k x d)`` ranks (any reals, rounded and clipped) -> codes: the inverse of :meth:`ranks`."""
+        R = np.asarray(R, dtype=float)
+        if self.code_order is None or R.size == 0:
+            return R
+        ranks = np.clip(np.rint(R), 0, len(self.code_order) - 1).astype(int)
+        return np.asarray(self.code_order, dtype=float)[ranks]
+
+    def _children(self, off) -> np.ndarray:
+        """The offspring's codes (``k x d``): mapped back from ranks under ``code_order``, and
+        those ``child_filter`` rejects dropped."""
+        X = self.codes(off.get("X"))
+        if self.child_filter is not None and len(X):
+            X = X[np.asarray(self.child_filter(X), dtype=bool)]
+        return X
+
+    def _check_space(self, archive: Archive) -> None:
+        if self.code_order is None:
+            return
+        space, top = archive.space, len(self.code_order) - 1
+        if not (np.all(space.lower == 0) and np.all(space.upper == top)):
+            raise ValueError(f"code_order has {top + 1} codes, so every dimension must range over 0..{top}; the "
+                             f"space's bounds are {space.lower.tolist()} .. {space.upper.tolist()}")
+
+    def _problem(self, archive: Archive):
         require("pymoo", "pymoo")
         from pymoo.core.problem import Problem
 
         space = archive.space
         return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), xl=space.lower, xu=space.upper)
 
-    @staticmethod
-    def _population(archive: Archive, rows: np.ndarray):
+    def _population(self, archive: Archive, rows: np.ndarray):
+        """The archive's ``rows`` as a pymoo population, codes as ranks under ``code_order``."""
         from pymoo.core.population import Population
 
-        return Population.new("X", archive.X[rows], "F", archive.F[rows])
+        return Population.new("X", self.ranks(archive.X[rows]), "F", archive.F[rows])
+
+
+def _check_order(order) -> tuple:
+    """``order`` as a tuple, checked to be a permutation of ``0..L-1`` with ``L >= 2``."""
+    try:
+        values = [int(v) for v in order]
+    except (TypeError, ValueError):
+        raise ValueError(f"code_order must be a permutation of 0..L-1, got {order!r}") from None
+    if len(values) < 2 or sorted(values) != list(range(len(values))):
+        raise ValueError(f"code_order must be a permutation of 0..L-1 (L >= 2), got {list(order)!r}")
+    return tuple(values)
