@@ -47,8 +47,9 @@ class NSGA2Sampler(Sampler):
             variation operators treat as ordinal (``code_order[r]`` is the code of rank ``r``);
             parents are mapped to ranks, mated, rounded and mapped back. ``None``: the codes'
             own order.
-        child_filter: ``(k x d) -> (k,) bool``; offspring for which it is False are dropped
-            and mating is redone (within ``max_tries``), e.g. to keep only connected cells.
+        child_filter: ``(k x d) -> (k,) bool``, or its import path ``"module:function"``;
+            offspring for which it is False are dropped and mating is redone (within
+            ``max_tries``), e.g. to keep only connected cells. Journaled by import path.
 
     The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring) and
     ``fallback`` (the reason when no mating ran and the proposal is uniform draws from the
@@ -74,9 +75,22 @@ class NSGA2Sampler(Sampler):
         self.mutation_eta = mutation_eta
         self.max_tries = max_tries
         self.code_order = None if code_order is None else _check_order(code_order)
+        if isinstance(child_filter, str):
+            from lamoo.plugins import load_object
+
+            child_filter = load_object(child_filter)
         if child_filter is not None and not callable(child_filter):
             raise ValueError(f"child_filter must be a callable (k x d) -> (k,) bool or None, got {child_filter!r}")
         self.child_filter = child_filter
+
+    def get_params(self) -> dict:
+        """Constructor parameters; ``child_filter`` as its import path (stable across processes,
+        so a resumed run's sampler compares equal)."""
+        params = super().get_params()
+        f = params.get("child_filter")
+        if f is not None:
+            params["child_filter"] = f"{getattr(f, '__module__', '?')}:{getattr(f, '__qualname__', repr(f))}"
+        return params
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         info = {"fallback": None, "n_parents": 0, "n_offspring": 0}

@@ -93,3 +93,11 @@ def test_the_train_plugin_takes_the_presets_epochs_unless_given(tmp_path):
     assert plugin.build(parser.parse_args(["--preset", "xnas", *common])).training.epochs == 5
     assert plugin.build(parser.parse_args(common)).training.epochs == 10
     assert plugin.build(parser.parse_args(["--preset", "xnas", "--epochs", "2", *common])).training.epochs == 2
+
+
+def test_the_child_filter_is_journaled_by_import_path_and_rebuilds_from_it():
+    s = get_sampler("xnas")
+    path = s.config()["params"]["child_filter"]
+    assert path == "nas_tasks.xnas.preset:connected_cells"
+    again = NSGA2Sampler(child_filter=path)
+    assert again.child_filter is s.child_filter and again.config()["params"]["child_filter"] == path
