@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lamoo.exceptions import InvalidInputError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -79,7 +83,7 @@ class TrainedRun:
 
         return get_device_data(self.task.data, self.task.device)
 
-    def model(self, codes) -> "torch.nn.Module":  # noqa: F821
+    def model(self, codes) -> "torch.nn.Module":
         """The trained network of cell ``codes`` (``(6,)``), in eval mode: from the cache, or
         trained now with the run's settings (then cached) when its checkpoint is missing."""
         from nas_tasks.training.cache import TrainCache
