@@ -43,3 +43,20 @@ def test_compare_reports_both_committed_measurements(capsys):
     assert by_budget[60]["hv_accuracy_only_mean"] == pytest.approx(48.82, abs=0.01)
     assert by_budget[60]["sign_test_p"] > 0.5 and by_budget[100]["multi_wins"] == 5
     assert "paired difference" in capsys.readouterr().out
+
+
+def test_xnas_digits_claims_say_yes_no_and_partly():
+    import pandas as pd
+
+    from benchmarks.xnas_digits import claims
+
+    cal = pd.DataFrame({"introspectability": [0.2, 0.5, 0.8], "activation_pearson": [0.1, 0.5, 0.9]})
+    mis = pd.DataFrame({"model": ["highest introspectability", "lowest introspectability"], "score": "activation",
+                        "percentile": 20, "accuracy_gain": [3.0, 1.0]})
+    plain = {"calibration": cal, "mispredictions": mis, "best_intro": 0.8, "hv": 50.0}
+    rows = claims(plain, {"best_intro": 0.9, "hv": 40.0})
+    assert [r["agrees"] for r in rows] == ["yes", "yes", "partly (introspectability only)"]
+    cal["activation_pearson"] = [0.9, 0.5, 0.1]
+    mis["accuracy_gain"] = [1.0, 3.0]
+    rows = claims(plain, {"best_intro": 0.7, "hv": 40.0})
+    assert [r["agrees"] for r in rows] == ["no", "no", "no"]
