@@ -18,6 +18,8 @@ cells) so that mating is redone for them.
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Callable, Sequence
 
@@ -51,9 +53,10 @@ class NSGA2Sampler(Sampler):
             offspring for which it is False are dropped and mating is redone (within
             ``max_tries``), e.g. to keep only connected cells. Journaled by import path.
 
-    The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring) and
-    ``fallback`` (the reason when no mating ran and the proposal is uniform draws from the
-    region).
+    The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring),
+    ``parents`` (per kept offspring, in the proposal's order, the archive indices of its two
+    parents: the ancestry the XNAS phylogeny reads from the journal) and ``fallback`` (the reason
+    when no mating ran and the proposal is uniform draws from the region).
     """
 
     name = "nsga2"
@@ -93,7 +96,7 @@ class NSGA2Sampler(Sampler):
         return params
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
-        info = {"fallback": None, "n_parents": 0, "n_offspring": 0}
+        info = {"fallback": None, "n_parents": 0, "n_offspring": 0, "parents": []}
         if len(region.members) < 2:
             info["fallback"] = f"only {len(region.members)} successful evaluations in the region"
             return Proposal(region.sample(n, rng), region, info)
@@ -108,8 +111,12 @@ class NSGA2Sampler(Sampler):
             need = n - len(points)
             if need <= 0:
                 break
-            off = self._children(mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm))
-            info["n_offspring"] += points.offer(off)
+            off, lineage = self._children(mating.do(problem, parents, max(need, 2), random_state=rng,
+                                                    algorithm=algorithm))
+            for row, pair in zip(off, lineage):
+                if points.offer(row[None]):
+                    info["parents"].append(pair)
+            info["n_offspring"] = len(info["parents"])
         info["n_parents"] = len(parents)
         return Proposal(points.array(), region, info)
 
@@ -132,18 +139,18 @@ class NSGA2Sampler(Sampler):
 
     def make_mating(self, n_dims: int):
         """pymoo's NSGA-II mating: binary tournament (dominance, then crowding), SBX and
-        polynomial mutation with this sampler's parameters, for ``n_dims`` variables."""
+        polynomial mutation with this sampler's parameters, for ``n_dims`` variables (a
+        ``Mating`` that also tags each offspring with its parents' archive indices)."""
         require("pymoo", "pymoo")
         from pymoo.algorithms.moo.nsga2 import binary_tournament
-        from pymoo.core.mating import Mating
         from pymoo.operators.crossover.sbx import SBX
         from pymoo.operators.mutation.pm import PM
         from pymoo.operators.selection.tournament import TournamentSelection
 
         prob_var = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_dims
-        return Mating(TournamentSelection(func_comp=binary_tournament),
-                      SBX(prob=self.crossover_prob, eta=self.crossover_eta),
-                      PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+        return _tracing_mating_class()(TournamentSelection(func_comp=binary_tournament),
+                                       SBX(prob=self.crossover_prob, eta=self.crossover_eta),
+                                       PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
 
     def ranks(self, X) -> np.ndarray:
         """``(k x d)`` codes -> their ranks under ``code_order`` (the codes themselves without one)."""
@@ -160,13 +167,15 @@ class NSGA2Sampler(Sampler):
         ranks = np.clip(np.rint(R), 0, len(self.code_order) - 1).astype(int)
         return np.asarray(self.code_order, dtype=float)[ranks]
 
-    def _children(self, off) -> np.ndarray:
-        """The offspring's codes (``k x d``): mapped back from ranks under ``code_order``, and
-        those ``child_filter`` rejects dropped."""
+    def _children(self, off) -> tuple[np.ndarray, list]:
+        """The offspring's codes (``k x d``, mapped back from ranks under ``code_order``) and
+        each one's two parents' archive indices, those ``child_filter`` rejects dropped."""
         X = self.codes(off.get("X"))
+        lineage = [[int(i) for i in pair] for pair in off.get("parents")] if len(X) else []
         if self.child_filter is not None and len(X):
-            X = X[np.asarray(self.child_filter(X), dtype=bool)]
-        return X
+            keep = np.asarray(self.child_filter(X), dtype=bool)
+            X, lineage = X[keep], [pair for pair, k in zip(lineage, keep) if k]
+        return X, lineage
 
     def _check_space(self, archive: Archive) -> None:
         if self.code_order is None:
@@ -188,6 +197,29 @@ class NSGA2Sampler(Sampler):
         from pymoo.core.population import Population
 
         return Population.new("X", self.ranks(archive.X[rows]), "F", archive.F[rows])
+
+
+@lru_cache(maxsize=1)
+def _tracing_mating_class():
+    require("pymoo", "pymoo")
+    from pymoo.core.mating import Mating
+
+    class TracingMating(Mating):
+        """pymoo's ``Mating`` (selection, crossover, mutation), each offspring tagged with its
+        parents' ``index`` as ``"parents"`` (crossover lays offspring out ``o * n_matings + m``)."""
+
+        def _do(self, problem, pop, n_offsprings, parents=None, random_state=None, **kwargs):
+            n_matings = math.ceil(n_offsprings / self.crossover.n_offsprings)
+            if parents is None:
+                parents = self.selection(problem, pop, n_matings, n_parents=self.crossover.n_parents,
+                                         random_state=random_state, **kwargs)
+            off = self.crossover(problem, parents, random_state=random_state, **kwargs)
+            off = self.mutation(problem, off, random_state=random_state, **kwargs)
+            ids = np.array([[ind.get("index") for ind in mating] for mating in parents])
+            off.set("parents", ids[np.arange(len(off)) % len(ids)])
+            return off
+
+    return TracingMating
 
 
 def _check_order(order) -> tuple:

@@ -30,12 +30,15 @@ class AnalyzeCommand:
         parser.add_argument("--max-models", type=int, default=None,
                             help="calibrate at most this many Pareto-optimal models, spread along the front "
                                  "(default: all)")
+        parser.add_argument("--ancestry-of", type=int, default=None, metavar="EVALUATION",
+                            help="draw this evaluation's phylogeny (default: the Pareto-optimal model with the "
+                                 "deepest recorded ancestry)")
 
     def run(self, args) -> int:
         from nas_tasks.xnas.report import analyze
 
         summary = analyze(args.run_dir, args.out, args.cache_dir, args.data_root, args.device, args.num_threads,
-                          args.max_models)
+                          args.max_models, args.ancestry_of)
         print(json.dumps({k: v for k, v in summary.items() if k != "files"}, indent=1))
         out = args.out if args.out is not None else args.run_dir / "analysis"
         print(f"wrote {out}/: {' '.join(summary['files'])}")

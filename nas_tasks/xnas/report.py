@@ -15,6 +15,8 @@ or ``lamoo analyze xnas runs/xnas-digits``. What is written (``OUT``, default ``
                             least introspectable Pareto-optimal models (Fig. 8 top)
 ``activations_*.png``       z-scored class-mean activations per block (Fig. 5) and their 2-D PCA
                             (Fig. 6), for the most and the least introspectable models
+``phylogeny.png/.csv``      the ancestry of one Pareto-optimal model (Fig. 3; default: the one
+                            with the deepest recorded ancestry), when the sampler recorded parents
 ``summary.json``            the headline numbers
 ==========================  =========================================================================
 
@@ -111,10 +113,27 @@ def activation_plots(run, table, cals: dict, out: Path) -> list[Path]:
     return paths
 
 
+def phylogeny(run, out: Path, index: int | None = None) -> int | None:
+    """Write ``phylogeny.png`` and ``phylogeny.csv``: the ancestry of evaluation ``index``
+    (default: the Pareto-optimal one with the deepest recorded ancestry). Returns the evaluation
+    drawn, or None when the run recorded no parents."""
+    from lamoo.runfolder import JOURNAL
+    from nas_tasks.xnas.phylogeny import ancestry_table, most_bred, plot_ancestry, run_parents
+
+    parents = run_parents(run.run_dir / JOURNAL)
+    index = most_bred(parents, run.pareto_indices()) if index is None else int(index)
+    if index is None:
+        return None
+    plot_ancestry(run.result, parents, index, out / "phylogeny.png")
+    ancestry_table(run.result, parents, index).to_csv(out / "phylogeny.csv", index=False)
+    return index
+
+
 def analyze(run_dir, out=None, cache_dir=None, data_root=None, device: str = "cpu", num_threads: int | None = None,
-            max_models: int | None = None) -> dict:
+            max_models: int | None = None, ancestry_of: int | None = None) -> dict:
     """Run every analysis on ``run_dir`` and write them to ``out`` (default ``RUN_DIR/analysis``);
-    ``max_models`` caps the Pareto-optimal models calibrated (evenly spread along the front).
+    ``max_models`` caps the Pareto-optimal models calibrated (evenly spread along the front);
+    ``ancestry_of``: the evaluation whose phylogeny is drawn (see :func:`phylogeny`).
     Returns the summary also written to ``summary.json``."""
     from nas_tasks.xnas.motifs import op_counts
     from nas_tasks.xnas.plots import plot_calibration, plot_front, plot_front_by_ops, plot_mispredictions
@@ -139,9 +158,10 @@ def analyze(run_dir, out=None, cache_dir=None, data_root=None, device: str = "cp
     mis.to_csv(out / "mispredictions.csv", index=False)
     plot_mispredictions(mis, out / "mispredictions.png")
     activation_plots(run, cal, cals, out)
+    drawn = phylogeny(run, out, ancestry_of)
     summary = {"run_dir": str(run_dir), "evaluations": len(run.result), "pareto_models": int(len(run.pareto_indices())),
                "calibrated_models": int(len(cal)), "hypervolume": run.result.hypervolume(),
-               "motifs_kept": int(len(tables["motifs"])), "pareto_motifs": int(tables["motifs"]["pareto"].sum()),
+               "phylogeny_of": drawn, "motifs_kept": int(len(tables["motifs"])), "pareto_motifs": int(tables["motifs"]["pareto"].sum()),
                "calibration_mean": {c: _mean_or_none(cal[c]) for c in cal.columns if c.endswith(("pearson", "spearman"))},
                "files": sorted(p.name for p in out.iterdir())}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

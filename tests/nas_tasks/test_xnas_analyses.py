@@ -88,7 +88,8 @@ def tiny_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("xnas")
     torch.set_num_threads(1)
-    rc = main(["optimize", "--task", "nb201-train", "--sampler", "random", "--budget", "5", "--n-init", "5",
+    rc = main(["optimize", "--task", "nb201-train", "--sampler", "nsga2", "--budget", "8", "--n-init", "4",
+               "--batch-size", "4",
                "--epochs", "2", "--channels", "4", "--cells-per-stage", "1", "--max-train", "300", "--num-threads",
                "1", "--cache-dir", str(root / "cache"), "--out", str(root / "run"), "--no-progress"])
     assert rc == 0
@@ -103,7 +104,7 @@ def test_lamoo_analyze_xnas_writes_every_table_and_plot(tiny_run, capsys):
     summary = json.loads((out / "summary.json").read_text())
     for name in ("front.png", "front_ops.png", "motifs.csv", "op_frequencies.csv", "calibration.csv",
                  "calibration.png", "mispredictions.csv", "mispredictions.png", "activations_heatmap_most.png",
-                 "activations_pca_most.png"):
+                 "activations_pca_most.png", "phylogeny.png", "phylogeny.csv"):
         assert name in summary["files"]
     import pandas as pd
 
@@ -143,3 +144,22 @@ def test_calibration_matches_a_direct_computation_and_retrains_missing_cells(tin
     assert cal.activation == pytest.approx(expected, abs=1e-6)
     with pytest.raises(InvalidInputError, match="not a 'lamoo optimize' run folder"):
         TrainedRun.load(tiny_run)
+
+
+def test_the_journal_records_each_nsga2_childs_parents(tiny_run):
+    from nas_tasks.xnas.phylogeny import ancestry, run_parents
+
+    parents = run_parents(tiny_run / "run" / "journal.jsonl")
+    assert set(parents) <= {4, 5, 6, 7} and len(parents) >= 3  # the mated batch (uniform fills have none)
+    assert all(len(p) == 2 and all(0 <= i < 4 for i in p) for p in parents.values())
+    child = min(parents)
+    assert ancestry(parents, child) == [(1, child, p) for p in parents[child]]
+
+
+def test_ancestry_walks_generations_once_per_ancestor():
+    from nas_tasks.xnas.phylogeny import ancestry, most_bred
+
+    parents = {5: (3, 4), 4: (1, 2), 3: (1, 0)}
+    assert ancestry(parents, 5) == [(1, 5, 3), (1, 5, 4), (2, 3, 1), (2, 3, 0), (2, 4, 1), (2, 4, 2)]
+    assert ancestry(parents, 5, max_depth=1) == [(1, 5, 3), (1, 5, 4)]
+    assert most_bred(parents, [4, 5, 0]) == 5 and most_bred(parents, [0, 1]) is None

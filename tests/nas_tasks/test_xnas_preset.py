@@ -59,6 +59,8 @@ def test_every_xnas_child_is_a_connected_new_cell():
     assert not is_connected(archive.X).all()  # disconnected parents are there to breed from
     proposal = get_sampler("xnas").propose(Region.whole(archive), archive, 30, np.random.default_rng(0))
     assert len(proposal.X) == 30 and is_connected(proposal.X).all()
+    pairs = np.array(proposal.info["parents"])  # each child's two parents, archive indices
+    assert pairs.shape == (30, 2) and set(pairs.ravel()) <= set(range(len(archive)))
     assert not archive.contains(proposal.X).any()
     plain = NSGA2Sampler(mutation_prob=0.5).propose(Region.whole(archive), archive, 200, np.random.default_rng(0))
     assert not is_connected(plain.X).all()  # without the filter mating does make disconnected cells
