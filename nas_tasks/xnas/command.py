@@ -33,12 +33,18 @@ class AnalyzeCommand:
         parser.add_argument("--ancestry-of", type=int, default=None, metavar="EVALUATION",
                             help="draw this evaluation's phylogeny (default: the Pareto-optimal model with the "
                                  "deepest recorded ancestry)")
+        parser.add_argument("--repair-epochs", type=int, default=3,
+                            help="fine-tuning epochs of the most confused pair's repair (default: 3; 0: skip)")
+        parser.add_argument("--corrupt-labels", type=float, default=0.0, metavar="FRACTION",
+                            help="also corrupt this fraction of the training labels (paper: 0.2), retrain the most "
+                                 "and least introspectable cells and report how well each score finds them "
+                                 "(default: 0, skipped)")
 
     def run(self, args) -> int:
         from nas_tasks.xnas.report import analyze
 
         summary = analyze(args.run_dir, args.out, args.cache_dir, args.data_root, args.device, args.num_threads,
-                          args.max_models, args.ancestry_of)
+                          args.max_models, args.ancestry_of, args.repair_epochs, args.corrupt_labels)
         print(json.dumps({k: v for k, v in summary.items() if k != "files"}, indent=1))
         out = args.out if args.out is not None else args.run_dir / "analysis"
         print(f"wrote {out}/: {' '.join(summary['files'])}")

@@ -17,6 +17,11 @@ or ``lamoo analyze xnas runs/xnas-digits``. What is written (``OUT``, default ``
                             (Fig. 6), for the most and the least introspectable models
 ``phylogeny.png/.csv``      the ancestry of one Pareto-optimal model (Fig. 3; default: the one
                             with the deepest recorded ancestry), when the sampler recorded parents
+``debug_models.csv``        Appendix K for the most and least introspectable models: Spearman of
+                            class-mean closeness vs folded confusion, and the repair of the most
+                            confused pair by ``repair_epochs`` of pair-weighted fine-tuning
+``label_noise.csv``         with ``corrupt_labels`` > 0 (Fig. 8 bottom): detection rates of the
+                            corrupted training labels, same two models retrained on them
 ``summary.json``            the headline numbers
 ==========================  =========================================================================
 
@@ -70,12 +75,8 @@ def misprediction_table(table, cals: dict, percentiles=PERCENTILES):
     ``score``, ``percentile``, ``accuracy_gain``."""
     import pandas as pd
 
-    order = table.sort_values(INTRO, ascending=False)
-    picks = {"highest introspectability": order.iloc[0]}
-    if len(order) > 1:
-        picks["lowest introspectability"] = order.iloc[-1]
     rows = []
-    for label, r in picks.items():
+    for label, r in extremes(table).items():
         cal = cals[int(r["evaluation"])]
         for score in ("activation", "softmax"):
             for p, g in zip(percentiles, misprediction_gain(getattr(cal, score), cal.correct, percentiles)):
@@ -129,11 +130,49 @@ def phylogeny(run, out: Path, index: int | None = None) -> int | None:
     return index
 
 
+def extremes(table) -> dict:
+    """``{"highest introspectability": row, "lowest introspectability": row}`` of ``table``
+    (one entry when it has one row)."""
+    order = table.sort_values(INTRO, ascending=False)
+    picks = {"highest introspectability": order.iloc[0]}
+    if len(order) > 1:
+        picks["lowest introspectability"] = order.iloc[-1]
+    return picks
+
+
+def debugging_tables(run, table, cals: dict, repair_epochs: int = 3, corrupt_labels: float = 0.0,
+                     seed: int = 0) -> dict:
+    """``{"debug_models": DataFrame, "label_noise": DataFrame or None}`` for the most and least
+    introspectable models of ``table`` (see :mod:`nas_tasks.xnas.debugging`)."""
+    import pandas as pd
+    from nas_tasks.xnas.debugging import confusion_vs_distance, label_noise_detection, repair_pair
+
+    models, noise = [], []
+    for label, r in extremes(table).items():
+        i = int(r["evaluation"])
+        cal = cals[i]
+        row = {"model": label, "evaluation": i, INTRO: float(r[INTRO]),
+               **confusion_vs_distance(cal.means, cal.labels, cal.predicted)}
+        if repair_epochs > 0:
+            row.update(repair_pair(run, run.model(run.result.X[i]), row["pair"], epochs=repair_epochs))
+        models.append(row)
+        if corrupt_labels > 0:
+            det = label_noise_detection(run, run.result.X[i], corrupt_labels, seed)
+            for score in ("activation", "softmax"):
+                noise += [{"model": label, "evaluation": i, INTRO: float(r[INTRO]), "score": score, "percentile": p,
+                           "detected_percent": float(v)} for p, v in zip(det["percentiles"], det[score])]
+    return {"debug_models": pd.DataFrame(models), "label_noise": pd.DataFrame(noise) if noise else None}
+
+
 def analyze(run_dir, out=None, cache_dir=None, data_root=None, device: str = "cpu", num_threads: int | None = None,
-            max_models: int | None = None, ancestry_of: int | None = None) -> dict:
+            max_models: int | None = None, ancestry_of: int | None = None, repair_epochs: int = 3,
+            corrupt_labels: float = 0.0) -> dict:
     """Run every analysis on ``run_dir`` and write them to ``out`` (default ``RUN_DIR/analysis``);
     ``max_models`` caps the Pareto-optimal models calibrated (evenly spread along the front);
-    ``ancestry_of``: the evaluation whose phylogeny is drawn (see :func:`phylogeny`).
+    ``ancestry_of``: the evaluation whose phylogeny is drawn (see :func:`phylogeny`);
+    ``repair_epochs``: fine-tuning epochs of the pair repair (0: skip it); ``corrupt_labels``:
+    fraction of training labels corrupted for the label-noise detection (0: skip it; it trains
+    two cells again).
     Returns the summary also written to ``summary.json``."""
     from nas_tasks.xnas.motifs import op_counts
     from nas_tasks.xnas.plots import plot_calibration, plot_front, plot_front_by_ops, plot_mispredictions
@@ -159,6 +198,10 @@ def analyze(run_dir, out=None, cache_dir=None, data_root=None, device: str = "cp
     plot_mispredictions(mis, out / "mispredictions.png")
     activation_plots(run, cal, cals, out)
     drawn = phylogeny(run, out, ancestry_of)
+    debug = debugging_tables(run, cal, cals, repair_epochs, corrupt_labels)
+    debug["debug_models"].to_csv(out / "debug_models.csv", index=False)
+    if debug["label_noise"] is not None:
+        debug["label_noise"].to_csv(out / "label_noise.csv", index=False)
     summary = {"run_dir": str(run_dir), "evaluations": len(run.result), "pareto_models": int(len(run.pareto_indices())),
                "calibrated_models": int(len(cal)), "hypervolume": run.result.hypervolume(),
                "phylogeny_of": drawn, "motifs_kept": int(len(tables["motifs"])), "pareto_motifs": int(tables["motifs"]["pareto"].sum()),

@@ -163,3 +163,41 @@ def test_ancestry_walks_generations_once_per_ancestor():
     assert ancestry(parents, 5) == [(1, 5, 3), (1, 5, 4), (2, 3, 1), (2, 3, 0), (2, 4, 1), (2, 4, 2)]
     assert ancestry(parents, 5, max_depth=1) == [(1, 5, 3), (1, 5, 4)]
     assert most_bred(parents, [4, 5, 0]) == 5 and most_bred(parents, [0, 1]) is None
+
+
+def test_corrupted_labels_move_to_another_class_and_are_found_by_rank():
+    from nas_tasks.xnas.debugging import corrupt_labels, detection_rates
+
+    y = np.arange(100) % 10
+    noisy, mask = corrupt_labels(y, 10, 0.2, np.random.default_rng(0))
+    assert mask.sum() == 20 and (noisy[mask] != y[mask]).all() and (noisy[~mask] == y[~mask]).all()
+    score = np.where(mask, 0.1, 0.9)  # a perfect score: the corrupted ones lowest
+    assert detection_rates(score, mask, (10, 20, 50)).tolist() == [50.0, 100.0, 100.0]
+    with pytest.raises(InvalidInputError, match="corrupted fraction"):
+        corrupt_labels(y, 10, 1.5, np.random.default_rng(0))
+
+
+def test_close_class_means_predict_the_confused_pair():
+    from nas_tasks.xnas.debugging import confusion_vs_distance, folded_confusion
+
+    means = np.array([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 3, 2, 3])
+    pred = np.array([1, 1, 0, 0, 0, 1, 2, 3, 3, 3])  # 0 and 1 (the closest means) are confused most
+    F = folded_confusion(labels, pred, 4)
+    assert F[0, 1] == F[1, 0] == 4 and F[2, 3] == 1 and np.trace(F) == 0
+    r = confusion_vs_distance(means, labels, pred)
+    assert r["pair"] == (0, 1) and r["pair_confusions"] == 4 and r["spearman"] == pytest.approx(0.5)
+
+
+def test_repair_and_label_noise_run_on_a_real_model(tiny_run):
+    from nas_tasks.xnas.debugging import label_noise_detection, repair_pair
+    from nas_tasks.xnas.run import TrainedRun
+
+    run = TrainedRun.load(tiny_run / "run", num_threads=1)
+    model = run.model(run.result.X[0])
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    r = repair_pair(run, model, (0, 1), epochs=1)
+    assert r["confusions_before"] >= 0 and 0 <= r["accuracy_after"] <= 100
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())  # the run's model is untouched
+    det = label_noise_detection(run, run.result.X[0], 0.2, seed=0, percentiles=(10, 50))
+    assert all(0 <= v <= 100 for v in det["activation"]) and det["activation"][0] <= det["activation"][1]
