@@ -55,8 +55,10 @@ def test_xnas_digits_claims_say_yes_no_and_partly():
                         "percentile": 20, "accuracy_gain": [3.0, 1.0]})
     plain = {"calibration": cal, "mispredictions": mis, "best_intro": 0.8, "hv": 50.0}
     rows = claims(plain, {"best_intro": 0.9, "hv": 40.0})
-    assert [r["agrees"] for r in rows] == ["yes", "yes", "partly (introspectability only)"]
+    assert [r["agrees"] for r in rows] == ["yes", "yes", "partly (introspectability only)", "n/a"]
     cal["activation_pearson"] = [0.9, 0.5, 0.1]
     mis["accuracy_gain"] = [1.0, 3.0]
+    plain["label_noise"] = pd.DataFrame({"model": ["highest introspectability", "lowest introspectability"],
+                                         "score": "activation", "percentile": 20, "detected_percent": [30.0, 40.0]})
     rows = claims(plain, {"best_intro": 0.7, "hv": 40.0})
-    assert [r["agrees"] for r in rows] == ["no", "no", "no"]
+    assert [r["agrees"] for r in rows] == ["no", "no", "no", "no"]
