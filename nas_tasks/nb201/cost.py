@@ -17,7 +17,7 @@ import numpy as np
 
 from lamoo.checks import check_int
 from nas_tasks.cache import cache_key, cache_path, read_json, write_json
-from nas_tasks.nb201.encoding import CONV1X1, CONV3X3, NUM_EDGES, SKIP, check_codes
+from nas_tasks.nb201.encoding import CONV1X1, CONV3X3, NUM_EDGES, SKIP, all_cells, check_codes
 
 _VERSION = 2  # bump when the network or the counting changes
 
@@ -70,3 +70,21 @@ def params_flops(X, *, input_size: int = 32, num_classes: int = 10, channels: in
     params, flops = pattern_table(input_size=input_size, num_classes=num_classes, channels=channels,
                                   cells_per_stage=cells_per_stage, in_channels=in_channels, cache=cache)
     return params[n1, n3], flops[n1, n3]
+
+
+def reference_cells(*, input_size: int = 32, num_classes: int = 10, channels: int = 16, cells_per_stage: int = 5,
+                    in_channels: int = 3, cache: bool = True) -> dict[str, tuple[np.ndarray, float]]:
+    """The cheapest, the median and the most expensive of the 15,625 cells by FLOPs:
+    ``{"cheapest" | "median" | "costliest": (codes (6,), MFLOPs)}``.
+
+    A cell's FLOPs depend only on its numbers of 1x1 and 3x3 convolutions, so each is given as the
+    connected cell of its pattern with every other edge ``skip_connect``: all skips (0 conv FLOPs
+    in the cells), the pattern of the lower median of all cells' FLOPs, and all ``nor_conv_3x3``.
+    """
+    _, table = pattern_table(input_size=input_size, num_classes=num_classes, channels=channels,
+                             cells_per_stage=cells_per_stage, in_channels=in_channels, cache=cache)
+    cells = all_cells()
+    n1, n3 = (cells == CONV1X1).sum(axis=1), (cells == CONV3X3).sum(axis=1)
+    order = np.argsort(table[n1, n3], kind="stable")
+    picks = {"cheapest": order[0], "median": order[(len(cells) - 1) // 2], "costliest": order[-1]}
+    return {name: (_pattern_codes(int(n1[k]), int(n3[k])), float(table[n1[k], n3[k]])) for name, k in picks.items()}

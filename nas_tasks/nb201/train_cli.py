@@ -45,8 +45,14 @@ class TrainPlugin:
         g.add_argument("--channels", type=int, default=16, help="network width C (default: 16, as NAS-Bench-201)")
         g.add_argument("--cells-per-stage", type=int, default=5, help="cells per stage N (default: 5, as NAS-Bench-201)")
         g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N (default: auto)")
+        g.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+                       help="autocast: auto = bf16 on GPUs from compute capability 8.0, fp16 before, fp32 on the "
+                            "CPU (default: auto)")
         g.add_argument("--executor", default="local", choices=["local", "ray"],
                        help="train cells in this process or as Ray tasks (default: local)")
+        g.add_argument("--cells-per-gpu", type=int, default=None,
+                       help="cells trained at once on one GPU: Ray asks 1/n GPU per cell, the local executor runs n "
+                            "worker processes on CUDA (default: 1)")
         g.add_argument("--train-batch-size", type=int, default=512, help="training batch size (default: 512)")
         g.add_argument("--lr", type=float, default=0.1, help="peak learning rate (default: 0.1)")
         g.add_argument("--train-seed", type=int, default=0, help="weights/shuffling seed of every cell (default: 0)")
@@ -75,7 +81,8 @@ class TrainPlugin:
             dataset=dataset, data_root=args.data_root,
             objectives=args.objectives or "accuracy,introspectability", epochs=epochs, channels=args.channels,
             cells_per_stage=args.cells_per_stage, batch_size=args.train_batch_size, lr=args.lr, seed=args.train_seed,
-            device=args.device, executor=args.executor, cache_dir=args.cache_dir,
+            device=args.device, precision=args.precision, executor=args.executor, cells_per_gpu=args.cells_per_gpu,
+            cache_dir=args.cache_dir,
             augmentation=args.augmentation, introspection_weight=args.introspection_weight,
             introspection_pair_weights=args.introspection_pair_weights,
             objective_options=_options(args.objective_option), max_train=args.max_train,

@@ -61,9 +61,12 @@ class NB201TrainTask:
             :class:`~nas_tasks.training.config.Augmentation` fields; or an ``Augmentation``);
             ``introspection_weight`` (XNAS regularizer, 0 = off, the paper uses 0.5) and
             ``introspection_pair_weights`` (None, ``"wordnet"`` or a ``k x k`` array);
-            ``device`` (``"auto"``: CUDA when present), ``num_threads``, ``eval_batch_size``,
+            ``device`` (``"auto"``: CUDA when present), ``precision`` (``"auto"``: bf16 / fp16
+            autocast on CUDA, float32 on the CPU), ``num_threads``, ``eval_batch_size``,
             ``cache_dir`` (default ``$LAMOO_CACHE_DIR`` or ``~/.cache/lamoo``), ``ray_address``,
-            ``cpus_per_task``, ``gpus_per_task``. A name that is no field raises ``TypeError``.
+            ``cpus_per_task``, ``gpus_per_task``, ``cells_per_gpu`` (cells trained at once on one
+            GPU, by Ray or by the local executor; default 1). A name that is no field raises
+            ``TypeError``.
 
     Attributes:
         data, network, training, execution: the resolved configurations (the augmentation, the
@@ -81,7 +84,7 @@ class NB201TrainTask:
         from nas_tasks.nb201.encoding import search_space
         from nas_tasks.objectives import build_objectives
         from nas_tasks.training.cell_job import get_splits, task_info
-        from nas_tasks.training.device import resolve_device
+        from nas_tasks.training.device import amp_dtype, resolve_device
         from nas_tasks.training.executors import make_executor
 
         self.seed = check_int(seed, "seed", 0)
@@ -89,12 +92,13 @@ class NB201TrainTask:
             dataset, data_root, (data, network, training, execution), executor, settings)
         self.splits = get_splits(self.data)  # loads the data now: missing files fail here, clearly
         self.device = resolve_device(self.execution.device)
+        amp_dtype(self.device, self.execution.precision)  # fails now for a precision the device lacks
         self.info = task_info(self.data, self.network, self.splits, self.device, self.training.batch_size,
                               self.execution.cache_dir)
         self.training = _with_pair_weights(self.training, self.info)
         self._objectives = build_objectives(objectives, objective_options)
         self.objectives = tuple(ObjectiveSpec(o.name, o.direction) for o in self._objectives)
-        self.executor = make_executor(self.execution) if isinstance(executor, str) else executor
+        self.executor = make_executor(self.execution, self.device.type) if isinstance(executor, str) else executor
         self._owns_executor = isinstance(executor, str)
         self.space = search_space()
         self.max_hypervolume = None
@@ -163,13 +167,16 @@ class NB201TrainTask:
                                 self.seed)
 
     def _worker_execution(self) -> ExecutionConfig:
-        """The execution settings jobs carry: a local executor's workers run in this process,
-        so the thread count is set here once and passed on explicitly (CPU training never
-        guesses); other executors' workers keep their own (Ray: ``cpus_per_task``)."""
+        """The execution settings jobs carry: a local executor's jobs run on this machine, so the
+        thread count is set here once and passed on explicitly (CPU training never guesses), and
+        shared among its worker processes when it has several; other executors' workers keep
+        their own (Ray: ``cpus_per_task``)."""
         if getattr(self.executor, "name", None) == "local":
             from nas_tasks.training.device import set_threads
 
-            return replace(self.execution, num_threads=set_threads(self.execution.num_threads))
+            threads = set_threads(self.execution.num_threads)
+            workers = getattr(self.executor, "workers", 1)
+            return replace(self.execution, num_threads=max(1, threads // workers))
         return replace(self.execution, num_threads=None)
 
     def _job(self, codes, execution: ExecutionConfig):

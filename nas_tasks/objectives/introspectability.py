@@ -134,13 +134,11 @@ def class_sums(model: torch.nn.Module, data, part: str, layers="all", group_by: 
                batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-class sums of the activation vectors on split ``part``: ``(k x D)`` float64 sums and
     ``(k,)`` counts, accumulated batch by batch (memory independent of the split's size)."""
-    from nas_tasks.training.device import amp_dtype
-
     if group_by not in ("label", "prediction"):
         raise ValueError(f"group_by must be 'label' or 'prediction', got {group_by!r}")
     names = resolve_layers(model, layers)
     k, dev = data.num_classes, data.device
-    dtype = amp_dtype(dev)
+    dtype = data.amp
     sums: list[torch.Tensor] | None = None
     counts = torch.zeros(k, dtype=torch.float64, device=dev)
     model.eval()
@@ -296,7 +294,9 @@ class IntrospectionRegularizer:
         present = counts > 0
         mask = torch.triu(present[:, None] & present[None, :], diagonal=1).to(d.dtype)
         if self.pair_weights is not None:
-            mask = mask * self.pair_weights.to(d.device)
+            if self.pair_weights.device != d.device:  # once: a copy from the host every step would wait for the GPU
+                self.pair_weights = self.pair_weights.to(d.device)
+            mask = mask * self.pair_weights
         denom = torch.triu(present[:, None] & present[None, :], diagonal=1).to(d.dtype).sum().clamp(min=1)
         return (d * mask).sum() / denom
 

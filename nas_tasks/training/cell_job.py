@@ -56,12 +56,12 @@ def get_splits(data: DataConfig) -> Splits:
 
 
 @lru_cache(maxsize=MAX_DEVICE_DATA)
-def get_device_data(data: DataConfig, device: torch.device):
-    """:class:`~nas_tasks.training.device.DeviceData` of ``data`` on ``device`` (at most
-    :data:`MAX_DEVICE_DATA` kept)."""
+def get_device_data(data: DataConfig, device: torch.device, precision: str = "auto"):
+    """:class:`~nas_tasks.training.device.DeviceData` of ``data`` on ``device``, models running
+    at ``precision`` (at most :data:`MAX_DEVICE_DATA` kept)."""
     from nas_tasks.training.device import DeviceData
 
-    return DeviceData(get_splits(data), device)
+    return DeviceData(get_splits(data), device, precision)
 
 
 def build_model(codes, network: NetworkConfig, splits: Splits, seed: int) -> torch.nn.Module:
@@ -119,7 +119,7 @@ def run_cell_job(job: CellJob) -> dict:
                         "train": job.training.to_dict(), "seed": job.seed, "split": splits.info}
     record["device"] = str(device)
     with _doing("moving the data to the device", job):
-        data = get_device_data(job.data, device)
+        data = get_device_data(job.data, device, job.execution.precision)
         model = build_model(job.codes, job.network, splits, job.seed)
     if any(o.needs_training for o in missing):
         _train_or_load(model, job, data, cache, record)

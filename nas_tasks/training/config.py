@@ -29,6 +29,10 @@ from lamoo.checks import check_choice, check_int
 from lamoo.exceptions import InvalidInputError
 
 CACHE_KEY_VERSION = 1  # bump when a change in training or measuring makes cached cells stale
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+"""Precision settings (:attr:`ExecutionConfig.precision`): ``"auto"`` (bf16 / fp16 autocast on
+CUDA by the GPU's capability, float32 on the CPU), ``"fp32"`` (no autocast), ``"bf16"`` and
+``"fp16"`` (autocast to that dtype; fp16 on CUDA only)."""
 
 
 def _number(value, name: str, *, low: float = 0.0, low_open: bool = False, below_one: bool = False) -> None:
@@ -270,7 +274,17 @@ class ExecutionConfig:
             the task when it is created); stored as a string.
         ray_address: the Ray cluster to join (None: ``$RAY_ADDRESS`` or a new local cluster).
         cpus_per_task: CPUs (and torch threads) per Ray task (>= 1).
-        gpus_per_task: GPUs per Ray task (>= 0; None: 1 when the cluster has GPUs, else 0).
+        gpus_per_task: GPUs per Ray task (>= 0; None: ``1 / cells_per_gpu`` when the cluster has
+            GPUs, else 0). Give this or ``cells_per_gpu``, not both.
+        cells_per_gpu: how many cells train at once on one GPU (>= 1; None:
+            :data:`~nas_tasks.training.packing.DEFAULT_CELLS_PER_GPU`, one). With Ray each task
+            asks for ``1 / cells_per_gpu`` of a GPU; the local executor on a CUDA device trains
+            that many cells at once in worker processes (:mod:`nas_tasks.training.packing`; the
+            number to use comes from ``benchmarks/gpu_check.py``'s concurrency measurement).
+        precision: ``"auto"`` (bf16 autocast on GPUs with native bf16, fp16 with loss scaling on
+            older GPUs, float32 on the CPU), ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only); see
+            :func:`~nas_tasks.training.device.autocast_dtype`. Like the device, it does not enter
+            the cache key.
     """
 
     device: str = "auto"
@@ -281,6 +295,8 @@ class ExecutionConfig:
     ray_address: str | None = None
     cpus_per_task: int = 1
     gpus_per_task: float | None = None
+    cells_per_gpu: int | None = None
+    precision: str = "auto"
 
     def __post_init__(self):
         if type(self.device).__name__ == "device":  # a torch.device (not imported here)
@@ -298,6 +314,11 @@ class ExecutionConfig:
         check_int(self.cpus_per_task, "cpus_per_task", 1)
         if self.gpus_per_task is not None:
             _number(self.gpus_per_task, "gpus_per_task")
+        check_int(self.cells_per_gpu, "cells_per_gpu", 1, allow_none=True)
+        if self.gpus_per_task is not None and self.cells_per_gpu is not None:
+            raise InvalidInputError(f"give gpus_per_task or cells_per_gpu, not both (got gpus_per_task="
+                                    f"{self.gpus_per_task!r}, cells_per_gpu={self.cells_per_gpu!r})")
+        check_choice(self.precision, "precision", PRECISIONS)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -338,4 +359,4 @@ def trained_cell_key(codes, data: DataConfig, fingerprint: str, network: Network
 
 
 __all__ = ["Augmentation", "CACHE_KEY_VERSION", "CONFIG_CLASSES", "DataConfig", "ExecutionConfig", "NetworkConfig",
-           "TrainingConfig", "split_settings", "trained_cell_key"]
+           "PRECISIONS", "TrainingConfig", "split_settings", "trained_cell_key"]

@@ -1,8 +1,9 @@
 """Devices, threads and data on the device: what the training loop and the objectives share.
 
 On a GPU the whole dataset lives on the device (:class:`DeviceData`) and models run under mixed
-precision (:func:`amp_dtype`: bf16 where supported, else fp16); on the CPU the thread count is set
-explicitly (:func:`set_threads`).
+precision (:func:`amp_dtype`: bf16 on GPUs with native bf16 (compute capability 8.0 and up),
+fp16 on older ones; ``precision`` overrides it); on the CPU models run in float32 and the thread
+count is set explicitly (:func:`set_threads`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import torch
 
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError
+from nas_tasks.training.config import PRECISIONS
 from nas_tasks.training.splits import Splits
 
 
@@ -44,12 +46,42 @@ def set_threads(n: int | None) -> int:
     return n
 
 
-def amp_dtype(device: torch.device) -> torch.dtype | None:
-    """The autocast dtype on ``device``: bf16 on GPUs that support it, fp16 on older ones,
-    None (full fp32) on the CPU."""
-    if device.type != "cuda":
+BF16_CAPABILITY = (8, 0)
+"""The first CUDA compute capability with native bf16 matrix units (Ampere). Older GPUs only
+emulate bf16 (``torch.cuda.is_bf16_supported()`` still says True there), so ``"auto"`` picks fp16."""
+
+
+def autocast_dtype(device_type: str, capability: tuple[int, int] | None = None, precision: str = "auto",
+                   hip: bool = False) -> torch.dtype | None:
+    """The autocast dtype for ``precision`` on a device of type ``device_type`` (``"cuda"``,
+    ``"cpu"``...) whose CUDA compute capability is ``capability`` (None off CUDA); ``hip``: a ROCm
+    build (its GPUs all have bf16). None means full float32 (no autocast).
+
+    Raises:
+        InvalidInputError: an unknown ``precision``, or ``"fp16"`` off CUDA (it needs a GradScaler
+            and the CPU has no fast fp16 kernels).
+    """
+    if precision not in PRECISIONS:
+        raise InvalidInputError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "fp32":
         return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        if device_type != "cuda":
+            raise InvalidInputError(f"precision 'fp16' needs a CUDA device, got device type {device_type!r}")
+        return torch.float16
+    if device_type != "cuda":
+        return None
+    return torch.bfloat16 if hip or tuple(capability or (0, 0)) >= BF16_CAPABILITY else torch.float16
+
+
+def amp_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype on ``device`` (:func:`autocast_dtype` with that GPU's own capability):
+    with ``"auto"``, bf16 on GPUs with native bf16, fp16 on older ones, None (float32) on the CPU."""
+    device = torch.device(device)
+    capability = torch.cuda.get_device_capability(device) if device.type == "cuda" else None
+    return autocast_dtype(device.type, capability, precision, hip=bool(getattr(torch.version, "hip", None)))
 
 
 def torch_generator(seed: int, device: torch.device) -> torch.Generator:
@@ -60,7 +92,8 @@ def torch_generator(seed: int, device: torch.device) -> torch.Generator:
 
 
 class DeviceData:
-    """The splits as tensors on ``device`` with their normalization.
+    """The splits as tensors on ``device`` with their normalization, and the precision models run
+    in on them.
 
     Attributes:
         parts: ``{"train" | "val" | "test": (x, y)}``: ``(n x c x h x w)`` images in the stored
@@ -68,13 +101,20 @@ class DeviceData:
         mean, std: ``(1 x c x 1 x 1)`` float32 channel statistics of the training split, in
             ``[0, 1]`` intensities.
         scale: stored value -> intensity factor; num_classes, image_shape ``(c, h, w)``: the dataset's.
+        precision: one of :data:`PRECISIONS`; amp: the autocast dtype it means on ``device``
+            (:func:`amp_dtype`; None: float32), used by training and by every evaluation pass.
+
+    The data are copied to the device once, when the object is made (the cell jobs of a process
+    share it, :func:`~nas_tasks.training.cell_job.get_device_data`), so no step copies from the host.
 
     :meth:`prepare` turns a batch into float intensities in ``[0, 1]`` and :meth:`normalize`
     applies the channel-wise z-score.
     """
 
-    def __init__(self, splits: Splits, device: torch.device):
-        self.device = device
+    def __init__(self, splits: Splits, device: torch.device, precision: str = "auto"):
+        self.device = torch.device(device)
+        self.precision = precision
+        self.amp = amp_dtype(self.device, precision)
         self.splits = splits
         self.scale = float(splits.dataset.scale)
         self.num_classes = splits.num_classes
@@ -111,7 +151,7 @@ class DeviceData:
 def predict_logits(model: torch.nn.Module, data: DeviceData, part: str, batch_size: int = 1024) -> torch.Tensor:
     """``(n x k)`` float32 logits of ``model`` (put in eval mode) on split ``part``, on the device."""
     model.eval()
-    dtype = amp_dtype(data.device)
+    dtype = data.amp
     out = []
     for x, _ in data.batches(part, batch_size):
         if data.device.type == "cuda":

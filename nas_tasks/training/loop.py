@@ -5,11 +5,16 @@ to 0, batch 512, channel-wise z-score normalization, and augmentation (pad + ran
 horizontal flip, cutout; see :mod:`nas_tasks.training.augment`). The recipe is a
 :class:`~nas_tasks.training.config.TrainingConfig`.
 
-On a GPU the data lives on the device, the model runs channels-last under mixed precision, and
-the loop never waits for the host: losses are summed on the device and read once per epoch.
+On a GPU the data lives on the device, the model runs channels-last under mixed precision (the
+data's :attr:`~nas_tasks.training.device.DeviceData.amp`: bf16, or fp16 with a ``GradScaler``
+on GPUs without native bf16), SGD is the fused CUDA kernel, and the host never waits for the GPU
+inside an epoch: shuffling and augmentation draw from a generator on the device, losses are summed
+on the device and read once per epoch, and the fused optimizer applies the ``GradScaler``'s
+inf/NaN check on the device (the unfused one reads it back every step).
 """
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -20,7 +25,7 @@ import torch.nn.functional as F
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.training.augment import augment
 from nas_tasks.training.config import Augmentation, TrainingConfig
-from nas_tasks.training.device import DeviceData, amp_dtype, torch_generator
+from nas_tasks.training.device import DeviceData, torch_generator
 
 
 def lr_factor(step: int, warmup_steps: int, total_steps: int) -> float:
@@ -62,15 +67,21 @@ class Schedule:
         return perm[i * self.batch_size:end]
 
 
-def make_optimizer(model: torch.nn.Module, config: TrainingConfig, schedule: Schedule):
+_SGD_HAS_FUSED = "fused" in inspect.signature(torch.optim.SGD).parameters  # not in every torch the floor allows
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainingConfig, schedule: Schedule, fused: bool = False):
     """``(SGD, LambdaLR)``: weight decay on conv/linear weights only (the usual choice for BN
-    networks), the learning rate following :func:`lr_factor` step by step."""
+    networks), the learning rate following :func:`lr_factor` step by step. ``fused``: PyTorch's
+    fused SGD kernel where this torch has it (used on CUDA: one launch per step, and a
+    ``GradScaler`` needs no host sync)."""
     decay, no_decay = [], []
     for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.SGD([{"params": decay, "weight_decay": config.weight_decay},
                            {"params": no_decay, "weight_decay": 0.0}],
-                          lr=config.lr, momentum=config.momentum, nesterov=config.nesterov and config.momentum > 0)
+                          lr=config.lr, momentum=config.momentum, nesterov=config.nesterov and config.momentum > 0,
+                          **({"fused": True} if fused and _SGD_HAS_FUSED else {}))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: lr_factor(s, schedule.warmup_steps, schedule.total_steps))
     return opt, sched
@@ -92,6 +103,15 @@ class TrainReport:
         return asdict(self)
 
 
+def place_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """Move ``model`` to ``device``, in channels-last memory format on CUDA (where cuDNN's
+    convolutions and batch norms run fastest in it); returns it."""
+    model.to(device)
+    if device.type == "cuda":
+        model.to(memory_format=torch.channels_last)
+    return model
+
+
 class _Epochs:
     """The state of one training run: model, data, optimizer, generator and autocast settings."""
 
@@ -99,9 +119,10 @@ class _Epochs:
         self.model, self.data, self.regularizer = model, data, regularizer
         self.device = data.device
         self.schedule = Schedule.plan(len(data.parts["train"][1]), config)
-        self.opt, self.sched = make_optimizer(model, config, self.schedule)
-        self.dtype = amp_dtype(self.device)
-        self.scaler = torch.amp.GradScaler("cuda") if self.dtype == torch.float16 else None
+        self.opt, self.sched = make_optimizer(model, config, self.schedule, fused=self.device.type == "cuda")
+        self.dtype = data.amp
+        # fp16 gradients underflow without loss scaling; bf16 has float32's range and needs none
+        self.scaler = torch.amp.GradScaler(self.device.type) if self.dtype == torch.float16 else None
         self.gen = torch_generator(seed, self.device)
         aug = config.augmentation or Augmentation.default_for(data.splits.dataset.name)
         self.aug = aug.resolved(data.image_shape[1])
@@ -131,15 +152,16 @@ class _Epochs:
         self.sched.step()
         return loss
 
-    def epoch(self) -> float:
-        """One pass in a fresh random order; the mean training loss (the one host sync)."""
+    def epoch(self) -> torch.Tensor:
+        """One pass in a fresh random order; the mean training loss, a 0-d tensor on the device
+        (nothing here waits for the device: the caller reads it, once per epoch)."""
         plan = self.schedule
         perm = torch.randperm(plan.n, device=self.device, generator=self.gen)
         total_loss = torch.zeros((), device=self.device)
         for i in range(plan.steps_per_epoch):
             idx = plan.batch(perm, i)
             total_loss += self.step(idx).detach() * len(idx)
-        return float(total_loss) / plan.n
+        return total_loss / plan.n
 
 
 def train_model(model: torch.nn.Module, data: DeviceData, config: TrainingConfig, seed: int,
@@ -160,15 +182,13 @@ def train_model(model: torch.nn.Module, data: DeviceData, config: TrainingConfig
         FloatingPointError: when the training loss becomes NaN or infinite.
     """
     device = data.device
-    model.to(device)
-    if device.type == "cuda":
-        model.to(memory_format=torch.channels_last)
+    place_model(model, device)
     run = _Epochs(model, data, config, seed, regularizer)
     model.train()
     losses: list[float] = []
     start = time.perf_counter()
     for epoch in range(config.epochs):
-        mean_loss = run.epoch()
+        mean_loss = float(run.epoch())  # the one host sync of an epoch
         if not math.isfinite(mean_loss):
             raise FloatingPointError(f"training diverged: mean loss {mean_loss} in epoch {epoch + 1}")
         losses.append(mean_loss)

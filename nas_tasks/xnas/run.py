@@ -81,7 +81,7 @@ class TrainedRun:
         """The run's splits on the analysis device (:class:`~nas_tasks.training.device.DeviceData`)."""
         from nas_tasks.training.cell_job import get_device_data
 
-        return get_device_data(self.task.data, self.task.device)
+        return get_device_data(self.task.data, self.task.device, self.task.execution.precision)
 
     def model(self, codes) -> "torch.nn.Module":
         """The trained network of cell ``codes`` (``(6,)``), in eval mode: from the cache, or

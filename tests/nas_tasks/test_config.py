@@ -32,6 +32,9 @@ from nas_tasks.training.config import (Augmentation, DataConfig, ExecutionConfig
     (ExecutionConfig, {"num_threads": 0}, "num_threads must be None or an integer >= 1"),
     (ExecutionConfig, {"cpus_per_task": 0}, "cpus_per_task"),
     (ExecutionConfig, {"gpus_per_task": -1}, "gpus_per_task"),
+    (ExecutionConfig, {"cells_per_gpu": 0}, "cells_per_gpu must be None or an integer >= 1, got 0"),
+    (ExecutionConfig, {"cells_per_gpu": 2, "gpus_per_task": 0.5}, "give gpus_per_task or cells_per_gpu, not both"),
+    (ExecutionConfig, {"precision": "fp8"}, "precision must be one of"),
     (Augmentation, {"padding": -1}, "augmentation padding"),
 ])
 def test_bad_settings_are_rejected_naming_the_value(cls, kwargs, message):

@@ -55,3 +55,15 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     assert cache_dir() == tmp_path / "c"
     monkeypatch.delenv("LAMOO_CACHE_DIR")
     assert cache_dir() == type(cache_dir())(os.path.expanduser("~/.cache/lamoo"))
+
+
+def test_reference_cells_are_the_cheapest_median_and_costliest_by_flops():
+    cells = nb201.all_cells()
+    flops = cost.params_flops(cells)[1]
+    ref = cost.reference_cells()
+    assert [ref[k][1] for k in ("cheapest", "costliest")] == pytest.approx([flops.min(), flops.max()])
+    below = (flops < ref["median"][1]).sum()
+    assert below <= 15625 // 2 < below + (flops == ref["median"][1]).sum()  # the lower median's value
+    for codes, mflops in ref.values():
+        assert nb201.is_connected(codes[None])[0] and cost.params_flops(codes[None])[1][0] == pytest.approx(mflops)
+    assert ref["costliest"][0].tolist() == [3] * 6 and ref["cheapest"][0].tolist() == [1] * 6

@@ -59,3 +59,48 @@ def test_executors_share_one_map_signature():
 
     for cls in (LocalExecutor, RayExecutor):
         assert list(inspect.signature(cls.map).parameters) == ["self", "fn", "jobs"]
+
+
+def test_local_workers_run_jobs_at_once_in_processes_and_a_death_fails_only_its_job():
+    out = get_executor("local", workers=2, start_method="fork").map(die_on_two, [1, 2, 3, 4])
+    assert [o.value for o in out] == [101, None, 103, 104]
+    assert out[1].error == "worker process died (exit code 1)"
+    out = get_executor("local", workers=3, start_method="fork").map(square_or_fail, [1, 3, 4])
+    assert [o.value for o in out] == [1, None, 16] and out[1].error == "ValueError: three is bad"
+
+
+def test_local_workers_start_fresh_processes_by_default():
+    import math
+
+    ex = get_executor("local", workers=2)
+    assert ex.start_method == "spawn"  # a CUDA context cannot cross a fork
+    assert [o.value for o in ex.map(math.factorial, [3, 4, 5])] == [6, 24, 120]
+    with pytest.raises(InvalidInputError, match="workers"):
+        LocalExecutor(workers=0)
+    with pytest.raises(InvalidInputError, match="start_method"):
+        LocalExecutor(workers=2, start_method="teleport")
+
+
+def test_execution_settings_choose_the_workers_and_the_ray_request():
+    from nas_tasks.training.config import ExecutionConfig
+    from nas_tasks.training.executors import RayExecutor, make_executor
+
+    assert make_executor(ExecutionConfig(cells_per_gpu=3), "cuda").workers == 3
+    assert make_executor(ExecutionConfig(cells_per_gpu=3), "cpu").workers == 1
+    assert make_executor(ExecutionConfig()).workers == 1
+    ray_ex = make_executor(ExecutionConfig(executor="ray", cells_per_gpu=4))
+    assert isinstance(ray_ex, RayExecutor) and ray_ex.cells_per_gpu == 4 and ray_ex.gpus_per_task is None
+
+
+def test_a_task_shares_its_threads_among_local_workers(cache_dir):
+    import numpy as np
+
+    from nas_tasks import NB201TrainTask
+
+    with NB201TrainTask("digits", objectives=["accuracy"], epochs=1, channels=4, cells_per_stage=1, max_train=100,
+                        max_eval=50, batch_size=50, num_threads=2,
+                        executor=LocalExecutor(workers=2, start_method="fork")) as t:
+        assert t._worker_execution().num_threads == 1
+        Y, errors = t.evaluate_with_errors(np.array([[3, 1, 3, 1, 3, 4], [1, 1, 1, 1, 1, 1]]))
+    assert errors == [None, None] and np.isfinite(Y).all()
+    assert list(t.details()["trained_now"]) == [True, True]

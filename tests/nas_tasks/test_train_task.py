@@ -231,3 +231,30 @@ def test_config_objects_and_keyword_settings_make_the_same_task(cache_dir):
         NB201TrainTask("digits", objectives=["accuracy"], executor=42)
     with pytest.raises(InvalidInputError, match="executor"):
         NB201TrainTask("digits", objectives=["accuracy"], executor="dask")
+
+
+def test_precision_is_checked_against_the_device_when_the_task_is_made(cache_dir):
+    with pytest.raises(InvalidInputError, match="precision 'fp16' needs a CUDA device"):
+        NB201TrainTask("digits", objectives=["accuracy"], device="cpu", precision="fp16", **TINY)
+    task = NB201TrainTask("digits", objectives=["accuracy"], device="cpu", precision="bf16", **TINY)
+    Y = task.evaluate(CELL[None])  # bf16 autocast on the CPU: trains, measures, and says so
+    from nas_tasks.training.cache import TrainCache
+
+    record = TrainCache(task.execution.cache_dir).load(task.cache_key(CELL))
+    assert np.isfinite(Y).all() and record["train"]["amp"] == "bfloat16"
+
+
+def test_the_cli_passes_precision_and_cells_per_gpu(cache_dir, tmp_path):
+    import argparse
+
+    from nas_tasks.nb201.train_cli import TRAIN_PLUGIN
+
+    parser = argparse.ArgumentParser()
+    TRAIN_PLUGIN.add_arguments(parser)
+    args = parser.parse_args(["--precision", "bf16", "--cells-per-gpu", "3", "--channels", "4", "--cells-per-stage",
+                              "1", "--device", "cpu", "--num-threads", "1"])
+    args.dataset = args.data_root = args.objectives = None
+    args.out = tmp_path
+    task = TRAIN_PLUGIN.build(args)
+    assert (task.execution.precision, task.execution.cells_per_gpu) == ("bf16", 3)
+    assert task.executor.workers == 1  # on the CPU cells train one at a time

@@ -100,8 +100,7 @@ def test_schedule_follows_the_optimizer_steps_when_one_sample_is_left_over(monke
     assert max(lrs) == pytest.approx(0.1) and lrs[-1] == 0.0  # the cosine reaches 0 at the last step
 
 
-def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch):
-    import nas_tasks.training.loop
+def test_introspection_regularizer_runs_in_float32_outside_autocast():
     from nas_tasks.objectives.introspectability import IntrospectionRegularizer
 
     seen = []
@@ -113,9 +112,73 @@ def test_introspection_regularizer_runs_in_float32_outside_autocast(monkeypatch)
             return out
 
     # bf16 autocast on the CPU stands in for a GPU's mixed precision
-    monkeypatch.setattr(nas_tasks.training.loop, "amp_dtype", lambda device: torch.bfloat16)
-    data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"))
+    data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"), precision="bf16")
     model = tiny_cnn()
     with Recording(model, 0.5, num_classes=3) as reg:
         train_model(model, data, TrainingConfig(epochs=1, batch_size=64, augmentation=Augmentation.none()), 0, reg)
     assert seen and set(seen) == {(False, torch.float32)}
+
+
+@pytest.mark.parametrize("device_type, capability, precision, expected", [
+    ("cuda", (9, 0), "auto", torch.bfloat16),   # Hopper (H100 / H200)
+    ("cuda", (8, 0), "auto", torch.bfloat16),   # Ampere: the first with native bf16
+    ("cuda", (7, 5), "auto", torch.float16),    # Turing: bf16 only emulated, fp16 has tensor cores
+    ("cuda", (7, 0), "auto", torch.float16),    # Volta
+    ("cuda", (9, 0), "fp32", None),
+    ("cuda", (7, 5), "bf16", torch.bfloat16),
+    ("cuda", (9, 0), "fp16", torch.float16),
+    ("cpu", None, "auto", None),
+    ("cpu", None, "bf16", torch.bfloat16),
+])
+def test_autocast_dtype_by_device_capability(device_type, capability, precision, expected):
+    from nas_tasks.training.device import autocast_dtype
+
+    assert autocast_dtype(device_type, capability, precision) is expected
+
+
+def test_autocast_dtype_refusals():
+    from nas_tasks.training.device import amp_dtype, autocast_dtype
+
+    assert autocast_dtype("cuda", (7, 5), "auto", hip=True) is torch.bfloat16  # ROCm GPUs all have bf16
+    assert amp_dtype(torch.device("cpu")) is None and amp_dtype("cpu", "bf16") is torch.bfloat16
+    with pytest.raises(InvalidInputError, match="precision 'fp16' needs a CUDA device"):
+        autocast_dtype("cpu", None, "fp16")
+    with pytest.raises(InvalidInputError, match="precision must be one of"):
+        autocast_dtype("cuda", (9, 0), "fp8")
+    with pytest.raises(InvalidInputError, match="fp16"):
+        DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"), precision="fp16")
+
+
+def test_fused_sgd_takes_the_same_steps_as_the_default_one():
+    """The fused kernel (used on CUDA) is configured like the default optimizer: same groups,
+    weight decay, Nesterov momentum and schedule (checked here with PyTorch's CPU fused SGD)."""
+    from nas_tasks.training.loop import Schedule, make_optimizer
+
+    x, y = torch.randn(64, 1, 6, 6), torch.arange(64) % 3
+    config = TrainingConfig(epochs=2, batch_size=16)
+    params = []
+    for fused in (False, True):
+        torch.manual_seed(0)
+        model = tiny_cnn()
+        opt, sched = make_optimizer(model, config, Schedule.plan(64, config), fused=fused)
+        assert opt.defaults.get("fused") is (True if fused else None)
+        for step in range(8):
+            loss = torch.nn.functional.cross_entropy(model(x[step * 8:step * 8 + 16]), y[step * 8:step * 8 + 16])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        params.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.allclose(params[0], params[1], rtol=1e-5, atol=1e-6)
+
+
+def test_an_epoch_leaves_its_loss_on_the_device_and_bf16_needs_no_grad_scaler():
+    from nas_tasks.training.loop import _Epochs, place_model
+
+    for precision in ("fp32", "bf16"):
+        data = DeviceData(make_splits(blobs(), 0.2, 0.2), torch.device("cpu"), precision)
+        model = place_model(tiny_cnn(), data.device)
+        run = _Epochs(model, data, TrainingConfig(epochs=1, batch_size=64), seed=0, regularizer=None)
+        loss = run.epoch()
+        assert isinstance(loss, torch.Tensor) and loss.ndim == 0 and torch.isfinite(loss)
+        assert run.scaler is None and run.dtype == data.amp and run.opt.defaults.get("fused") is None

@@ -100,7 +100,7 @@ def test_proposals_come_from_the_region_population_only():
 @pytest.mark.parametrize("kwargs, message", [
     ({"population_size": 0}, "population_size must be an integer >= 1"),
     ({"sample_size": 6, "population_size": 5}, r"sample_size must be <= population_size \(5\), got 6"),
-    ({"sigma": 0}, r"sigma must be a number in \(0, 1\]"),
+    ({"sigma": 0}, r"sigma must be a finite number in \(0, 1\], got 0"),
 ])
 def test_bad_arguments_are_rejected(kwargs, message):
     with pytest.raises(InvalidInputError, match=message):
