@@ -1,8 +1,9 @@
 """Phylogeny of a run (XNAS Fig. 3): which evaluated cells each cell was bred from.
 
 Samplers that mate or mutate archive members report, per proposed point, the archive indices of
-its parents in their proposal report (``NSGA2Sampler``: ``info["parents"]``; wrapped in LaMOO:
-``info["inner"]["parents"]``), and the journal keeps every ask with its report. This module reads
+its parents in their proposal report (``NSGA2Sampler``: two parents, ``EvolutionSampler``: the
+mutated winner, as ``info["parents"]``; wrapped in LaMOO: ``info["inner"]["parents"]``), and the
+journal keeps every ask with its report. This module reads
 them back (:func:`run_parents`, through :func:`lamoo.journal.read_values`), collects the ancestry
 of one evaluation (:func:`ancestry`) and draws it as a tree with accuracy and introspectability
 along the way (:func:`plot_ancestry`). Cells of the initial design and uniform fills have no

@@ -103,3 +103,14 @@ def test_the_child_filter_is_journaled_by_import_path_and_rebuilds_from_it():
     assert path == "nas_tasks.xnas.preset:connected_cells"
     again = NSGA2Sampler(child_filter=path)
     assert again.child_filter is s.child_filter and again.config()["params"]["child_filter"] == path
+
+
+def test_regularized_evolution_records_the_winner_each_child_mutates():
+    from samplers.evolution import EvolutionSampler
+
+    archive = nb201_archive(40, seed=2)
+    proposal = EvolutionSampler().propose(Region.whole(archive), archive, 12, np.random.default_rng(0))
+    parents = proposal.info["parents"]
+    assert len(parents) == len(proposal.X) == 12
+    for child, (p,) in zip(proposal.X, parents):
+        assert (child != archive.X[p]).sum() == 1  # one edge redrawn
