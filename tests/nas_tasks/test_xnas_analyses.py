@@ -201,3 +201,32 @@ def test_repair_and_label_noise_run_on_a_real_model(tiny_run):
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())  # the run's model is untouched
     det = label_noise_detection(run, run.result.X[0], 0.2, seed=0, percentiles=(10, 50))
     assert all(0 <= v <= 100 for v in det["activation"]) and det["activation"][0] <= det["activation"][1]
+
+
+@pytest.mark.slow  # two MNIST-sized trainings and an analysis: ~10-25 s on 2 shared cores
+def test_the_same_commands_work_on_mnist_files_under_data_root(tmp_path):
+    """A user's MNIST (here a tiny fake in the official idx format) goes through lamoo optimize
+    with the XNAS preset and lamoo analyze xnas unchanged (the preset's 5 MNIST epochs are
+    checked in test_xnas_preset; one epoch here keeps the test short)."""
+    from lamoo.cli import main
+    from tests.nas_tasks.test_data import write_idx
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 120), ("t10k", 40)):
+        y = (np.arange(n) % 10).astype(np.uint8)
+        x = rng.integers(0, 60, (n, 28, 28), dtype=np.uint8)
+        x[np.arange(n), y * 2, :] = 255  # a class-specific bright row
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", x)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", y)
+    run = tmp_path / "run"
+    assert main(["optimize", "--task", "nb201-train", "--dataset", "mnist", "--data-root", str(tmp_path / "data"),
+                 "--preset", "xnas", "--epochs", "1", "--sampler", "xnas", "--budget", "2", "--n-init", "2",
+                 "--channels", "2",
+                 "--cells-per-stage", "1", "--num-threads", "1", "--cache-dir", str(tmp_path / "cache"),
+                 "--out", str(run), "--no-progress"]) == 0
+    header = json.loads((run / "journal.jsonl").read_text().splitlines()[0])
+    assert header["task"]["dataset"] == "mnist" and header["sampler"]["params"]["pop_size"] == 64
+    assert main(["analyze", "xnas", str(run), "--repair-epochs", "1", "--num-threads", "1"]) == 0
+    assert (run / "analysis" / "calibration.csv").is_file() and (run / "analysis" / "debug_models.csv").is_file()
