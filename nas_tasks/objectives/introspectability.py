@@ -222,8 +222,12 @@ class Introspectability(Objective):
         self.group_by, self.batch_size, self.absent = group_by, int(batch_size), absent
 
     def params(self) -> dict:
-        return {"layers": self.layers if isinstance(self.layers, str) else list(self.layers),
-                "group_by": self.group_by, "absent": self.absent}
+        """The measuring options (they name cached values and are compared on resume).
+        ``absent="drop"`` is left out: it is how introspectability was measured before the option
+        existed, so earlier cached values and journals keep their names (resume such a run with
+        ``--objective-option introspectability.absent=drop``)."""
+        out = {"layers": self.layers if isinstance(self.layers, str) else list(self.layers), "group_by": self.group_by}
+        return out if self.absent == "drop" else {**out, "absent": self.absent}
 
     def default_ref(self, info: TaskInfo) -> float:
         return 0.0

@@ -203,3 +203,10 @@ def test_objectives_do_not_import_the_search_space():
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert not any(n.startswith("nas_tasks.nb201") for n in names), f"{path.name} imports {names}"
+
+
+def test_measuring_options_name_the_values_and_the_old_behaviour_keeps_its_name():
+    """Eq. 1 (absent="zero", the default) is a new measurement with a new name; absent="drop" is
+    how values were measured before the option, under their old name (caches and journals)."""
+    assert repr(get_objective("introspectability")) == "Introspectability(layers='all', group_by='label', absent='zero')"
+    assert repr(get_objective("introspectability", absent="drop")) == "Introspectability(layers='all', group_by='label')"
