@@ -10,10 +10,10 @@ from samplers import CMAESSampler, EvolutionSampler, NSGA2Sampler, QEHVISampler,
 
 
 def test_every_documented_name_is_registered():
-    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution"])
+    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution", "xnas"])
     kinds = {"random": RandomSampler, "qehvi": QEHVISampler, "qlogehvi": QEHVISampler,
              "qlognehvi": QEHVISampler, "cmaes": CMAESSampler, "nsga2": NSGA2Sampler,
-             "evolution": EvolutionSampler}
+             "evolution": EvolutionSampler, "xnas": NSGA2Sampler}
     for name, cls in kinds.items():
         assert type(get_sampler(name)) is cls
 
