@@ -82,6 +82,14 @@ class Archive:
     def F(self) -> np.ndarray:
         return _frozen(to_minimization(self._Y, self.objectives))
 
+    def set_ref_point(self, ref_point) -> None:
+        """Give an archive made without a reference point its one (raw units, ``m,``): once, for
+        a run whose reference point is inferred from its first evaluations."""
+        if self.ref_point is not None:
+            raise InvalidInputError(f"this archive's reference point is {self.ref_point.tolist()} already; a run's "
+                                    f"reference point never changes")
+        self.ref_point = check_ref_point(ref_point, self.objectives)
+
     @property
     def ref_F(self) -> np.ndarray | None:
         """The reference point in canonical (minimization) form, or None if the run has none."""

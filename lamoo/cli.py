@@ -34,8 +34,15 @@ def _key_values(pairs: list[str] | None, option: str) -> dict:
     return out
 
 
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",")]
+def _ref_point(text: str):
+    """``--ref-point``: comma-separated numbers, or 'infer'."""
+    if text.strip() == "infer":
+        return "infer"
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers (one per objective, raw units) or "
+                                         f"'infer', got {text!r}") from None
 
 
 def _number_or_word(text: str, words: tuple[str, ...], positive: bool):
@@ -109,8 +116,36 @@ def build_task(args, task_plugins: dict | None = None):
     if args.task in task_plugins:
         return task_plugins[args.task].build(args)
     shared = {"objectives": args.objectives.split(",") if args.objectives else None, "dataset": args.dataset,
-              "data_root": args.data_root}
+              "data_root": args.data_root, "classes": getattr(args, "classes", None)}
     return plugins.get_task(args.task, **params, **{k: v for k, v in shared.items() if v is not None})
+
+
+def add_evaluator_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("where evaluations run (see lamoo.evaluators; may change on --resume)")
+    g.add_argument("--evaluator", default="batch", choices=["batch", "threads", "ray"],
+                   help="batch: --batch-size points at a time in this process (default); threads or ray: one point "
+                        "per free worker, asynchronously, on threads of this process or on a Ray cluster")
+    g.add_argument("--workers", type=int, default=None,
+                   help="points evaluated at once (threads: default 2; ray: default the cluster's CPUs / "
+                        "--cpus-per-worker)")
+    g.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join ('auto', 'ray://host:port'; default: $RAY_ADDRESS, else a local cluster "
+                        "started for the run); also used by --executor ray of nb201-train")
+    g.add_argument("--cpus-per-worker", type=int, default=1,
+                   help="ray: CPUs each evaluation reserves, and its CPU thread count (default: 1)")
+    g.add_argument("--gpus-per-worker", type=float, default=0, help="ray: GPUs each evaluation reserves (default: 0)")
+
+
+def build_evaluator(args):
+    """The evaluator ``--evaluator`` names with its options, or None for the batch loop."""
+    from lamoo.evaluators import RayEvaluator, ThreadEvaluator
+
+    if args.evaluator == "threads":
+        return ThreadEvaluator(2 if args.workers is None else args.workers)
+    if args.evaluator == "ray":
+        return RayEvaluator(address=args.ray_address, n_workers=args.workers, cpus_per_worker=args.cpus_per_worker,
+                            gpus_per_worker=args.gpus_per_worker)
+    return None
 
 
 def _optimize_parser(sub, task_plugins: dict) -> None:
@@ -132,6 +167,8 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
                    help="comma-separated objectives, each optionally suffixed :min or :max")
     t.add_argument("--dataset", default=None, help="dataset the task is defined on")
     t.add_argument("--data-root", type=Path, default=None, help="folder the task reads its data files from")
+    t.add_argument("--classes", default=None,
+                   help="only these classes of the dataset, relabelled 0..k-1 (e.g. 0-4 or 0,2,5-7; default: all)")
     p.add_argument("--sampler", default="random", help="inner sampler name (default: random)")
     p.add_argument("--sampler-param", action="append", metavar="KEY=VALUE", help="sampler parameter, repeatable")
     add_lamoo_arguments(p)
@@ -139,7 +176,10 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
     p.add_argument("--n-init", type=int, default=None, help="initial design size (default: 2 * (d + 1))")
     p.add_argument("--batch-size", type=int, default=5, help="points proposed per iteration (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--ref-point", type=_floats, default=None, help="reference point in raw units, comma-separated")
+    p.add_argument("--ref-point", type=_ref_point, default=None,
+                   help="reference point in raw units, comma-separated, or 'infer': the nadir of the initial design's "
+                        "Pareto front widened by 10%% of its range (BoTorch's rule), fixed for the run and kept in the "
+                        "journal (default: the task's, inferred when the task has none)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: runs/<problem>-<sampler>-s<seed>); a fresh run refuses a folder that "
                         "holds a run, or files that are not a run's own")
@@ -153,6 +193,7 @@ def _optimize_parser(sub, task_plugins: dict) -> None:
                    help="with --resume: accept another sampler, sampler parameters, LaMOO options or --batch-size "
                         "than the journal's (the change is recorded in the journal)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    add_evaluator_arguments(p)
     for plugin in task_plugins.values():
         plugin.add_arguments(p)
 
@@ -163,10 +204,15 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
     :mod:`lamoo.runfolder`)."""
     from lamoo.checks import check_int
     from lamoo.driver import Study
+    from lamoo.exceptions import InvalidInputError
     from lamoo.runfolder import JOURNAL, check_new_out, kept_options
 
     check_int(args.budget, "--budget", 1)
     check_int(args.batch_size, "--batch-size", 1)
+    check_int(args.workers, "--workers", 1, allow_none=True)
+    check_int(args.cpus_per_worker, "--cpus-per-worker", 1)
+    if not 0 <= args.gpus_per_worker < float("inf"):
+        raise InvalidInputError(f"--gpus-per-worker must be a number >= 0, got {args.gpus_per_worker!r}")
     if args.resume:
         study, args = _resume(args, task_plugins, explicit if explicit is not None else set(vars(args)))
     else:
@@ -178,8 +224,13 @@ def cmd_optimize(args, task_plugins: dict | None = None, explicit: set[str] | No
         # the journal (and with it the folder) is created only once the Study's arguments are valid
         study = Study(task, sampler, seed=args.seed, n_init=args.n_init, journal=args.out / JOURNAL,
                       ref_point=args.ref_point, run_info={"cli": kept})
+    evaluator = build_evaluator(args)
     with study:
-        result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress)
+        try:
+            result = study.optimize(args.budget, args.batch_size, progress=not args.no_progress, evaluator=evaluator)
+        finally:
+            if evaluator is not None:
+                evaluator.shutdown()
         write_report(result, args.out)
         _report_pending(study.pending_points, args.out)
     return 0
@@ -226,6 +277,8 @@ def write_report(result, out: Path) -> None:
     """Write results.csv, pareto.csv, summary.json and the two plots to ``out`` and print the
     summary and Pareto front."""
     from lamoo.plotting import plot_hypervolume_trace, plot_pareto
+    from lamoo.reference import describe_reference
+    from lamoo.versions import library_versions
     import pandas as pd
 
     from lamoo.runfolder import replace_file
@@ -236,14 +289,24 @@ def write_report(result, out: Path) -> None:
     # each file is written whole and then put in place: workers sharing a run may report at once
     replace_file(out / "results.csv", lambda path: result.to_frame().to_csv(path))
     replace_file(out / "pareto.csv", front.to_csv)
-    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
-    replace_file(out / "pareto.png", lambda path: plot_pareto(result, path))
-    replace_file(out / "hv_trace.png", lambda path: plot_hypervolume_trace(result, path))
+    record = {**summary, "run": result.provenance(), "reported_with": library_versions()}
+    replace_file(out / "summary.json", lambda path: path.write_text(json.dumps(record, indent=2) + "\n"))
+    replace_file(out / "pareto.png", lambda path: _save(plot_pareto(result), path))
+    replace_file(out / "hv_trace.png", lambda path: _save(plot_hypervolume_trace(result), path))
     with pd.option_context("display.max_rows", 30, "display.width", 120):
         print(f"\nPareto front ({len(front)} points, raw units):")
-        print(front.to_string(float_format=lambda v: f"{v:.5g}") if len(front) <= 30 else front)
+        shown = front if result.labels is None else front.drop(columns=list(result.names), errors="ignore")
+        print(shown.to_string(float_format=lambda v: f"{v:.5g}") if len(shown) <= 30 else shown)
     print("\n" + "\n".join(f"{k:>20}: {v:.6g}" if isinstance(v, float) else f"{k:>20}: {v}" for k, v in summary.items()))
+    print("\n" + describe_reference(result.ref_point, result.ref_point_source, result.reference_evaluations))
     print(f"\nwrote {out}/: journal.jsonl results.csv pareto.csv summary.json pareto.png hv_trace.png")
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _report_parser(sub) -> None:
@@ -263,9 +326,25 @@ def cmd_report(args) -> int:
     if not journal.is_file():
         raise JournalError(f"{args.run_dir} is not a run folder written by 'lamoo optimize': {journal} not found")
     log = read_run(journal)
-    write_report(Result.from_run_log(log), args.run_dir)
+    write_report(Result.from_run_log(log, _task_of(log)), args.run_dir)
     _report_pending([row.x for row in log.pending.values()], args.run_dir)
     return 0
+
+
+def _task_of(log):
+    """The task of a run folder's journal, rebuilt from the options it keeps, so that the report
+    names its points (:func:`lamoo.task.point_labels`); None, with a note, when it cannot be."""
+    from lamoo.exceptions import LamooError
+    from lamoo.runfolder import stored_args
+
+    stored = (log.run or {}).get("cli")
+    if stored is None:
+        return None
+    try:
+        return build_task(stored_args(stored, make_parser()))
+    except (LamooError, OSError) as exc:
+        print(f"note: the task could not be rebuilt ({exc}); the tables leave out its point labels")
+        return None
 
 
 def make_parser(task_plugins: dict | None = None, commands: dict | None = None) -> argparse.ArgumentParser:

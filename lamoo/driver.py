@@ -13,7 +13,6 @@ journal applies its records all the same, so it behaves exactly like one with a 
 """
 from __future__ import annotations
 
-import json
 import numbers
 import time
 import uuid
@@ -21,19 +20,20 @@ import warnings
 
 import numpy as np
 
-from lamoo._version import __version__
 from lamoo.archive import Archive
 from lamoo.checks import check_int
 from lamoo.exceptions import InvalidInputError, LamooError
 from lamoo.journal import JournalFile
 from lamoo.proposal import Proposal, as_proposal, complete
-from lamoo.records import ask_record, claim_record, dumps, eval_record, header_record
+from lamoo.records import ask_record, claim_record, eval_record, header_record, reference_record
+from lamoo.reference import INFER, due_reference, resolve_ref_point
+from lamoo.runheader import run_header, run_max_hypervolume
 from lamoo.region import Region
 from lamoo.result import Result
 from lamoo.resume import check_resume
 from lamoo.runlog import row_key
 from lamoo.runstate import RunState
-from lamoo.task import Task, as_task, check_objectives, check_ref_point, check_Y, evaluate_safely, from_minimization
+from lamoo.task import Task, as_task, check_objectives, check_Y, evaluate_safely, from_minimization, point_labels
 
 EXHAUSTED = "every candidate of the finite search space has been evaluated or is pending"
 
@@ -74,11 +74,15 @@ class Study:
         journal: path of a new JSON-lines journal: every ask is appended before it returns,
             every told point before :meth:`tell` returns. Resume, or join from another process,
             with :meth:`load`. Refused if the file holds anything.
-        ref_point: overrides ``task.ref_point`` (raw units).
+        ref_point: overrides ``task.ref_point`` (raw units, ``m``); ``"infer"``, or None with a
+            task that declares none, infers one from the initial design (see
+            :mod:`lamoo.reference`): it is journaled once inferred and never changes.
         run_info: a JSON-able description of how the run was launched, kept in the journal
             header under ``"run"`` (``lamoo optimize`` keeps its options there).
 
     Attributes:
+        ref_point: ``(m,)`` the run's reference point, raw units (None while an inferred one waits
+            for the initial design to be told).
         archive: every point told so far (:class:`~lamoo.archive.Archive`), by any process
             sharing the journal, up to the latest ask or tell of this study.
         last_proposal: the :class:`~lamoo.proposal.Proposal` of the latest ask that called the
@@ -98,19 +102,17 @@ class Study:
         self._task = as_task(task)
         self.sampler = sampler
         self.objectives = check_objectives(self._task.objectives)
-        ref_point = self._task.ref_point if ref_point is None else ref_point
-        if ref_point is None:
-            raise InvalidInputError(f"task {type(task).__qualname__} ({type(task).__module__}) declares no ref_point: "
-                                    f"give the task a ref_point, or pass ref_point= (lamoo optimize: --ref-point)")
-        self.ref_point = check_ref_point(ref_point, self.objectives, self._task.ideal_point)
+        ref_point, self._ref_source = resolve_ref_point(ref_point, self._task.ref_point, self.objectives,
+                                                        self._task.ideal_point)
         self.seed = resolve_seed(seed)
         space = self._task.space
         self.n_init = default_n_init(space.n_dims) if n_init is None else check_int(n_init, "n_init", 1)
-        self.archive = Archive(space, self.objectives, self.ref_point)
+        self.archive = Archive(space, self.objectives, ref_point)
         self.last_proposal: Proposal | None = None
         self.worker = uuid.uuid4().hex
         self._init_design: np.ndarray | None = None
-        self._state = RunState(header_record(self._header(run_info)), self.archive, self.worker)
+        self._stop_requested = False
+        self._state = RunState(header_record(run_header(self, run_info)), self.archive, self.worker)
         if journal is not None:
             handle = JournalFile.create(journal, self._state.log.header)
             try:
@@ -119,19 +121,16 @@ class Study:
                 handle.close()
                 raise
 
-    def _header(self, run_info) -> dict:
-        config = getattr(self.sampler, "config", None)
-        header = {
-            "seed": self.seed, "n_init": self.n_init, "ref_point": self.ref_point.tolist(),
-            "objectives": [{"name": o.name, "direction": o.direction} for o in self.objectives],
-            "space": self._task.space.to_dict(), "task": self._task.describe(),
-            "max_hypervolume": self._task.max_hypervolume,
-            "sampler": config() if callable(config) else repr(self.sampler),
-            "lamoo_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        if run_info is not None:
-            header["run"] = run_info
-        return json.loads(dumps(header))
+    @property
+    def ref_point(self) -> np.ndarray | None:
+        return self.archive.ref_point
+
+    def _infer_ref_point_if_due(self) -> None:
+        """Journal the inferred reference point once the initial design is told (the lock held)."""
+        if self.archive.ref_point is None and self._state.log.ref_point_source == "inferred":
+            due = due_reference(self.archive, self.n_init)
+            if due is not None:
+                self._state.commit([reference_record(due[0], due[1], self.worker)])
 
     # ------------------------------------------------------------------ persistence
     @classmethod
@@ -141,7 +140,8 @@ class Study:
         its records are replayed (no evaluation is repeated), new records are appended to the
         same file, and the first asks return the points its dead workers left pending (the
         in-flight batch) before anything new. The seed, initial design size and reference point
-        come from the journal.
+        come from the journal (an inferred reference point too: ``ref_point``, when given for such
+        a run, must equal it).
 
         Refused (:class:`~lamoo.exceptions.JournalError` naming the stored and given values)
         when ``task`` is not the journal's (objectives, space, description less its
@@ -153,10 +153,16 @@ class Study:
         handle = JournalFile.open(journal)
         header = handle.header
         try:
-            check_resume(journal, header, as_task(task), seed=seed, n_init=n_init, ref_point=ref_point)
-            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"], ref_point=header["ref_point"])
+            inferred = header.get("ref_point_source") == "inferred"
+            check_resume(journal, header, as_task(task), seed=seed, n_init=n_init,
+                         ref_point=None if inferred else ref_point)
+            study = cls(task, sampler, seed=header["seed"], n_init=header["n_init"],
+                        ref_point=INFER if inferred else header["ref_point"])
             study._state = RunState(header, study.archive, study.worker)
             study._state.attach(handle, sampler, allow_sampler_change=allow_sampler_change, run_info=run_info)
+            if inferred and ref_point is not None and not (isinstance(ref_point, str) and ref_point == INFER):
+                check_resume(journal, dict(header, ref_point=study._state.log.ref_point), as_task(task),
+                             ref_point=ref_point)
         except BaseException:
             handle.close()
             raise
@@ -204,6 +210,7 @@ class Study:
         :func:`lamoo.proposal.complete` and kept in :attr:`last_proposal`."""
         n = check_int(n, "n", 1)
         with self._state.transaction():
+            self._infer_ref_point_if_due()
             orphans = self._state.orphans()
             if orphans:
                 return self._claim(orphans[:n])
@@ -277,23 +284,39 @@ class Study:
                     "user" if row is None else row.source, -1 if row is None else row.leaf_id, eval_seconds,
                     self.worker))
             self._state.commit(records)
+            self._infer_ref_point_if_due()
 
     # ------------------------------------------------------------------ loop and results
-    def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None) -> Result:
+    def optimize(self, budget: int, batch_size: int = 1, *, progress: bool = False, callback=None,
+                 evaluator=None) -> Result:
         """Ask, evaluate with ``task.evaluate`` and tell until ``budget`` points (the initial
         design included) are evaluated or pending, or until a finite space has no unevaluated
         candidate left (then with a RuntimeWarning). Points left pending by a dead study (the
         in-flight batch of a killed run) are evaluated first, as one batch. Pending points of
         other live studies on the journal count against the budget: several processes running
         ``optimize`` on one journal evaluate ``budget`` points between them. A failed evaluation
-        is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch."""
+        is recorded and the run goes on. ``callback(study, X, Y)`` is called after each batch
+        (``X``: ``n x d``, ``Y``: ``n x m`` raw); it stops the run by calling :meth:`stop` or by
+        returning True (the batch it saw is kept; nothing further is asked).
+
+        ``evaluator``: evaluate on several workers asynchronously instead, one point per free
+        worker (``batch_size`` is then unused; ``callback`` is called after each point, and a
+        stop lets the running points finish): an evaluator object of :mod:`lamoo.evaluators`
+        (started here, left running for its owner), or ``"ray"`` / ``"threads"`` for one with
+        default settings, shut down at the end. See :mod:`lamoo.parallel`."""
         budget = check_int(budget, "budget", 1)
         batch_size = check_int(batch_size, "batch_size", 1)
-        bar = None
+        if callback is not None and not callable(callback):
+            raise InvalidInputError(f"callback must be callable as callback(study, X, Y), got {callback!r}")
+        self._stop_requested = False
+        if evaluator is not None:
+            return self._optimize_async(budget, evaluator, progress, callback)
         if progress:
-            from tqdm.auto import tqdm
+            from lamoo.parallel import ProgressBar
 
-            bar = tqdm(total=budget, initial=min(self.n_told, budget), desc="evaluations", unit="pt")
+            bar = ProgressBar(self, budget)
+        else:
+            bar = None
         try:
             while True:
                 with self._state.transaction():
@@ -304,18 +327,39 @@ class Study:
                 Y, errors = evaluate_safely(self._task, X)
                 self.tell(X, Y, errors, eval_seconds=time.perf_counter() - start)
                 if bar is not None:
-                    bar.n = min(self.n_told, budget)
-                    bar.set_postfix(hv=f"{self.archive_hypervolume():.4g}")
-                if callback is not None:
-                    callback(self, X, Y)
+                    bar.update_to(self)
+                if callback is not None and callback(self, X, Y) is True:
+                    self._stop_requested = True
+                if self._stop_requested:
+                    break
         finally:
             if bar is not None:
                 bar.close()
         self._warn_if_nothing_dominates_the_ref_point()
         return self.result()
 
-    def _next_batch(self, budget: int, batch_size: int) -> np.ndarray | None:
-        """The next points ``optimize`` evaluates (the lock held), or None when it is done."""
+    def stop(self) -> None:
+        """Make the running :meth:`optimize` return after the batch being evaluated (call it
+        from a callback; with an ``evaluator``, after the running points); a later
+        :meth:`optimize` runs again."""
+        self._stop_requested = True
+
+    def _optimize_async(self, budget: int, evaluator, progress: bool, callback) -> Result:
+        from lamoo.evaluators import get_evaluator
+        from lamoo.parallel import optimize_async
+
+        owned = isinstance(evaluator, str)
+        evaluator = get_evaluator(evaluator)
+        try:
+            return optimize_async(self, evaluator, budget, progress=progress, callback=callback)
+        finally:
+            if owned:
+                evaluator.shutdown()
+
+    def _next_batch(self, budget: int, batch_size: int, whole_init: bool = True) -> np.ndarray | None:
+        """The next points ``optimize`` evaluates (the lock held), or None when it is done: the
+        points dead studies left pending, else the rest of the initial design (with
+        ``whole_init``) or ``batch_size`` new points."""
         orphans = self._state.orphans()
         if orphans:
             return self._claim(orphans)
@@ -328,13 +372,13 @@ class Study:
                           f"evaluated or are pending", RuntimeWarning, stacklevel=3)
             return None
         init_left = self.n_init - self._state.log.init_asked
-        return self._plan(min(init_left if init_left > 0 else batch_size, left))
+        return self._plan(min(init_left if init_left > 0 and whole_init else batch_size, left))
 
     def _warn_if_nothing_dominates_the_ref_point(self) -> None:
         """A RuntimeWarning when successful evaluations exist but none dominates the reference
         point (the hypervolume is 0 however good the points are), with each objective's best value."""
         valid = self.archive.valid_indices
-        if len(valid) == 0 or self.archive_hypervolume() > 0:
+        if len(valid) == 0 or self.ref_point is None or self.archive_hypervolume() > 0:
             return
         best_raw = from_minimization(self.archive.F[valid].min(axis=0), self.objectives)
         best = {o.name: float(v) for o, v in zip(self.objectives, best_raw)}
@@ -343,20 +387,27 @@ class Study:
                       f"like these dominate", RuntimeWarning, stacklevel=3)
 
     def archive_hypervolume(self) -> float:
+        """The hypervolume of the points told so far (NaN while an inferred reference point is due)."""
         from lamoo.pareto import hypervolume
 
-        return hypervolume(self.archive.F, self.archive.ref_F)
+        return float("nan") if self.ref_point is None else hypervolume(self.archive.F, self.archive.ref_F)
 
     def result(self) -> Result:
         """The :class:`Result` of everything told so far (by every study on the journal)."""
         with self._state.transaction():
-            return Result.from_archive(self.archive, max_hypervolume=self._task.max_hypervolume,
-                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings())
+            front = self._state.log.header.get("exact_front")
+            max_hv = run_max_hypervolume(self._task, self.ref_point, self._ref_source, front, self.objectives)
+            return Result.from_archive(self.archive, max_hypervolume=max_hv,
+                                       seed=self.seed, config=self._state.log.config(), timings=self._state.log.timings(),
+                                       front=front, labels=point_labels(self.task, self.archive.X))
 
 
 def optimize(task: Task, sampler, budget: int, n_init: int | None = None, batch_size: int = 1, seed=None, *,
-             journal=None, ref_point=None, progress: bool = False, callback=None) -> Result:
+             journal=None, ref_point=None, progress: bool = False, callback=None, evaluator=None) -> Result:
     """Optimize ``task`` with ``sampler`` for ``budget`` evaluations (the ``n_init`` initial
-    design included), proposing ``batch_size`` points at a time. See :class:`Study`."""
+    design included), proposing ``batch_size`` points at a time, or with ``evaluator`` (e.g.
+    ``"ray"`` or ``lamoo.evaluators.RayEvaluator(address="auto")``) one point per free worker,
+    asynchronously. See :class:`Study` and :meth:`Study.optimize`."""
     with Study(task, sampler, seed=seed, n_init=n_init, journal=journal, ref_point=ref_point) as study:
-        return study.optimize(budget, batch_size, progress=progress, callback=callback)
+        return study.optimize(budget, batch_size, progress=progress, callback=callback, evaluator=evaluator)
+

@@ -107,6 +107,11 @@ class LaMOO(Sampler):
         one_hot = self.features == "onehot" or (self.features == "auto" and "categorical" in space.kinds)
         return lambda X: space.features(X, one_hot=one_hot)
 
+    def feature_map(self, space):
+        """The classifiers' inputs for points of ``space``: a function from ``(n x d)`` points to
+        ``(n x p)`` features (see ``features``), e.g. for ``PartitionTree.leaf_of`` on new points."""
+        return self._features(space)
+
     def fit_tree(self, region: Region, archive: Archive) -> PartitionTree:
         """Build the partition tree over the successful samples inside ``region``."""
         members = region.members

@@ -117,6 +117,34 @@ def hypervolume_contributions(F, ref_point) -> np.ndarray:
     return out
 
 
+REF_SCALE = 0.1
+"""The margin of an inferred reference point, as a fraction of each objective's range (BoTorch's
+default, after Ishibuchi et al. 2011)."""
+MIN_RANGE = 1e-7
+"""The smallest range an inferred reference point is widened by (BoTorch's ``MIN_Y_RANGE``)."""
+
+
+def infer_reference_point(F, scale: float = REF_SCALE) -> np.ndarray:
+    """``(m,)`` a reference point inferred from the points ``F`` (``n x m``, minimized, NaN rows
+    ignored) as BoTorch's ``infer_reference_point`` does: the nadir of their Pareto front widened
+    by ``scale`` times the front's range in each objective (``scale * |value|`` for a front of one
+    point; never less than ``scale * 1e-7``), so every point of the front dominates it.
+
+    Raises:
+        InvalidInputError: when ``F`` has no successful row, or ``scale`` is not a positive number.
+    """
+    F = _as_F(F)
+    if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and np.isfinite(scale) and scale > 0):
+        raise InvalidInputError(f"scale must be a positive number, got {scale!r}")
+    front = F[non_dominated_mask(F)]
+    if len(front) == 0:
+        raise InvalidInputError(f"a reference point is inferred from successful evaluations; the {len(F)} given all "
+                                f"failed")
+    nadir = front.max(axis=0)
+    spread = np.abs(nadir) if len(front) == 1 else nadir - front.min(axis=0)
+    return nadir + scale * np.maximum(spread, MIN_RANGE)
+
+
 def nadir_reference(F) -> np.ndarray:
     """``(m,)`` a reference point for runs without one: the worst value of each objective of ``F``
     (``n x m``, minimized, no NaN) plus 10% of its range (zeros when ``F`` is empty)."""

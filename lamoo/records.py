@@ -14,6 +14,8 @@ version 1 journals, which hold only ``eval`` records, are read too):
             and error, and the ask it came from (``batch``; -1 for a point told without an ask)
 ``settings`` an explicit change of sampler settings on resume: the new sampler configuration
             and the changed launch options
+``reference`` the reference point of a run whose header has none (``ref_point_source``
+            ``"inferred"``), inferred from its first evaluations: written once, never changed
 =========== =====================================================================================
 
 :func:`parse_lines` splits a journal's bytes into JSON values (reading records an older lamoo
@@ -39,7 +41,9 @@ FORMAT = "lamoo-journal"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
 SOURCES = ("init", "sampler", "fill", "user")
-TYPES = ("join", "ask", "claim", "eval", "settings")
+TYPES = ("join", "ask", "claim", "eval", "settings", "reference")
+REF_SOURCES = ("task", "given", "inferred")
+"""Where a run's reference point comes from (the header's ``ref_point_source``)."""
 
 
 def _clean(value):
@@ -86,6 +90,12 @@ def eval_record(i: int, batch: int, x, y, error, source: str, leaf_id: int, eval
             "leaf_id": int(leaf_id), "eval_seconds": eval_seconds, "worker": worker, "time": time.time()}
 
 
+def reference_record(ref_point, n_evaluations: int, worker: str) -> dict:
+    """The inferred reference point ``ref_point`` (``m``, raw units), from the first ``n_evaluations``."""
+    return {"type": "reference", "ref_point": list(map(float, ref_point)), "n_evaluations": int(n_evaluations),
+            "worker": worker, "time": time.time()}
+
+
 def settings_record(sampler, run: Mapping | None, changes: Mapping, worker: str) -> dict:
     return {"type": "settings", "sampler": sampler, "run": None if run is None else dict(run),
             "changes": dict(changes), "worker": worker, "time": time.time()}
@@ -122,7 +132,11 @@ def check_header(value, path) -> dict:
             c is None or isinstance(c, list) for c in choices)):
         raise JournalError(f"{where}: 'space.choices' must be null or a list of {len(names)} nulls or lists of "
                            f"labels, got {_short(choices)}")
-    _numbers(value["ref_point"], len(objectives), "ref_point", where, nulls=False)
+    source = value.get("ref_point_source", "given")
+    if source not in REF_SOURCES:
+        raise JournalError(f"{where}: 'ref_point_source' must be one of {REF_SOURCES}, got {_short(source)}")
+    if value["ref_point"] is not None or source != "inferred":
+        _numbers(value["ref_point"], len(objectives), "ref_point", where, nulls=False)
     if value.get("max_hypervolume") is not None and not _is_finite(value["max_hypervolume"]):
         raise JournalError(f"{where}: 'max_hypervolume' must be null or a number, got {_short(value['max_hypervolume'])}")
     return value
@@ -226,6 +240,9 @@ def check_record(value, where, n_dims: int, n_objectives: int) -> dict:
             _numbers(row, d, "x", where, nulls=False, what="a list of points of {n} numbers each")
         if kind == "ask":
             _ask_columns(value, len(rows), where)
+    elif kind == "reference":
+        _numbers(_field(value, "ref_point", where), m, "ref_point", where, nulls=False)
+        _int(value, "n_evaluations", where, 1)
     elif kind == "settings" and value.get("run") is not None and not isinstance(value["run"], dict):
         raise JournalError(f"{where}: 'run' must be null or an object, got {_short(value['run'])}")
     if kind != "eval" or "worker" in value:

@@ -67,7 +67,9 @@ def _space(space: dict) -> dict:
 def run_differences(header: dict, seed=None, n_init=None, ref_point=None) -> list[str]:
     """How the given ``seed``, ``n_init`` and ``ref_point`` (None: not given) differ from the
     journal's."""
-    given = {"seed": seed, "n_init": n_init, "ref_point": None if ref_point is None else list(ref_point)}
+    if ref_point is not None and not isinstance(ref_point, str):
+        ref_point = list(ref_point)
+    given = {"seed": seed, "n_init": n_init, "ref_point": ref_point}
     out = []
     for name, value in given.items():
         if value is not None:

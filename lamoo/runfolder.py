@@ -4,8 +4,8 @@ run keeps in its journal so that ``lamoo optimize --out RUN --resume`` needs not
 A run keeps every option it was started with in its journal header (``run.cli``). A resume
 starts from those and applies the options given again:
 
-- ``--budget``, ``--data-root`` and the options of where a task runs (a task plug-in's device,
-  executor, threads, cache folder) may change: the task's description, compared on resume (see
+- ``--budget``, ``--data-root``, where evaluations run (``--evaluator`` and its options) and the
+  options of where a task runs (a task plug-in's device, executor, threads, cache folder) may change: the task's description, compared on resume (see
   :mod:`lamoo.resume`), tells which task options are part of the run;
 - the task (``--problem``, ``--task``, ``--param``, ``--objectives``, ``--dataset``), ``--seed``,
   ``--n-init`` and ``--ref-point`` may not;
@@ -28,7 +28,7 @@ OWN_FILES = {JOURNAL, JOURNAL + ".lock", JOURNAL + ".workers", "cells.jsonl", *O
 """What lamoo writes in a run folder (``cells.jsonl``: the cells trained by ``nb201-train``)."""
 
 NOT_KEPT = {"command", "resume", "out", "no_progress", "override", "overwrite"}
-MAY_CHANGE = {"budget", "data_root"}
+MAY_CHANGE = {"budget", "data_root", "evaluator", "workers", "ray_address", "cpus_per_worker", "gpus_per_worker"}
 RUN_OPTIONS = ("problem", "task", "param", "objectives", "dataset", "seed", "n_init", "ref_point")
 FROM_HEADER = ("seed", "n_init", "ref_point")  # compared with the run's values, which the header holds
 SAMPLER_OPTIONS = ("sampler", "sampler_param", "lamoo", "cp", "cp_fraction", "leaf_size", "max_depth", "kernel",
@@ -88,12 +88,22 @@ def kept_options(args: argparse.Namespace) -> dict:
 def explicit_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     """The options (dests) given on the command line ``argv`` of ``parser``'s ``optimize``:
     parsed again with every default suppressed, so an option given with its default value counts."""
-    for action in _optimize_parser(parser)._actions:
+    for action in optimize_subparser(parser)._actions:
         action.default = argparse.SUPPRESS
     return set(vars(parser.parse_args(argv))) - {"command"}
 
 
-def _optimize_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def stored_args(stored: dict, parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The ``lamoo optimize`` options a run kept in its journal (``stored``) as parsed arguments
+    of ``parser`` (defaults for any option the run did not keep)."""
+    args = parser.parse_args(["optimize"])
+    types = {a.dest: a.type for a in optimize_subparser(parser)._actions}
+    for dest, value in stored.items():
+        setattr(args, dest, Path(value) if types.get(dest) is Path and value is not None else value)
+    return args
+
+
+def optimize_subparser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return sub.choices["optimize"]
 
@@ -107,6 +117,8 @@ def resumed_options(path, header: dict, stored: dict, args: argparse.Namespace, 
     for dest in sorted(explicit - NOT_KEPT - MAY_CHANGE):
         given = normalized(getattr(args, dest))
         old = header.get(dest) if dest in FROM_HEADER else stored.get(dest)
+        if dest == "ref_point" and header.get("ref_point_source") == "inferred":
+            old = "infer"  # the run infers its own: compared by Study.load once the journal is read
         found = differences(old, given, dest)
         if dest in RUN_OPTIONS:
             run += found
@@ -116,7 +128,7 @@ def resumed_options(path, header: dict, stored: dict, args: argparse.Namespace, 
         raise refuse(path, run, RUN_ADVICE)
     if sampler and not args.override:
         raise refuse(path, sampler, OVERRIDE_ADVICE)
-    types = {a.dest: a.type for a in _optimize_parser(parser)._actions}
+    types = {a.dest: a.type for a in optimize_subparser(parser)._actions}
     merged = dict(vars(args))
     for dest, value in stored.items():
         if dest not in explicit and dest not in NOT_KEPT:

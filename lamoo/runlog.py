@@ -76,6 +76,11 @@ class RunLog:
         self.n_objectives = len(header_objectives(header))
         self.sampler = header.get("sampler")
         self.run = header.get("run")
+        self.ref_point = header.get("ref_point")
+        """The run's reference point (raw units): the header's, or the inferred one once its
+        ``reference`` record is applied (None before)."""
+        self.ref_point_source = header.get("ref_point_source", "given")
+        self.ref_point_evaluations: int | None = None  # how many evaluations an inferred one is from
         self._rows: list[tuple] = []  # (x, y, error, source, leaf_id, batch) per evaluation
         self._eval_lines: list[str] = []
         self._asks: dict[int, dict] = {}
@@ -99,6 +104,12 @@ class RunLog:
             self._apply_claim(record, where)
         elif kind == "join":
             self.workers[record["worker"]] = {k: record.get(k) for k in ("host", "pid", "time")}
+        elif kind == "reference":
+            if self.ref_point_source != "inferred" or self.ref_point is not None:
+                raise JournalError(f"{where}: a reference point record in a run whose reference point is "
+                                   f"{self.ref_point} ({self.ref_point_source}); a run's reference point never changes")
+            self.ref_point = list(record["ref_point"])
+            self.ref_point_evaluations = record["n_evaluations"]
         elif kind == "settings":
             self.sampler = record.get("sampler")
             if record.get("run") is not None:
@@ -185,8 +196,11 @@ class RunLog:
                            leaf_ids=[r[4] for r in rows], batches=[r[5] for r in rows])
 
     def config(self) -> dict:
-        """The header with the sampler and launch options as last changed."""
+        """The header with the sampler and launch options as last changed (and an inferred
+        reference point with ``ref_point_evaluations``, the number it was inferred from)."""
         config = dict(self.header, sampler=self.sampler)
+        if self.ref_point_evaluations is not None:  # an inferred reference point, from its record
+            config.update(ref_point=self.ref_point, ref_point_evaluations=self.ref_point_evaluations)
         if self.run is not None:
             config["run"] = self.run
         return config

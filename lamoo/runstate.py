@@ -89,6 +89,8 @@ class RunState:
         start = self.log.n_evals
         for where, value in values:
             self.log.apply(check_record(value, where, self.log.n_dims, self.log.n_objectives), where)
+        if self.archive.ref_point is None and self.log.ref_point is not None:
+            self.archive.set_ref_point(self.log.ref_point)
         new = self.log.evaluations(start)
         if len(new.X) == 0:
             return

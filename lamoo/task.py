@@ -67,7 +67,10 @@ class Task(ABC):
       known, else ``None`` (the default); used to reject a reference point nothing can dominate;
 
     and implements :meth:`evaluate`. :meth:`describe` and :meth:`evaluate_with_errors` have
-    defaults. Subclassing is optional: any object with ``space``, ``objectives``, ``ref_point``
+    defaults. Optionally, ``point_labels(X)`` names points for the results tables (a pandas
+    DataFrame of ``n`` rows, e.g. a NAS cell's arch string and table index; see
+    :func:`point_labels`) and ``exact_pareto_front()`` gives the known front (raw units) that
+    IGD, IGD+ and the epsilon indicator measure against (:mod:`lamoo.indicators`). Subclassing is optional: any object with ``space``, ``objectives``, ``ref_point``
     and ``evaluate`` works, and :func:`as_task` gives it these defaults.
     """
 
@@ -190,6 +193,22 @@ def check_Y(Y, n: int, m: int, what: str = "Y") -> np.ndarray:
     if np.isinf(Y).any():
         raise InvalidInputError(f"{what} has infinite values in rows {np.flatnonzero(np.isinf(Y).any(1)).tolist()}")
     return Y
+
+
+def point_labels(task, X: np.ndarray):
+    """``task.point_labels(X)`` (``X``: ``n x d``), checked: a pandas DataFrame of ``n`` rows
+    whose columns name each point (the results tables put them first); None when the task has
+    no ``point_labels``."""
+    import pandas as pd
+
+    labels = getattr(task, "point_labels", None)
+    if not callable(labels):
+        return None
+    frame = labels(X)
+    if not isinstance(frame, pd.DataFrame) or len(frame) != len(X):
+        raise InvalidInputError(f"task.point_labels(X) must return a pandas DataFrame of {len(X)} rows (one per point), "
+                                f"got {type(frame).__name__} of length {len(frame) if hasattr(frame, '__len__') else '?'}")
+    return frame.reset_index(drop=True)
 
 
 def evaluate_safely(task, X: np.ndarray) -> tuple[np.ndarray, list[str | None]]:

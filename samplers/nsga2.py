@@ -3,9 +3,20 @@
 The sampler is stateless: every call rebuilds the parent population from the archive. The region's
 successful members are ranked by non-dominated sorting and crowding distance (pymoo's
 ``RankAndCrowding`` survival) and the best ``pop_size`` become the parents; offspring come from
-binary tournament selection (dominance, then crowding, as pymoo's NSGA-II), simulated binary
-crossover and polynomial mutation. Defaults follow XNAS for integer encodings: SBX with
-probability 0.9 and eta 3, polynomial mutation of each variable with probability ``1/d`` and eta 3.
+binary tournament selection (dominance, then crowding, as pymoo's NSGA-II) and the operators of
+a named preset (``operators=``):
+
+- ``"real"`` (the default): simulated binary crossover and polynomial mutation; the defaults follow
+  XNAS for integer encodings: SBX with probability 0.9 and eta 3, polynomial mutation of each
+  variable with probability ``1/d`` and eta 3;
+- ``"binary"``: uniform crossover (each bit from either parent with probability 1/2) and bit-flip
+  mutation of each bit with probability ``1/d``: MO-EvoPruneDeepTL's operators (its released code
+  runs jMetal's NSGA-II with these, crossover always applied, a population of 30 and two offspring
+  per generation; pass ``crossover_prob=1.0, pop_size=30`` for its values);
+- ``"binary-two-point"``: two-point crossover and bit-flip mutation.
+
+The binary presets need a binary space (every dimension an integer in ``{0, 1}``), such as a pruning
+genome (:mod:`nas_tasks.pruning`).
 Offspring are kept in a :class:`lamoo.proposal.NewPoints`, which repairs them into the space
 (clipped, rounded, snapped to a candidate on finite spaces) and drops those outside the region,
 evaluated, pending or repeated; mating is retried, at most ``max_tries`` rounds, and the driver tops
@@ -26,11 +37,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.checks import check_int, check_number
-from lamoo.exceptions import require
+from lamoo.checks import check_choice, check_int, check_number
+from lamoo.exceptions import InvalidInputError, require
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
+
+OPERATORS = ("real", "binary", "binary-two-point")
+"""The operator presets (see the module docstring)."""
 
 
 class NSGA2Sampler(Sampler):
@@ -39,10 +53,11 @@ class NSGA2Sampler(Sampler):
     Args:
         pop_size: at most this many region members, the best by rank and crowding, are parents
             (default 20: lamoo's fast default; the XNAS preset, sampler ``xnas``, uses 64).
-        crossover_prob: probability that a mating applies SBX (otherwise parents are copied).
-        crossover_eta: SBX distribution index (small: offspring far from the parents).
-        mutation_prob: per-variable polynomial-mutation probability (``None``: ``1/d``).
-        mutation_eta: polynomial-mutation distribution index.
+        crossover_prob: probability that a mating applies crossover (otherwise parents are copied).
+        crossover_eta: SBX distribution index (small: offspring far from the parents; ``"real"`` only).
+        mutation_prob: per-variable mutation probability (``None``: ``1/d``).
+        mutation_eta: polynomial-mutation distribution index (``"real"`` only).
+        operators: ``"real"``, ``"binary"`` or ``"binary-two-point"`` (:data:`OPERATORS`).
         max_tries: mating rounds before the proposal is returned short (the driver tops it up
             with uniform region draws).
         code_order: for integer codes ``0..L-1`` on every dimension: the codes in the order the
@@ -63,7 +78,7 @@ class NSGA2Sampler(Sampler):
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
                  mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,
-                 code_order: Sequence[int] | None = None,
+                 operators: str = "real", code_order: Sequence[int] | None = None,
                  child_filter: Callable[[np.ndarray], np.ndarray] | None = None):
         check_int(pop_size, "pop_size", 2)
         check_number(crossover_prob, "crossover_prob", low=0, high=1)
@@ -77,6 +92,8 @@ class NSGA2Sampler(Sampler):
         self.mutation_prob = mutation_prob
         self.mutation_eta = mutation_eta
         self.max_tries = max_tries
+        check_choice(operators, "operators", OPERATORS)
+        self.operators = operators
         self.code_order = None if code_order is None else _check_order(code_order)
         if isinstance(child_filter, str):
             from lamoo.plugins import load_object
@@ -103,6 +120,9 @@ class NSGA2Sampler(Sampler):
         self._check_space(archive)
         problem = self._problem(archive)
         parents = self._parent_population(region, archive, rng)
+        if self.operators != "real":
+            _check_binary(archive.space)
+            parents.set("X", parents.get("X") > 0.5)  # pymoo's bit flip negates booleans
         # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
         algorithm = SimpleNamespace(tournament_type="comp_by_dom_and_crowding", random_state=rng)
         mating = self.make_mating(archive.space.n_dims)
@@ -138,19 +158,29 @@ class NSGA2Sampler(Sampler):
                                     random_state=rng)
 
     def make_mating(self, n_dims: int):
-        """pymoo's NSGA-II mating: binary tournament (dominance, then crowding), SBX and
-        polynomial mutation with this sampler's parameters, for ``n_dims`` variables (a
-        ``Mating`` that also tags each offspring with its parents' archive indices)."""
+        """pymoo's NSGA-II mating: binary tournament (dominance, then crowding) and the
+        crossover and mutation of :attr:`operators` with this sampler's parameters, for
+        ``n_dims`` variables (a ``Mating`` that also tags each offspring with its parents'
+        archive indices)."""
         require("pymoo", "pymoo")
         from pymoo.algorithms.moo.nsga2 import binary_tournament
-        from pymoo.operators.crossover.sbx import SBX
-        from pymoo.operators.mutation.pm import PM
         from pymoo.operators.selection.tournament import TournamentSelection
 
         prob_var = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_dims
-        return _tracing_mating_class()(TournamentSelection(func_comp=binary_tournament),
-                                       SBX(prob=self.crossover_prob, eta=self.crossover_eta),
-                                       PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+        if self.operators == "real":
+            from pymoo.operators.crossover.sbx import SBX
+            from pymoo.operators.mutation.pm import PM
+
+            crossover, mutation = (SBX(prob=self.crossover_prob, eta=self.crossover_eta),
+                                   PM(prob=1.0, prob_var=prob_var, eta=self.mutation_eta))
+        else:
+            from pymoo.operators.crossover.pntx import TwoPointCrossover
+            from pymoo.operators.crossover.ux import UniformCrossover
+            from pymoo.operators.mutation.bitflip import BitflipMutation
+
+            kind = UniformCrossover if self.operators == "binary" else TwoPointCrossover
+            crossover, mutation = kind(prob=self.crossover_prob), BitflipMutation(prob=1.0, prob_var=prob_var)
+        return _tracing_mating_class()(TournamentSelection(func_comp=binary_tournament), crossover, mutation)
 
     def ranks(self, X) -> np.ndarray:
         """``(k x d)`` codes -> their ranks under ``code_order`` (the codes themselves without one)."""
@@ -231,3 +261,10 @@ def _check_order(order) -> tuple:
     if len(values) < 2 or sorted(values) != list(range(len(values))):
         raise ValueError(f"code_order must be a permutation of 0..L-1 (L >= 2), got {list(order)!r}")
     return tuple(values)
+
+
+def _check_binary(space) -> None:
+    """Raise unless every dimension of ``space`` is an integer in ``{0, 1}``."""
+    if not (space.discrete_mask.all() and (space.lower == 0).all() and (space.upper == 1).all()):
+        raise InvalidInputError(f"NSGA2Sampler(operators='binary...') needs a binary space (every dimension an integer "
+                                f"in {{0, 1}}), got {space!r}; use operators='real' here")

@@ -6,8 +6,9 @@
 - ``lamoo-X``: ``LaMOO(X)`` with LaMOO's defaults; inline options (and the grid's
   ``--lamoo-param``) are LaMOO's arguments, ``inner.KEY=VALUE`` the inner sampler's
   (``lamoo-qehvi:cp_fraction=0.05:inner.num_restarts=8``).
-- a peer of :data:`lamoo.bench.peers.PEERS` (``optuna-nsga2``, ``optuna-motpe``,
-  ``pymoo-nsga2``); inline options are the peer's.
+- a peer of :data:`PEERS`: the libraries' optimizers of :data:`lamoo.bench.peers.PEERS`
+  (``optuna-nsga2``, ``optuna-motpe``, ``pymoo-nsga2``) and ``optuna-lamoo`` (LaMOO through
+  Optuna, :mod:`lamoo.bench.optuna_lamoo`); inline options are the peer's.
 
 Options are part of the method's label, so runs with different settings never share a file.
 """
@@ -16,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lamoo import plugins
-from lamoo.bench.peers import PEERS
+from lamoo.bench.optuna_lamoo import OptunaLaMOO
+from lamoo.bench.peers import PEERS as LIBRARY_PEERS
 from lamoo.bench.specs import Spec
 from lamoo.exceptions import InvalidInputError
 
 LAMOO_PREFIX = "lamoo-"
 INNER_PREFIX = "inner."
+PEERS: dict[str, type] = {**LIBRARY_PEERS, OptunaLaMOO.name: OptunaLaMOO}  # every peer a method can name
 
 
 @dataclass(frozen=True)

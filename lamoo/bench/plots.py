@@ -40,15 +40,28 @@ class _Styles:
 
 
 def plot_task(task: str, runs: list[dict], summary: dict, path: Path) -> Path | None:
-    """Write the plot of one task's ``runs`` to ``path`` (PNG); None (nothing written) when
+    """Write the plot of one task's ``runs`` (:func:`task_figure`) to ``path`` (PNG); None
+    (nothing written) when the task has no maximum hypervolume."""
+    fig = task_figure(task, runs, summary)
+    if fig is None:
+        return None
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def task_figure(task: str, runs: list[dict], summary: dict):
+    """The matplotlib ``Figure`` of one task's ``runs`` (see the module docstring), or None when
     the task has no maximum hypervolume."""
     max_hv = summary["max_hv"]
     if not max_hv:
         return None
-    import matplotlib
+    from lamoo.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     budget = summary["budget"]
     x = np.arange(1, budget + 1)
@@ -66,13 +79,10 @@ def plot_task(task: str, runs: list[dict], summary: dict, path: Path) -> Path | 
         ax.axhline(np.log10((1 - t) * max_hv), color="0.5", lw=0.8, ls=(0, (2, 3)))
         ax.text(budget, np.log10((1 - t) * max_hv), f" {t:.1%}", va="center", ha="left", fontsize=7, color="0.4")
     ax.set_xlabel("samples (evaluations)")
-    ax.set_ylabel("log10(max HV - HV)")
+    ax.set_ylabel("log10(max HV - HV) ↓")
     known = "" if summary["max_known"] else " (max: best of all runs)"
     ax.set_title(f"{task}: median and interquartile range{known}")
     ax.legend(fontsize=7, loc="upper right", ncol=2 if len(summary["methods"]) > 6 else 1)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig

@@ -1,5 +1,5 @@
 """Where a run record comes from: library versions, the git commit of the code, the machine,
-and the ``lamoo bench`` command line that makes the run."""
+and the ``lamoo bench`` command line that makes the run (library versions: :mod:`lamoo.versions`)."""
 from __future__ import annotations
 
 import os
@@ -12,26 +12,8 @@ from pathlib import Path
 
 from lamoo.bench.specs import seeds_text
 
-VERSIONED = ("lamoo", "numpy", "scipy", "scikit-learn", "moocore", "torch", "botorch", "gpytorch", "optuna", "pymoo",
-             "cma", "pandas")
+
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout lamoo runs from (site-packages when installed)
-
-
-def library_versions() -> dict:
-    """``{"python": ..., package: version or None}`` for :data:`VERSIONED`; ``lamoo`` is the
-    version of the code in use (``lamoo.__version__``), installed or not."""
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    import lamoo
-
-    out["lamoo"] = lamoo.__version__
-    return out
 
 
 @lru_cache(maxsize=1)

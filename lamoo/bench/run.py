@@ -37,7 +37,7 @@ DESCRIPTION = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``lamoo bench``."""
     from lamoo import plugins
-    from lamoo.bench.peers import PEERS
+    from lamoo.bench.methods import PEERS
 
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.description = DESCRIPTION.format(peers=", ".join(sorted(PEERS)))

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lamoo.bench.planning import RunSpec
-from lamoo.bench.provenance import git_commit, library_versions, machine
+from lamoo.bench.provenance import git_commit, machine
+from lamoo.versions import library_versions
 from lamoo.bench.records import SCHEMA, write_json_atomic
 
 
@@ -89,11 +90,26 @@ def run_method(task, plan, spec: RunSpec) -> dict:
                    "iterations": iterations},
         **extra,
     }
+    indicators = _indicators(task, result)
+    if indicators is not None:
+        out["indicators"] = indicators
     if spec.save_points:
         out["X"] = result.X.tolist()
         out["Y"] = [[None if not math.isfinite(v) else float(v) for v in row] for row in result.Y]
         out["sources"] = list(result.sources)
     return out
+
+
+def _indicators(task, result) -> dict | None:
+    """IGD, IGD+ and additive epsilon of the run's points (normalized by the front's range) when
+    the task knows its exact Pareto front (:mod:`lamoo.indicators`); NaN values (no successful
+    point) are kept as None."""
+    from lamoo.indicators import known_front
+
+    front = known_front(task, result.objectives)
+    if front is None:
+        return None
+    return {k: (float(v) if math.isfinite(v) else None) for k, v in result.indicators(front=front).items()}
 
 
 def _max_hypervolume(task) -> float | None:

@@ -1,6 +1,7 @@
 """The numbers of a report, per task and method, from run records.
 
 Per method: quantiles over seeds of the final hypervolume, of the final gap ``max HV - HV``,
+of the final IGD, IGD+ and additive epsilon (tasks with a known exact front),
 of the samples needed to reach each threshold fraction of the maximum hypervolume (censored
 runs handled as in :mod:`lamoo.bench.stats`), of optimizer time per iteration near
 :data:`TIME_AT` samples, of the run's totals, and LaMOO's diagnostics. Every quantile is a list
@@ -14,6 +15,7 @@ import numpy as np
 
 from lamoo.bench.methods import MethodPlan, inner_label
 from lamoo.bench.stats import Bounded, censored_quantiles, quantiles, samples_to_reach
+from lamoo.indicators import INDICATORS
 
 THRESHOLDS = (0.99, 0.999)
 TIME_AT = 200  # samples at which optimizer time per iteration is reported
@@ -59,7 +61,8 @@ def method_stats(runs: list[dict], max_hv: float | None, budget: int, thresholds
     """One method's numbers over its runs (see the module docstring): ``n_ok``, ``n_failed``,
     ``plan``, ``final_hv``; with a maximum: ``log_gap``, ``log_gap_floor``, ``to_<t>`` and
     ``reached_<t>`` per threshold; ``time_at``, ``opt_per_iter``, ``opt_total``,
-    ``eval_total``, ``wall``, ``duplicates``; ``lamoo`` for LaMOO runs."""
+    ``eval_total``, ``wall``, ``duplicates``; ``igd``, ``igd_plus`` and ``epsilon_additive``
+    (final values) when the task knows its exact front; ``lamoo`` for LaMOO runs."""
     ok = [r for r in runs if r.get("status") == "ok"]
     s = {"n_ok": len(ok), "n_failed": len(runs) - len(ok), "plan": runs[0]["method_plan"],
          "final_hv": quantiles([r["final_hypervolume"] for r in ok])}
@@ -72,6 +75,10 @@ def method_stats(runs: list[dict], max_hv: float | None, budget: int, thresholds
     s["eval_total"] = quantiles([r["timing"]["evaluation_seconds"] for r in ok])
     s["wall"] = quantiles([r["wall_seconds"] for r in ok])
     s["duplicates"] = quantiles([r.get("n_duplicates", 0) for r in ok])
+    for name in INDICATORS:
+        values = [r["indicators"][name] for r in ok if (r.get("indicators") or {}).get(name) is not None]
+        if values:
+            s[name] = quantiles(values)
     probes = [r["lamoo"] for r in ok if r.get("lamoo")]
     if probes:
         s["lamoo"] = lamoo_stats(probes)

@@ -47,6 +47,8 @@ def task_section(task: str, summary: dict, plot: Path | None) -> list[str]:
     """The lines of one task's section (``plot``: the plot's path relative to the report)."""
     lines = [f"## {task}", ""] + _settings_lines(summary)
     lines += _results_table(summary)
+    if any("igd" in s for s in summary["methods"].values()):
+        lines += _indicator_table(summary)
     if summary["max_hv"] and lamoo_pairs(summary):
         lines += _ratio_table(summary)
     lines += _time_table(summary)
@@ -84,6 +86,16 @@ def _results_table(summary: dict) -> list[str]:
             row += [f"{s[f'reached_{t}']}/{s['n_ok']}" for t in thresholds]
         rows.append(row)
     return markdown_table(header, rows) + [""]
+
+
+def _indicator_table(summary: dict) -> list[str]:
+    lines = ["Indicators against the task's exact Pareto front at the end of the budget (lower is better; each "
+             "objective scaled to [0, 1] by the front's range; medians [Q1, Q3] over runs): IGD, IGD+ (weakly "
+             "Pareto compliant) and the additive epsilon indicator, computed by moocore.", ""]
+    rows = [[f"`{label}`"] + [fmt_quantiles(s[name], "{:.4g}") if name in s else "n/a"
+                              for name in ("igd", "igd_plus", "epsilon_additive")]
+            for label, s in summary["methods"].items()]
+    return lines + markdown_table(["method", "IGD", "IGD+", "additive epsilon"], rows) + [""]
 
 
 def _ratio_table(summary: dict) -> list[str]:

@@ -10,7 +10,8 @@ Nothing here is imported by ``import lamoo``.
 """
 from lamoo.testing.conformance import SamplerConformance
 from lamoo.testing.plugins import registered_entry_points, write_entry_points
-from lamoo.testing.toys import FiniteToyTask, HalfSpaceClassifier, MixedToyTask, ToyTask, filled_archive, half_region
+from lamoo.testing.toys import (CrashingToyTask, FiniteToyTask, HalfSpaceClassifier, MixedToyTask, SleepTask, ToyTask,
+                                filled_archive, half_region)
 
-__all__ = ["FiniteToyTask", "HalfSpaceClassifier", "MixedToyTask", "SamplerConformance", "ToyTask", "filled_archive",
-           "half_region", "registered_entry_points", "write_entry_points"]
+__all__ = ["CrashingToyTask", "FiniteToyTask", "HalfSpaceClassifier", "MixedToyTask", "SamplerConformance", "SleepTask",
+           "ToyTask", "filled_archive", "half_region", "registered_entry_points", "write_entry_points"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,59 @@ class LoggedToyTask(Task):
     def describe(self) -> dict:
         return {"class": "lamoo.testing.toys.LoggedToyTask", "finite": self.finite,
                 "d": None if self.finite else self.d, "execution": {"log": self.log, "delay": self.delay}}
+
+
+def _point_seed(x, seed: int) -> list[int]:
+    """A seed fixed by the point ``x`` (its float64 bytes) and ``seed``, equal in every process."""
+    return [zlib.crc32(np.asarray(x, dtype=np.float64).tobytes()), int(seed)]
+
+
+class SleepTask(ToyTask):
+    """:class:`ToyTask` on ``[0, 1]^d`` whose evaluation of each point sleeps a duration drawn
+    uniformly from ``[low, high]`` seconds, fixed by the point and ``seed`` (the same wherever it
+    runs): a simulated expensive evaluation that uses no CPU, for tests and benchmarks of parallel
+    evaluation. ``duration(x)`` gives a point's sleep."""
+
+    def __init__(self, low: float = 0.5, high: float = 2.0, d: int = 2, seed: int = 0):
+        super().__init__(d)
+        self.low, self.high, self.d, self.seed = float(low), float(high), int(d), int(seed)
+
+    def duration(self, x) -> float:
+        return float(np.random.default_rng(_point_seed(x, self.seed)).uniform(self.low, self.high))
+
+    def evaluate(self, X):
+        X = np.asarray(X, dtype=float)
+        for x in X:
+            time.sleep(self.duration(x))
+        return super().evaluate(X)
+
+    def describe(self) -> dict:
+        return {"class": "lamoo.testing.toys.SleepTask", "d": self.d, "low": self.low, "high": self.high,
+                "seed": self.seed}
+
+
+class CrashingToyTask(ToyTask):
+    """:class:`ToyTask` whose evaluation of a point with ``x[0] < crash_below`` kills its process
+    (``os._exit``) the first ``times`` times that point is evaluated, counted by files in
+    ``folder`` (one per attempt, named by the point): a worker that dies mid-evaluation, for tests
+    of process-based evaluators (never evaluate it in the test's own process)."""
+
+    def __init__(self, folder, crash_below: float = 0.5, times: int = 1, d: int = 2):
+        super().__init__(d)
+        self.folder, self.crash_below, self.times = str(folder), float(crash_below), int(times)
+
+    def attempts(self, x) -> int:
+        """How many times the point ``x`` has been evaluated (in any process)."""
+        return len(list(Path(self.folder).glob(f"{_point_seed(x, 0)[0]:08x}-*")))
+
+    def evaluate(self, X):
+        X = np.asarray(X, dtype=float)
+        for x in X:
+            n = self.attempts(x)
+            Path(self.folder, f"{_point_seed(x, 0)[0]:08x}-{n}").touch()
+            if x[0] < self.crash_below and n < self.times:
+                os._exit(1)
+        return super().evaluate(X)
 
 
 def read_evaluation_log(path) -> list[dict]:

@@ -105,6 +105,7 @@ class NB201TableTask:
         Y = self._values(frame, on_nan)
         keep = ~np.isnan(Y).any(axis=1)
         self.n_dropped = int((~keep).sum())
+        self._file_rows = np.flatnonzero(keep)  # each candidate's row in the table as read
         self.table = frame.loc[keep].reset_index(drop=True)
         self.codes = codes[keep]
         self._Y = Y[keep]
@@ -258,6 +259,15 @@ class NB201TableTask:
     def evaluate(self, X) -> np.ndarray:
         """``(n x 6)`` codes -> ``(n x m)`` raw objective values (directions as ``objectives``)."""
         return self._Y[self.rows(X)].copy()
+
+    def point_labels(self, X) -> pd.DataFrame:
+        """What names each cell of ``X`` (``n x 6`` codes) in results tables: ``arch`` (its
+        NAS-Bench-201 arch string) and ``table_index`` (the table's ``index`` column, the
+        NAS-Bench-201 index, when it has one; else the cell's row in the table as read, which is
+        the NAS-Bench-201 index in the shared table)."""
+        rows = self.rows(X)
+        index = self.table["index"].to_numpy()[rows] if "index" in self.table.columns else self._file_rows[rows]
+        return pd.DataFrame({"arch": decode_many(self.codes[rows]), "table_index": index})
 
     def lookup(self, X) -> pd.DataFrame:
         """The table rows (all columns) of ``(n x 6)`` codes."""

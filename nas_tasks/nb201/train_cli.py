@@ -67,9 +67,9 @@ class TrainPlugin:
         g.add_argument("--max-train", type=int, default=None, help="use at most this many training images")
         g.add_argument("--cache-dir", type=Path, default=None,
                        help="trained-cell cache (default: $LAMOO_CACHE_DIR or ~/.cache/lamoo)")
-        g.add_argument("--num-threads", type=int, default=None, help="torch CPU threads (default: all available)")
-        g.add_argument("--ray-address", default=None, help="Ray cluster to join (default: $RAY_ADDRESS or a local one)")
-        g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs (and threads) per Ray task (default: 1)")
+        g.add_argument("--num-threads", type=int, default=None,
+                       help="torch CPU threads per trained cell, wherever it trains (default: --cpus-per-task)")
+        g.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per Ray task, and the default --num-threads (default: 1)")
 
     def build(self, args):
         from nas_tasks.nb201.train_task import NB201TrainTask
@@ -85,8 +85,8 @@ class TrainPlugin:
             cache_dir=args.cache_dir,
             augmentation=args.augmentation, introspection_weight=args.introspection_weight,
             introspection_pair_weights=args.introspection_pair_weights,
-            objective_options=_options(args.objective_option), max_train=args.max_train,
-            num_threads=args.num_threads, ray_address=args.ray_address, cpus_per_task=args.cpus_per_task)
+            objective_options=_options(args.objective_option), max_train=args.max_train, classes=getattr(args, "classes", None),
+            num_threads=args.num_threads, ray_address=getattr(args, "ray_address", None), cpus_per_task=args.cpus_per_task)
         if getattr(args, "out", None) is None:  # the same default folder cmd_optimize picks
             args.out = Path("runs") / f"nb201-train-{'lamoo-' if args.lamoo else ''}{args.sampler}-s{args.seed}"
         task.details_path = Path(args.out) / "cells.jsonl"

@@ -97,6 +97,8 @@ class NB201TrainTask:
                               self.execution.cache_dir)
         self.training = _with_pair_weights(self.training, self.info)
         self._objectives = build_objectives(objectives, objective_options)
+        for o in self._objectives:
+            o.check(self.info)  # e.g. an OoD set that is the task's own data fails here, not in every cell
         self.objectives = tuple(ObjectiveSpec(o.name, o.direction) for o in self._objectives)
         self.executor = make_executor(self.execution, self.device.type) if isinstance(executor, str) else executor
         self._owns_executor = isinstance(executor, str)
@@ -166,18 +168,21 @@ class NB201TrainTask:
         return trained_cell_key(codes, self.data, self.splits.info["fingerprint"], self.network, self.training,
                                 self.seed)
 
-    def _worker_execution(self) -> ExecutionConfig:
-        """The execution settings jobs carry: a local executor's jobs run on this machine, so the
-        thread count is set here once and passed on explicitly (CPU training never guesses), and
-        shared among its worker processes when it has several; other executors' workers keep
-        their own (Ray: ``cpus_per_task``)."""
-        if getattr(self.executor, "name", None) == "local":
-            from nas_tasks.training.device import set_threads
+    @property
+    def num_threads(self) -> int:
+        """The torch CPU threads each cell trains with under every executor: ``num_threads``,
+        default ``cpus_per_task`` (one number everywhere, so a cell's values do not depend on
+        where it trained). A local executor that trains several cells at once (``cells_per_gpu``
+        on a CUDA device) shares it among them."""
+        execution = self.execution
+        return execution.num_threads if execution.num_threads is not None else execution.cpus_per_task
 
-            threads = set_threads(self.execution.num_threads)
-            workers = getattr(self.executor, "workers", 1)
-            return replace(self.execution, num_threads=max(1, threads // workers))
-        return replace(self.execution, num_threads=None)
+    def _worker_execution(self) -> ExecutionConfig:
+        """The execution settings jobs carry, with the thread count spelled out (:attr:`num_threads`,
+        divided among a local executor's worker processes when it has several): each job sets it
+        where it runs (:func:`~nas_tasks.training.cell_job.run_cell_job`)."""
+        workers = getattr(self.executor, "workers", 1) if getattr(self.executor, "name", None) == "local" else 1
+        return replace(self.execution, num_threads=max(1, self.num_threads // workers))
 
     def _job(self, codes, execution: ExecutionConfig):
         from nas_tasks.training.cell_job import CellJob

@@ -66,6 +66,10 @@ class Objective:
         """The best achievable value, if known (used to validate reference points)."""
         return None
 
+    def check(self, info: TaskInfo) -> None:
+        """Raise :class:`~lamoo.exceptions.InvalidInputError` when the objective cannot be measured
+        on this task's data (a task calls it once, when it is made; the default accepts any)."""
+
     def measure(self, ctx: "EvalContext") -> tuple[float, float | None]:
         """``(value on the validation split, value on the test split or None)``."""
         raise NotImplementedError

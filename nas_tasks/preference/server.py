@@ -20,14 +20,10 @@ candidate or route, 409 pair already judged, 411/413/415 length and type.
 """
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
-import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from lamoo import localweb
 from lamoo.exceptions import InvalidInputError
 
 MAX_BODY = 4096
@@ -45,15 +41,7 @@ _SECURITY_HEADERS = {
 
 def check_loopback(host: str) -> str:
     """``host`` if it is a loopback address (or ``localhost``); else :class:`InvalidInputError`."""
-    if host == "localhost":
-        return host
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return host
-    except ValueError:
-        pass
-    raise InvalidInputError(f"the preference page binds to a loopback address only (127.0.0.1, ::1 or localhost), "
-                            f"got {host!r}: judgments must not be writable from the network")
+    return localweb.check_loopback(host, "the preference page", "judgments must not be writable from the network")
 
 
 class _RequestError(Exception):
@@ -62,82 +50,32 @@ class _RequestError(Exception):
         self.status = status
 
 
-class PreferenceServer:
+class PreferenceServer(localweb.LocalServer):
     """Serves ``session`` on ``http://host:port/`` (``port=0``: a free port).
 
     Use :meth:`start` (a background thread) and :meth:`stop`, or ``with PreferenceServer(...)``;
     :meth:`serve_forever` blocks. :attr:`url` is the page's address with the token.
     """
 
+    thread_name = "lamoo-prefer"
+
     def __init__(self, session, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.session = session
-        self.host = check_loopback(host)
-        self.token = token or secrets.token_urlsafe(24)
-        bind = "127.0.0.1" if host == "localhost" else host
-        handler = type("PreferenceHandler", (_Handler,), {"app": self})
-        server_class = type("_Server", (ThreadingHTTPServer,), {"daemon_threads": True,
-                                                                  "address_family": _family(bind)})
-        self.httpd = server_class((bind, int(port)), handler)
-        self.port = self.httpd.server_address[1]
-        host_in_url = f"[{bind}]" if ":" in bind else bind
-        self.origin = f"http://{host_in_url}:{self.port}"
-        self.allowed_hosts = {f"{host_in_url}:{self.port}", f"localhost:{self.port}"}
-        self.allowed_origins = {f"http://{h}" for h in self.allowed_hosts}
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"{self.origin}/?token={self.token}"
-
-    def start(self) -> "PreferenceServer":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="lamoo-prefer", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "PreferenceServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        check_loopback(host)
+        super().__init__(_Handler, host=host, port=port, token=token)
 
 
-def _family(host: str):
-    import socket
-
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(localweb.LocalHandler):
     app: PreferenceServer
     server_version = "lamoo-prefer"
-    sys_version = ""
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass  # the terminal belongs to lamoo's own messages
+    security_headers = _SECURITY_HEADERS
 
     # ------------------------------------------------------------------ responses
     def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in _SECURITY_HEADERS.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(status, body, content_type)
 
     def _json(self, status: int, payload) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
+        self.send_json(status, payload)
 
     def _guard(self, fn) -> None:
         try:
@@ -154,14 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ checks
     def _check_host(self) -> None:
-        if self.headers.get("Host", "") not in self.app.allowed_hosts:
-            raise _RequestError(403, f"this server answers requests for {sorted(self.app.allowed_hosts)} only")
-        origin = self.headers.get("Origin")
-        if origin is not None and origin not in self.app.allowed_origins:
-            raise _RequestError(403, f"requests from origin {origin!r} are refused")
+        refusal = self.app.refusal(self.headers)
+        if refusal:
+            raise _RequestError(403, refusal)
 
     def _token_ok(self, given: str | None) -> bool:
-        return given is not None and hmac.compare_digest(given.encode(), self.app.token.encode())
+        return self.app.token_ok(given)
 
     def _check_token_header(self) -> None:
         if not self._token_ok(self.headers.get(TOKEN_HEADER)):

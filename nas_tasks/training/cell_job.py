@@ -15,7 +15,7 @@ from nas_tasks.objectives.base import EvalContext, TaskInfo
 from nas_tasks.training.cache import TrainCache
 from nas_tasks.training.config import DataConfig, ExecutionConfig, NetworkConfig, TrainingConfig
 from nas_tasks.training.data import load_dataset
-from nas_tasks.training.splits import Splits, make_splits
+from nas_tasks.training.splits import Splits, make_splits, select_classes
 
 MAX_SPLITS = 4
 """Datasets (splits) a process keeps in memory, the most recently used first."""
@@ -52,6 +52,8 @@ class CellJob:
 def get_splits(data: DataConfig) -> Splits:
     """The splits ``data`` describes, loaded once per process (at most :data:`MAX_SPLITS` kept)."""
     dataset = load_dataset(data.dataset, data.data_root)
+    if data.classes is not None:
+        dataset = select_classes(dataset, data.classes)
     return make_splits(dataset, data.val_fraction, data.test_fraction, data.max_train, data.max_eval, data.split_seed)
 
 

@@ -79,6 +79,11 @@ class DataConfig:
         max_train, max_eval: caps on the training and on each evaluation split (stratified
             subsets, >= 2), or None.
         split_seed: seed of the (stratified) splits, >= 0.
+        classes: None (all classes) or the class indices to keep, relabelled ``0 .. k'-1`` in the
+            order given (``(0, 1, 2, 3, 4)``, or ``"0-4"``; see
+            :func:`~nas_tasks.training.splits.parse_classes`): a source or target task of a
+            transfer setting. Stored as a tuple of ints; left out of :meth:`to_dict` when None, so
+            the cache keys of full datasets stay what they were.
     """
 
     dataset: str = "digits"
@@ -88,11 +93,15 @@ class DataConfig:
     max_train: int | None = None
     max_eval: int | None = None
     split_seed: int = 0
+    classes: tuple[int, ...] | None = None
 
     def __post_init__(self):
         from nas_tasks.training.data import canonical_name
+        from nas_tasks.training.splits import parse_classes
 
         _set(self, "dataset", canonical_name(self.dataset))
+        if self.classes is not None:
+            _set(self, "classes", parse_classes(self.classes))
         _set(self, "data_root", _path(self.data_root, "data_root"))
         _number(self.val_fraction, "val_fraction", low_open=True, below_one=True)
         _number(self.test_fraction, "test_fraction", low_open=True, below_one=True)
@@ -101,7 +110,12 @@ class DataConfig:
         check_int(self.split_seed, "split_seed", 0)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["classes"] is None:
+            del d["classes"]  # the key of a full dataset is the one made before class subsets existed
+        else:
+            d["classes"] = list(d["classes"])
+        return d
 
 
 # ---------------------------------------------------------------------------------------- network
@@ -268,7 +282,10 @@ class ExecutionConfig:
             against the machine by the task, :func:`~nas_tasks.training.device.resolve_device`).
         executor: ``"local"`` (in this process) or ``"ray"`` (a Ray task per cell), see
             :mod:`nas_tasks.training.executors`.
-        num_threads: torch CPU threads for local training (None: every CPU this process may use).
+        num_threads: torch CPU threads of each trained cell, wherever it trains (None:
+            ``cpus_per_task``, so a cell trains with the same thread count under every executor;
+            the thread count can change the last digits of a CPU-trained cell's values, see
+            :mod:`nas_tasks.training.executors`).
         eval_batch_size: batch size of evaluation passes (>= 1).
         cache_dir: the cache folder (None: ``$LAMOO_CACHE_DIR`` or ``~/.cache/lamoo``, resolved by
             the task when it is created); stored as a string.

@@ -91,6 +91,15 @@ def torch_generator(seed: int, device: torch.device) -> torch.Generator:
     return g
 
 
+def channel_stats(splits: Splits) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, std)``, each ``(c,)`` float64: the channel statistics of the training split's
+    ``[0, 1]`` intensities (a std below 1e-8 becomes 1), the z-score every trained cell saw."""
+    xtr = splits.train[0].astype(np.float64) * float(splits.dataset.scale)
+    mean, std = xtr.mean(axis=(0, 2, 3)), xtr.std(axis=(0, 2, 3))
+    std[std < 1e-8] = 1.0
+    return mean, std
+
+
 class DeviceData:
     """The splits as tensors on ``device`` with their normalization, and the precision models run
     in on them.
@@ -125,10 +134,7 @@ class DeviceData:
 
         self.parts = {name: (put(x), put(y)) for name, (x, y) in
                       (("train", splits.train), ("val", splits.val), ("test", splits.test))}
-        xtr = splits.train[0].astype(np.float64) * self.scale
-        mean = xtr.mean(axis=(0, 2, 3))
-        std = xtr.std(axis=(0, 2, 3))
-        std[std < 1e-8] = 1.0
+        mean, std = channel_stats(splits)
         self.mean = torch.tensor(mean, dtype=torch.float32, device=device).view(1, -1, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32, device=device).view(1, -1, 1, 1)
 

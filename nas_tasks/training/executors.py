@@ -12,22 +12,29 @@ that ends with its job and so frees its GPU memory; a worker that dies fails its
 Ray (``RayExecutor``): one Ray task per cell; ``1 / cells_per_gpu`` of a GPU per task when the
 cluster has GPUs (one GPU by default, :func:`~nas_tasks.training.packing.ray_gpus_per_task`), else
 ``cpus_per_task`` CPUs, and the worker's torch thread count is set to the same number so workers
-do not oversubscribe the cores; joins a running cluster by ``address`` (or ``$RAY_ADDRESS``),
-otherwise starts a local one. A task whose worker process dies is retried once by Ray
-(``max_retries=1``) and then recorded as failed; an exception raised by the function itself is
-not retried (training is deterministic: it would fail again).
+do not oversubscribe the cores); joins a running cluster by ``address`` (or ``$RAY_ADDRESS``),
+otherwise starts a local one (:func:`lamoo.evaluators.connect_ray`). A task whose worker process
+dies is retried once by Ray (``max_retries=1``) and then recorded as failed; an exception raised
+by the function itself is not retried (training is deterministic: it would fail again).
+
+Threads and determinism: a trained cell's values can depend on the CPU thread count (a reduction
+split over more threads adds its terms in another order), so every job carries one explicit
+count, :attr:`nas_tasks.NB201TrainTask.num_threads` (``num_threads``, default ``cpus_per_task``),
+and sets it where it runs, under every executor. With the same count, the same cell, seed and
+machine give bit-identical values locally and on Ray (``tests/nas_tasks/test_ray_determinism.py``).
+What remains: other CPUs (another instruction set picks other kernels), GPUs (cuDNN's
+non-deterministic algorithms; mixed precision) and other torch versions can still change the last
+digits, and a cell trained earlier is read from the cache whatever thread count trained it.
 """
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from lamoo.checks import check_int
-from lamoo.exceptions import InvalidInputError, MissingDependencyError
+from lamoo.exceptions import InvalidInputError
 from nas_tasks.training.config import ExecutionConfig
 from nas_tasks.training.packing import local_workers, ray_gpus_per_task
 
@@ -139,27 +146,17 @@ class RayExecutor:
     def __init__(self, address: str | None = None, cpus_per_task: int = 1, gpus_per_task: float | None = None,
                  num_cpus: int | None = None, cells_per_gpu: int | None = None):
         check_int(cpus_per_task, "cpus_per_task", 1)
-        self.address = address or os.environ.get("RAY_ADDRESS")
+        self.address = address
         self.cpus_per_task, self.gpus_per_task, self.num_cpus = cpus_per_task, gpus_per_task, num_cpus
         self.cells_per_gpu = check_int(cells_per_gpu, "cells_per_gpu", 1, allow_none=True)
         self._started_here = False
         self._remote = None
 
     def _ensure(self):
-        try:
-            import ray
-        except ImportError as exc:
-            raise MissingDependencyError("executor='ray' needs Ray: pip install 'ray[default]'") from exc
-        if not ray.is_initialized():
-            if self.address:
-                ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
-            else:
-                # Workers of a local cluster must import lamoo from the same place as this process.
-                root = str(Path(__file__).resolve().parents[2])
-                path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False,
-                         runtime_env={"env_vars": {"PYTHONPATH": path, "OMP_NUM_THREADS": str(self.cpus_per_task)}})
-                self._started_here = True
+        from lamoo.evaluators import connect_ray
+
+        ray, started = connect_ray(self.address, self.num_cpus, self.cpus_per_task, what="executor='ray'")
+        self._started_here = self._started_here or started
         if self._remote is None:
             gpus = ray_gpus_per_task(self.gpus_per_task, self.cells_per_gpu, ray.cluster_resources().get("GPU", 0))
             # max_calls stays Ray's GPU default of 1 (a fresh worker per cell, losing cell_job's data cache):

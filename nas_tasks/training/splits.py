@@ -1,8 +1,10 @@
 """Train / validation / test splits of an :class:`~nas_tasks.training.data.ImageDataset`:
-stratified, seeded, the same for every cell of a task."""
+stratified, seeded, the same for every cell of a task; and class subsets of a dataset
+(:func:`select_classes`, with the grammar of :func:`parse_classes`), for transfer settings such as
+a backbone trained on digits 0-4 and transferred to digits 5-9."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -91,3 +93,48 @@ def _cap(part: tuple[np.ndarray, np.ndarray], cap: int | None, seed: int, name: 
         return part
     idx = stratified_split(part[1], (cap / len(part[1]), 1 - cap / len(part[1])), seed)[0]
     return part[0][idx], part[1][idx]
+
+
+def parse_classes(spec, num_classes: int | None = None) -> tuple[int, ...]:
+    """Class indices from ``"0-4"``, ``"0,2,5-7"``, an int or a sequence of ints, in the order given
+    (ranges ascending), each at most once and, when ``num_classes`` is given, in ``0 .. num_classes-1``.
+
+    Raises:
+        InvalidInputError: a malformed spec, a repeated or out-of-range class, an empty list.
+    """
+    if isinstance(spec, str):
+        out: list[int] = []
+        for part in (p.strip() for p in spec.split(",")):
+            lo, dash, hi = part.partition("-")
+            try:
+                out.extend(range(int(lo), int(hi) + 1) if dash else [int(part)])
+            except ValueError:
+                raise InvalidInputError(f"classes must look like '0-4' or '0,2,5-7', got {spec!r}") from None
+    else:
+        items = [spec] if isinstance(spec, (int, np.integer)) else list(spec)
+        out = [check_int(c, "class index", 0) for c in items]
+    if not out or len(set(out)) != len(out) or min(out) < 0:
+        raise InvalidInputError(f"classes must name distinct class indices >= 0, at least one, got {spec!r}")
+    if num_classes is not None and max(out) >= num_classes:
+        raise InvalidInputError(f"classes {spec!r} name class {max(out)}, but the dataset has classes 0 .. "
+                                f"{num_classes - 1}")
+    return tuple(int(c) for c in out)
+
+
+def select_classes(dataset: ImageDataset, classes) -> ImageDataset:
+    """The images of ``classes`` only (see :func:`parse_classes`), relabelled ``0 .. k'-1`` in the
+    order given, with their class names; the name stays the dataset's (its fingerprint changes,
+    since the labels do)."""
+    keep = parse_classes(classes, dataset.num_classes)
+    lut = np.full(dataset.num_classes, -1, dtype=np.int64)
+    lut[list(keep)] = np.arange(len(keep))
+
+    def subset(x, y):
+        if x is None:
+            return None, None
+        rows = np.flatnonzero(lut[y] >= 0)
+        return x[rows], lut[y[rows]]
+
+    (xtr, ytr), (xte, yte) = subset(dataset.x_train, dataset.y_train), subset(dataset.x_test, dataset.y_test)
+    return replace(dataset, x_train=xtr, y_train=ytr, x_test=xte, y_test=yte,
+                   classes=tuple(dataset.classes[c] for c in keep))

@@ -193,3 +193,29 @@ def test_commands_cover_exactly_the_runs_present_after_an_interrupted_grid(tmp_p
     # the settings of every command are those of its runs
     for command in commands:
         assert "--batch-size 2 --n-init 4" in command and "--workers" not in command
+
+
+def test_indicators_get_their_own_table_with_medians_over_runs(tmp_path):
+    runs = []
+    for seed, igd in enumerate([0.1, 0.2, 0.3]):
+        r = record("toy", "random", seed, trace_reaching({0.99: 6}))
+        r["indicators"] = {"igd": igd, "igd_plus": igd / 2, "epsilon_additive": None if seed == 2 else igd * 3}
+        runs.append(r)
+    runs.append(record("toy", "lamoo-random", 0, trace_reaching({0.99: 3})))  # an older record: no indicators
+    text = write_report(write_records(tmp_path, runs)).read_text()
+    assert "Indicators against the task's exact Pareto front" in text
+    assert "| `random` | 0.2 [0.15, 0.25] | 0.1 [0.075, 0.125] | 0.45 [0.375, 0.525] |" in text
+    assert "| `lamoo-random` | n/a | n/a | n/a |" in text
+
+
+def test_a_bench_run_on_a_task_with_a_known_front_records_its_indicators():
+    from lamoo.bench.runner import run_method
+    from lamoo.bench.methods import plan_method
+    from lamoo.bench.planning import RunSpec
+    from tests.lamoo.test_indicators import KnownFront
+
+    plan = plan_method("random")
+    spec = RunSpec(task="toy", task_path="unused", task_options={}, method=plan.to_dict(), seed=0, budget=12,
+                   batch_size=2, n_init=4, path="unused")
+    out = run_method(KnownFront(), plan, spec)
+    assert set(out["indicators"]) == {"igd", "igd_plus", "epsilon_additive"} and out["indicators"]["igd"] >= 0

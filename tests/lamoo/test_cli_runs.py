@@ -123,14 +123,20 @@ def test_resume_and_report_of_missing_or_broken_runs_are_clear_errors(tmp_path, 
     assert "not a lamoo journal" in capsys.readouterr().err
 
 
-def test_a_task_without_a_reference_point_is_a_clear_cli_error(tmp_path, capsys):
+def test_a_task_without_a_reference_point_gets_an_inferred_one_and_the_output_says_so(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["optimize", "--task", "tests.lamoo.test_cli_runs:no_reference_task", "--budget", "8", "--out",
-                 str(out), "--no-progress"]) == 2
-    err = capsys.readouterr().err
-    assert "declares no ref_point" in err and "--ref-point" in err and not out.exists()
+    assert main(["optimize", "--task", "tests.lamoo.test_cli_runs:no_reference_task", "--budget", "8", "--n-init",
+                 "6", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ref_point_source"] == "inferred" and len(summary["ref_point"]) == 2
+    assert "inferred from the first 6 evaluations" in printed and "--ref-point" in printed
     assert main(["optimize", "--task", "tests.lamoo.test_cli_runs:no_reference_task", "--budget", "8",
-                 "--ref-point", "2,2", "--out", str(out), "--no-progress"]) == 0
+                 "--ref-point", "2,2", "--out", str(tmp_path / "given"), "--no-progress"]) == 0
+    assert "(given)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["optimize", "--budget", "8", "--ref-point", "2,x", "--out", str(tmp_path / "bad"), "--no-progress"])
+    assert "comma-separated numbers (one per objective, raw units) or 'infer', got '2,x'" in capsys.readouterr().err
 
 
 def no_reference_task():

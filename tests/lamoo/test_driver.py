@@ -266,3 +266,19 @@ def test_a_result_is_a_frozen_snapshot():
     res.sources.append("user")
     res.timings.clear()
     assert len(res.sources) == 8 and len(res.timings) == 2
+
+
+def test_a_callback_stops_a_run_by_returning_true_or_calling_stop():
+    seen = []
+
+    def enough(study, X, Y):
+        seen.append(len(X))
+        return study.n_told >= 14
+
+    res = optimize(ToyTask(d=2), RandomSampler(), budget=40, n_init=10, batch_size=2, seed=0, callback=enough)
+    assert len(res) == 14 and seen == [10, 2, 2]
+    study = Study(ToyTask(d=2), RandomSampler(), seed=0, n_init=4)
+    assert len(study.optimize(30, 3, callback=lambda s, X, Y: s.stop())) == 4
+    assert len(study.optimize(30, 3, callback=lambda s, X, Y: None)) == 30  # a later optimize runs again
+    with pytest.raises(InvalidInputError, match="callback must be callable"):
+        study.optimize(40, callback="stop")

@@ -95,7 +95,7 @@ def test_a_trained_task_resumes_only_with_its_training_configuration(tmp_path, m
     assert Study.load(path, moved, RandomSampler()).n_told == 0
 
 
-def test_a_task_without_a_reference_point_gets_a_clear_error():
+def test_a_task_without_a_reference_point_infers_one_and_a_bad_one_is_a_clear_error():
     from lamoo import optimize
     from lamoo.exceptions import InvalidInputError
 
@@ -112,7 +112,10 @@ def test_a_task_without_a_reference_point_gets_a_clear_error():
 
     for task in (NoReference(), DuckTyped()):
         name = type(task).__qualname__
-        with pytest.raises(InvalidInputError, match=rf"task {name} .*declares no ref_point.*pass ref_point="):
-            optimize(task, RandomSampler(), budget=8, seed=0)
+        inferred = optimize(task, RandomSampler(), budget=8, n_init=6, seed=0)
+        assert inferred.ref_point_source == "inferred", name
+        assert inferred.hypervolume() > 0 and inferred.reference_evaluations == 6
         assert len(optimize(task, RandomSampler(), budget=8, seed=0, ref_point=[2, 2])) == 8
         assert np.isfinite(optimize(task, RandomSampler(), budget=8, seed=0, ref_point=[2, 2]).hypervolume())
+        with pytest.raises(InvalidInputError, match=r"ref_point must have shape \(2,\)"):
+            optimize(task, RandomSampler(), budget=8, seed=0, ref_point=[2])

@@ -93,3 +93,18 @@ def test_the_cache_key_is_the_one_earlier_versions_wrote():
               trained_cell_key(codes, DataConfig(), fingerprint, NetworkConfig(), TrainingConfig(), 1),
               trained_cell_key((3, 1, 3, 1, 3, 3), DataConfig(), fingerprint, NetworkConfig(), TrainingConfig(), 0)}
     assert key not in others and len(others) == 6
+
+
+def test_class_subsets_are_validated_stored_as_tuples_and_keyed():
+    assert DataConfig(classes="0-2,7").classes == (0, 1, 2, 7)
+    assert DataConfig(classes=[np.int64(5), 6]).classes == (5, 6)
+    assert "classes" not in DataConfig().to_dict() and DataConfig(classes=(3, 1)).to_dict()["classes"] == [3, 1]
+    assert DataConfig(**DataConfig(classes=(3, 1)).to_dict()) == DataConfig(classes=(3, 1))  # a JSON round trip
+    fingerprint = "0e8f4b8a2bd1d4c9"
+    keys = {trained_cell_key((1,) * 6, DataConfig(classes=c), fingerprint, NetworkConfig(), TrainingConfig(), 0)
+            for c in (None, (0, 1), (1, 0))}
+    assert len(keys) == 3
+    for bad, match in (("0-", "classes must look like '0-4'"), ((1, 1), "distinct"), ((), "at least one"),
+                       ((-1,), "class index must be an integer >= 0")):
+        with pytest.raises(InvalidInputError, match=match):
+            DataConfig(classes=bad)

@@ -109,3 +109,18 @@ def test_splits_are_stratified_disjoint_and_fixed():
     assert set(np.bincount(a.val[1])) <= set(range(30, 42))  # every class about equally present
     capped = make_splits(ds, max_train=100, max_eval=50)
     assert len(capped.train[1]) <= 101 and len(capped.test[1]) <= 51
+
+
+def test_a_class_subset_keeps_its_images_relabelled_in_the_order_given():
+    from nas_tasks.training.splits import select_classes
+
+    ds = load_dataset("digits")
+    sub = select_classes(ds, "7,2")
+    assert sub.classes == ("seven", "two") and sub.name == "digits" and sub.x_test is None
+    assert len(sub.y_train) == int(((ds.y_train == 7) | (ds.y_train == 2)).sum())
+    np.testing.assert_array_equal(sub.x_train[sub.y_train == 0], ds.x_train[ds.y_train == 7])
+    assert sub.fingerprint() != ds.fingerprint()
+    splits = make_splits(sub, max_eval=20)
+    assert set(splits.val[1]) == {0, 1} and splits.num_classes == 2
+    with pytest.raises(InvalidInputError, match="name class 10, but the dataset has classes 0 .. 9"):
+        select_classes(ds, "8-10")

@@ -249,3 +249,29 @@ def test_shared_table_benchmark_tasks(shared_table):
         task = NB201TableTask(shared_table, objectives, dataset=dataset)
         assert task.max_hypervolume > 0
         assert task.ref_point[0] == 100 / (100 if dataset == "cifar100" else 10)
+
+
+def test_results_name_each_cell_in_the_python_api(csv, frame, tmp_path):
+    from lamoo import optimize
+    from lamoo.result import Result
+    from samplers import RandomSampler
+
+    task = NB201TableTask(csv, ["cifar10_test_acc", "energy_mj"])
+    res = optimize(task, RandomSampler(), budget=12, seed=0, journal=tmp_path / "run.jsonl")
+    table = res.to_frame()
+    assert list(table.columns[:2]) == ["arch", "table_index"]
+    np.testing.assert_array_equal(nb201.encode_many(table["arch"]), res.X)
+    np.testing.assert_array_equal(frame.set_index("arch").loc[table["arch"], "index"], table["table_index"])
+    assert list(res.pareto_front().columns[:2]) == ["arch", "table_index"]
+    assert Result.from_journal(tmp_path / "run.jsonl").labels is None
+    back = Result.from_journal(tmp_path / "run.jsonl", task)
+    assert back.labels.equals(res.labels)
+    assert res.igd() >= 0 and res.front.shape == (len(task.exact_pareto_front()), 2)
+
+
+def test_point_labels_without_an_index_column_are_rows_of_the_table_as_read(frame):
+    frame = frame.drop(columns="index")
+    frame.loc[3, "energy_mj"] = np.nan  # dropped: the rows after it keep their row number in the file
+    task = NB201TableTask(frame, ["cifar10_test_acc", "energy_mj"], on_nan="drop")
+    X = nb201.encode_many(frame["arch"].iloc[[2, 4, 299]])
+    assert task.point_labels(X)["table_index"].tolist() == [2, 4, 299]

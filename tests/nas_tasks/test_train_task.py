@@ -233,6 +233,14 @@ def test_config_objects_and_keyword_settings_make_the_same_task(cache_dir):
         NB201TrainTask("digits", objectives=["accuracy"], executor="dask")
 
 
+def test_a_class_subset_trains_a_smaller_classifier(cache_dir):
+    t = NB201TrainTask("digits", objectives=["accuracy"], classes="0-4", **TINY)
+    assert t.info.num_classes == 5 and t.info.classes[-1] == "four" and t.ref_point.tolist() == [20.0]
+    assert t.describe()["data"]["classes"] == [0, 1, 2, 3, 4]
+    assert t.cache_key(CELL) != NB201TrainTask("digits", objectives=["accuracy"], **TINY).cache_key(CELL)
+    assert np.isfinite(t.evaluate(np.array([CELL]))).all()
+
+
 def test_precision_is_checked_against_the_device_when_the_task_is_made(cache_dir):
     with pytest.raises(InvalidInputError, match="precision 'fp16' needs a CUDA device"):
         NB201TrainTask("digits", objectives=["accuracy"], device="cpu", precision="fp16", **TINY)

@@ -1,0 +1,203 @@
+"""Ensembles of a finished pruning run's Pareto front (MO-EvoPruneDeepTL's last experiment).
+
+The front's genomes are differently pruned heads on one backbone; their heads are trained again
+(deterministically: the values the run recorded come back, which :meth:`FrontEnsemble.evaluate`
+checks) and combined two ways:
+
+- **majority vote**: each model votes for its predicted class (ties go to the lowest class index,
+  as ``numpy.argmax(numpy.bincount(...))`` does in the released code);
+- **mean probability**: the class of the largest softmax probability averaged over the models.
+
+Their OoD detection, with the task's ODIN robustness objective (``eps = 0``):
+
+- of the mean-probability ensemble: ODIN's score of the averaged temperature-scaled softmax,
+  ``max_c mean_m softmax(z_m / T)_c``, and its exact AUROC;
+- of the majority vote, as the released code computes it: every model decides ID or OoD at 100
+  thresholds (its own ID-score quantiles for TPR 0, 0.01, ..., 0.99), the models vote at each
+  threshold, and the area under the voted (FPR, TPR) curve is a trapezoid. The single models' AUROC
+  on that grid is reported beside it, since a grid AUROC is what it compares with.
+
+Each is reported against the best single model on each objective, chosen on the validation split
+(``best_*``), and against the largest value any member reaches on the split itself (``max_*``, the
+paper's "maximum individual" comparison, an oracle).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lamoo.exceptions import InvalidInputError
+from nas_tasks.objectives.robustness import auroc, odin_scores_from_logits
+
+TPR_LEVELS = 100
+
+
+def vote(predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """The majority class of ``n_models x N`` predicted classes (ties: the lowest class)."""
+    counts = np.zeros((num_classes, predictions.shape[1]), dtype=np.int64)
+    for p in predictions:
+        counts[p, np.arange(predictions.shape[1])] += 1
+    return counts.argmax(axis=0)
+
+
+def grid_decisions(scores_id: np.ndarray, scores_ood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(L x N_id, L x N_ood)`` bool "in-distribution" decisions at the released code's
+    :data:`TPR_LEVELS` thresholds, set at quantiles of ``scores_id`` from the largest score down
+    (the first level decides OoD for everything, the last ID for everything)."""
+    ordered = np.sort(scores_id)
+    levels = np.arange(0, 1, 1 / TPR_LEVELS)[::-1].copy()
+    levels[0] = 0.99999999
+    thresholds = ordered[(len(ordered) * levels).astype(int)]
+    dec_id, dec_ood = scores_id[None, :] > thresholds[:, None], scores_ood[None, :] > thresholds[:, None]
+    dec_id[0], dec_id[-1] = False, True
+    return dec_id, dec_ood
+
+
+def grid_auroc(dec_id: np.ndarray, dec_ood: np.ndarray) -> float:
+    """The trapezoid area under the (FPR, TPR) points of ``L x N`` decisions, with (1, 1) added."""
+    tpr, fpr = np.append(dec_id.mean(axis=1), 1.0), np.append(dec_ood.mean(axis=1), 1.0)
+    return float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64) / temperature
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+class FrontEnsemble:
+    """Ensembles of pruned models (see the module docstring).
+
+    Args:
+        task: the :class:`~nas_tasks.pruning.task.PruneTask` of the run.
+        genomes: ``(n x length)`` the members (usually the run's non-dominated genomes).
+        recorded: ``(n x m)`` the validation values the run recorded for them, to check against.
+    """
+
+    def __init__(self, task, genomes, recorded=None):
+        self.task = task
+        self.genomes = task.layout.check(genomes, "ensemble members").astype(float)
+        if len(self.genomes) < 2:
+            raise InvalidInputError(f"an ensemble needs at least 2 members, got {len(self.genomes)}")
+        self.recorded = None if recorded is None else np.asarray(recorded, dtype=float)
+        self.robustness = next(((j, o) for j, o in enumerate(task.objective_plugins)
+                                if getattr(o, "name", "") == "robustness" and getattr(o, "epsilon", 1) == 0), None)
+
+    @classmethod
+    def from_result(cls, task, result, window: tuple[float, float] | None = None) -> "FrontEnsemble":
+        """The non-dominated genomes of ``result`` (a :class:`lamoo.Result`), optionally only
+        those whose validation accuracy lies between the ``window`` percentiles of the front's
+        (the released code's windows, e.g. ``(50, 60)``)."""
+        mask = np.asarray(result.pareto_mask())
+        X, Y = result.X[mask], result.Y[mask]
+        X, keep = np.unique(X, axis=0, return_index=True)
+        Y = Y[keep]
+        if window is not None:
+            names = [o.name for o in result.objectives]
+            if "accuracy" not in names:
+                raise InvalidInputError("a percentile window selects by accuracy, which the run does not measure")
+            acc = Y[:, names.index("accuracy")]
+            lo, hi = np.percentile(acc, window)
+            inside = (acc >= lo) & (acc <= hi)
+            X, Y = X[inside], Y[inside]
+        return cls(task, X, Y)
+
+    @classmethod
+    def from_run(cls, run_dir, task=None, window=None) -> "FrontEnsemble":
+        """The front of a ``lamoo optimize --task prune`` run folder (the task rebuilt from its
+        journal unless given)."""
+        from lamoo.journal import read_journal
+        from lamoo.result import Result
+        from nas_tasks.pruning.task import PruneTask
+
+        journal = Path(run_dir) / "journal.jsonl"
+        if not journal.is_file():
+            raise InvalidInputError(f"{str(run_dir)!r} is not a run folder: it has no journal.jsonl")
+        if task is None:
+            task = PruneTask.from_description(read_journal(journal)[0]["task"])
+        return cls.from_result(task, Result.from_journal(journal), window)
+
+    # ------------------------------------------------------------------ evaluation
+    def predictions(self) -> dict:
+        """``{part: (logits n x N x k, labels (N,))}`` of the members on the validation and test
+        splits, and ``{(part, "ood"): (ID rows, OoD logits n x M x k)}`` with a robustness objective."""
+        weights = self.task.heads(self.genomes)
+        out = {}
+        for part in ("val", "test"):
+            x, y = self.task.features[part]
+            out[part] = (weights.logits(x).cpu().numpy(), y.cpu().numpy())
+            if self.robustness is not None:
+                rows, ood = self.task._ood[(self.robustness[0], part)]
+                out[(part, "ood")] = (rows.cpu().numpy(), weights.logits(ood).cpu().numpy())
+        return out
+
+    def evaluate(self) -> dict:
+        """Accuracy (%) and ODIN AUROC of the members, the two ensembles and the best single
+        models, on the validation and the test split (see the module docstring)."""
+        preds = self.predictions()
+        report = {"n_members": len(self.genomes), "memory": self.task.layout.memory(self.genomes).tolist(),
+                  "parts": {part: self._part(preds, part) for part in ("val", "test")}}
+        val = report["parts"]["val"]
+        for part in report["parts"].values():
+            for objective in ("accuracy", "auroc"):
+                if objective in val["single"]:
+                    best = int(np.argmax(val["single"][objective]))
+                    part[f"best_{objective}_model"] = {"member": best, **{k: v[best] for k, v in part["single"].items()}}
+        if self.recorded is not None:
+            names = [o.name for o in self.task.objectives]
+            recomputed = np.array(val["single"]["accuracy"])
+            report["recorded_accuracy_matches"] = bool(np.allclose(self.recorded[:, names.index("accuracy")],
+                                                                   recomputed, atol=1e-6)) if "accuracy" in names else None
+        return report
+
+    def _part(self, preds: dict, part: str) -> dict:
+        logits, y = preds[part]
+        k = logits.shape[2]
+        members = logits.argmax(axis=2)
+        probs = softmax(logits).mean(axis=0)
+        out = {"single": {"accuracy": [float((p == y).mean() * 100) for p in members]},
+               "majority_vote": {"accuracy": float((vote(members, k) == y).mean() * 100)},
+               "mean_probability": {"accuracy": float((probs.argmax(axis=1) == y).mean() * 100)}}
+        if self.robustness is not None:
+            self._odin(out, preds[(part, "ood")], logits)
+        for objective in out["single"]:
+            out[f"max_{objective}"] = max(out["single"][objective])
+        return out
+
+    def _odin(self, out: dict, ood: tuple, logits: np.ndarray) -> None:
+        rows, ood_logits = ood
+        T = self.robustness[1].temperature
+        s_id, s_ood = odin_scores_from_logits(logits[:, rows], T), odin_scores_from_logits(ood_logits, T)
+        out["single"]["auroc"] = [auroc(a, b) for a, b in zip(s_id, s_ood)]
+        decisions = [grid_decisions(a, b) for a, b in zip(s_id, s_ood)]
+        out["single"]["grid_auroc"] = [grid_auroc(d_id, d_ood) for d_id, d_ood in decisions]
+        voted_id = np.mean([d for d, _ in decisions], axis=0) > 0.5  # ties (an even split) vote OoD
+        voted_ood = np.mean([d for _, d in decisions], axis=0) > 0.5
+        out["majority_vote"]["grid_auroc"] = grid_auroc(voted_id, voted_ood)
+        mean_id = softmax(logits[:, rows], T).mean(axis=0).max(axis=1)
+        mean_ood = softmax(ood_logits, T).mean(axis=0).max(axis=1)
+        out["mean_probability"]["auroc"] = auroc(mean_id, mean_ood)
+
+
+def summary_table(report: dict, part: str = "test") -> str:
+    """A Markdown table of one split of :meth:`FrontEnsemble.evaluate`'s report."""
+    p = report["parts"][part]
+    rows = [("majority vote", p["majority_vote"].get("accuracy"), p["majority_vote"].get("grid_auroc"), "grid"),
+            ("mean probability", p["mean_probability"].get("accuracy"), p["mean_probability"].get("auroc"), "exact")]
+    for objective in ("accuracy", "auroc"):
+        best = p.get(f"best_{objective}_model")
+        if best:
+            rows.append((f"best single on {objective} (chosen on val)", best["accuracy"], best.get("auroc"), "exact"))
+            if "grid_auroc" in best:
+                rows.append(("  the same, grid AUROC", None, best["grid_auroc"], "grid"))
+    rows.append(("max over members (oracle)", p["max_accuracy"], p.get("max_auroc"), "exact"))
+
+    def fmt(v, digits):
+        return "" if v is None else f"{v:.{digits}f}"
+    lines = [f"| {part} ({report['n_members']} members) | accuracy % | ODIN AUROC | AUROC kind |", "|---|---|---|---|"]
+    lines += [f"| {name} | {fmt(a, 2)} | {fmt(r, 4)} | {kind if r is not None else ''} |" for name, a, r, kind in rows]
+    return "\n".join(lines)
+
+
+__all__ = ["FrontEnsemble", "grid_auroc", "grid_decisions", "summary_table", "vote"]

@@ -1,0 +1,32 @@
+"""``lamoo optimize --task prune`` and ``lamoo prune-report``, from a checkpoint to the front's ensembles."""
+import json
+
+import torch
+
+from lamoo.cli import main
+from tests.nas_tasks.pruning.nets import tiny_cnn
+
+
+def test_optimize_a_pruning_task_then_report_its_front(tmp_path, cache_dir, capsys):
+    torch.save(tiny_cnn().state_dict(), tmp_path / "net.pt")
+    out = tmp_path / "run"
+    base = ["optimize", "--task", "prune", "--dataset", "digits", "--classes", "5-9", "--ood", "digits[0-4]",
+            "--sampler", "nsga2", "--sampler-param", "operators=binary", "--sampler-param", "pop_size=6", "--budget",
+            "12", "--n-init", "6", "--batch-size", "6", "--head-training", "fast", "--hidden", "8", "--max-train",
+            "100", "--seed", "0", "--no-progress", "--out", str(out)]
+    assert main(base[:-2] + ["--out", str(tmp_path / "nothing")]) == 2
+    assert "--task prune needs a backbone" in capsys.readouterr().err
+    assert main(base + ["--backbone-checkpoint", str(tmp_path / "net.pt")]) == 2
+    assert "needs --backbone-module" in capsys.readouterr().err
+    rc = main(base + ["--backbone-checkpoint", str(tmp_path / "net.pt"), "--backbone-module",
+                      "tests.nas_tasks.pruning.nets:tiny_cnn"])
+    assert rc == 0
+    header = json.loads((out / "journal.jsonl").read_text().splitlines()[0])
+    assert header["task"]["backbone"]["source"]["kind"] == "checkpoint" and header["task"]["layout"]["length"] == 12
+    assert main(["prune-report", str(out), "--top-k", "3", "--gradcam-units", "2"]) == 0
+    assert "| mean probability |" in capsys.readouterr().out
+    report = json.loads((out / "ensemble.json").read_text())
+    assert report["recorded_accuracy_matches"] and report["n_members"] >= 2
+    neurons = json.loads((out / "neurons.json").read_text())
+    assert len(neurons["top"]) == 3 and neurons["gradcam"]["units"] == [r["unit"] for r in neurons["top"][:2]]
+    assert (out / "gradcam.png").is_file() and (out / "ensemble.md").is_file()
