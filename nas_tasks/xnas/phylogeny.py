@@ -68,7 +68,7 @@ def plot_ancestry(result, parents: dict, index: int, path, max_depth: int = 6) -
     objectives): one column per generation back, each node labelled with its evaluation number
     and objective values and coloured by the second objective."""
     from nas_tasks.xnas.plots import _save
-    from lamoo.plotting import _pyplot
+    from lamoo.plotting import pyplot as _pyplot
 
     plt = _pyplot()
     edges = ancestry(parents, index, max_depth)

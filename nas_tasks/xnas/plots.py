@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lamoo.plotting import _pyplot
+from lamoo.plotting import pyplot as _pyplot
 
 
 def hypervolume_region(F: np.ndarray, ref_F: np.ndarray) -> np.ndarray:
