@@ -10,6 +10,7 @@ from lamoo.archive import Archive
 from lamoo.driver import Study, optimize
 from lamoo.exceptions import InvalidInputError, JournalError, LamooError, MissingDependencyError, PluginError
 from lamoo.meta import LaMOO
+from lamoo.policy import RegionPolicy
 from lamoo.proposal import Proposal
 from lamoo.region import Region
 from lamoo.result import Result
@@ -20,6 +21,7 @@ from lamoo.tree import PartitionTree
 
 __all__ = [
     "Archive", "InvalidInputError", "JournalError", "LaMOO", "LamooError", "MissingDependencyError",
-    "ObjectiveSpec", "PartitionTree", "PluginError", "Proposal", "Region", "Result", "Sampler", "SearchSpace", "Study", "Task",
+    "ObjectiveSpec", "PartitionTree", "PluginError", "Proposal", "Region", "RegionPolicy", "Result", "Sampler",
+    "SearchSpace", "Study", "Task",
     "__version__", "optimize",
 ]

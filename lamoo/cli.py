@@ -70,20 +70,47 @@ def _gamma(text: str):
     return _number_or_word(text, ("scale", "auto"), positive=True)
 
 
+def _auto_or(kind):
+    """An argparse type: ``'auto'`` or a value read by ``kind``."""
+    def parse(text: str):
+        if text == "auto":
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected 'auto' or {kind.__name__}, got {text!r}") from None
+    return parse
+
+
 def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
-    """The LaMOO options shared by ``optimize`` and the benchmark commands."""
+    """The LaMOO options shared by ``optimize`` and the benchmark commands. Region-policy options
+    default to ``auto``: the inner sampler's measured policy (``lamoo.RegionPolicy``)."""
     g = parser.add_argument_group("LaMOO (with --lamoo)")
     g.add_argument("--lamoo", action="store_true", help="wrap the sampler in LaMOO (learned space partitions)")
     g.add_argument("--cp", type=_cp, default="auto",
                    help="UCB exploration constant, or 'auto' = cp-fraction x hypervolume of all samples (default: auto)")
-    g.add_argument("--cp-fraction", type=float, default=0.1, help="fraction used by --cp auto (default: 0.1)")
-    g.add_argument("--leaf-size", type=int, default=10, help="nodes with at most this many samples are leaves (default: 10)")
+    g.add_argument("--policy", default="auto", choices=["auto", "classic"],
+                   help="where the region-policy options left at 'auto' come from: the sampler's measured policy "
+                        "(auto, the default) or LaMOO as published (classic)")
+    g.add_argument("--cp-fraction", type=_auto_or(float), default="auto",
+                   help="fraction used by --cp auto (default: auto, the sampler's policy)")
+    g.add_argument("--leaf-size", type=_auto_or(int), default="auto",
+                   help="nodes with at most this many samples are leaves (default: auto)")
     g.add_argument("--max-depth", type=int, default=6, help="maximum tree depth (default: 6)")
     g.add_argument("--kernel", default="rbf", choices=["rbf", "poly", "linear", "sigmoid"], help="SVM kernel (default: rbf)")
     g.add_argument("--svm-c", type=float, default=1.0, help="SVM regularization C (default: 1.0)")
     g.add_argument("--gamma", type=_gamma, default="scale", help="SVM gamma: 'scale', 'auto' or a number (default: scale)")
-    g.add_argument("--selection", default="path", choices=["path", "leaf"],
-                   help="'path': descend the tree by UCB; 'leaf': the leaf with the best UCB (default: path)")
+    g.add_argument("--selection", default="auto", choices=["auto", "path", "leaf"],
+                   help="'path': descend the tree by UCB; 'leaf': the leaf with the best UCB (default: auto)")
+    g.add_argument("--score", default="auto", choices=["auto", "hv", "exclusive"],
+                   help="node score for UCB: the node's hypervolume (hv) or what the front loses without it "
+                        "(exclusive) (default: auto)")
+    g.add_argument("--min-share", type=_auto_or(float), default="auto",
+                   help="relax the selected region while it holds less than this fraction of the samples (default: auto)")
+    g.add_argument("--global-fraction", type=_auto_or(float), default="auto",
+                   help="expected fraction of each batch proposed in the whole space (default: auto)")
+    g.add_argument("--global-every", type=_auto_or(int), default="auto",
+                   help="propose every k-th batch in the whole space, 0 never (default: auto)")
     g.add_argument("--features", default="auto", choices=["auto", "raw", "onehot"],
                    help="classifier inputs: unit-scaled coordinates (raw), one-hot categoricals (onehot), or "
                         "one-hot when the space has categorical dimensions (auto, the default)")
@@ -92,7 +119,8 @@ def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
 def lamoo_kwargs(args) -> dict:
     return {"cp": args.cp, "cp_fraction": args.cp_fraction, "leaf_size": args.leaf_size, "max_depth": args.max_depth,
             "kernel": args.kernel, "C": args.svm_c, "gamma": args.gamma, "selection": args.selection,
-            "features": args.features}
+            "features": args.features, "policy": args.policy, "score": args.score, "min_share": args.min_share,
+            "global_fraction": args.global_fraction, "global_every": args.global_every}
 
 
 def build_sampler(args):

@@ -64,6 +64,17 @@ class Region:
                       parent=self, leaf_id=leaf_id, margin=self.margin, max_rounds=self.max_rounds,
                       pending=self.pending)
 
+    def with_pending(self, X: np.ndarray) -> "Region":
+        """The same region with the points ``X`` (``k x d``) added to :attr:`pending` (same
+        constraints, members, parent and leaf id), e.g. the part of a batch already proposed
+        elsewhere, so that a sampler asked for the rest does not propose them again."""
+        X = np.array(X, dtype=float, ndmin=2).reshape(-1, self.space.n_dims)
+        region = Region(self.archive, members=self.members, constraints=self.constraints, parent=self.parent,
+                        leaf_id=self.leaf_id, margin=self.margin, max_rounds=self.max_rounds,
+                        pending=np.vstack([self.pending, X]))
+        region._candidate_rows = self._candidate_rows
+        return region
+
     @property
     def is_whole_space(self) -> bool:
         return not self.constraints

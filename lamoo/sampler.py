@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from lamoo.archive import Archive
+from lamoo.policy import DEFAULT_POLICY, RegionPolicy
 from lamoo.proposal import Proposal
 from lamoo.region import Region
 
@@ -28,6 +29,9 @@ class Sampler(ABC):
     """
 
     name: str = "sampler"
+    #: How ``LaMOO(sampler)`` shapes the region it hands this sampler, for every LaMOO argument
+    #: left at ``"auto"`` (see :class:`lamoo.policy.RegionPolicy`); subclasses declare their own.
+    region_policy: RegionPolicy = DEFAULT_POLICY
 
     @abstractmethod
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:

@@ -9,9 +9,10 @@ from lamoo.plugins import get_sampler, list_samplers
 from samplers.base import Sampler
 from samplers.cmaes import CMAESSampler
 from samplers.evolution import EvolutionSampler
+from samplers.local import LocalSearchSampler
 from samplers.nsga2 import NSGA2Sampler
 from samplers.qehvi import QEHVISampler
 from samplers.random import RandomSampler
 
-__all__ = ["CMAESSampler", "EvolutionSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler", "Sampler", "get_sampler",
-           "list_samplers"]
+__all__ = ["CMAESSampler", "EvolutionSampler", "LocalSearchSampler", "NSGA2Sampler", "QEHVISampler", "RandomSampler",
+           "Sampler", "get_sampler", "list_samplers"]

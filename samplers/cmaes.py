@@ -23,6 +23,7 @@ from lamoo.archive import Archive
 from lamoo.checks import check_int, check_number
 from lamoo.exceptions import require
 from lamoo.proposal import NewPoints, Proposal
+from lamoo.policy import RegionPolicy
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from samplers._common import unit_to_space
@@ -46,6 +47,7 @@ class CMAESSampler(Sampler):
     """
 
     name = "cmaes"
+    region_policy = RegionPolicy(global_every=2)
 
     def __init__(self, *, popsize: int | None = None, sigma_fraction: float = 0.3, min_sigma: float = 0.01,
                  rho: float = 0.05, max_tries: int = 20):

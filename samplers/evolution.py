@@ -29,10 +29,10 @@ import numpy as np
 from lamoo.archive import Archive
 from lamoo.checks import check_int, check_number
 from lamoo.exceptions import InvalidInputError
-from lamoo.pareto import dominance_number
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
+from samplers.mutation import mutate_one, tournament_winner
 
 
 class EvolutionSampler(Sampler):
@@ -73,30 +73,11 @@ class EvolutionSampler(Sampler):
 
     def tournament(self, F: np.ndarray, rng: np.random.Generator) -> int:
         """Row of ``F`` (``k x m``, minimized: the population's values) that wins one tournament."""
-        sample = rng.choice(len(F), size=min(self.sample_size, len(F)), replace=False)
-        dominated_by = dominance_number(F[sample])
-        best = sample[dominated_by == dominated_by.min()]
-        return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0])
+        return tournament_winner(F, self.sample_size, rng)
 
     def mutate(self, x: np.ndarray, space, rng: np.random.Generator) -> np.ndarray:
         """A copy of the point ``x`` (``d,``) with one dimension redrawn (see the module docstring)."""
-        child = np.array(x, dtype=float)
-        mutable = np.flatnonzero(space.upper > space.lower)
-        if len(mutable) == 0:
-            return child
-        j = int(mutable[rng.integers(len(mutable))])
-        lo, hi = space.lower[j], space.upper[j]
-        if space.discrete_mask[j]:
-            others = np.arange(lo, hi + 1)
-            others = others[others != x[j]]
-            child[j] = others[rng.integers(len(others))]
-        else:
-            step = rng.normal(0.0, self.sigma * (hi - lo))
-            value = x[j] + step
-            width = hi - lo  # reflect into [lo, hi]
-            value = lo + np.abs(np.mod(value - lo + width, 2 * width) - width)
-            child[j] = min(max(value, lo), hi)
-        return child
+        return mutate_one(x, space, self.sigma, rng)
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         space = archive.space

@@ -40,6 +40,7 @@ from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError, require
 from lamoo.proposal import NewPoints, Proposal
+from lamoo.policy import RegionPolicy
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 
@@ -75,6 +76,7 @@ class NSGA2Sampler(Sampler):
     """
 
     name = "nsga2"
+    region_policy = RegionPolicy(min_share=0.25, global_fraction=0.2)
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
                  mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,

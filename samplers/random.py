@@ -5,6 +5,7 @@ import numpy as np
 
 from lamoo.archive import Archive
 from lamoo.proposal import Proposal
+from lamoo.policy import RegionPolicy
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 
@@ -15,6 +16,7 @@ class RandomSampler(Sampler):
     proposal's ``info`` is empty."""
 
     name = "random"
+    region_policy = RegionPolicy(score="exclusive", selection="leaf", cp_fraction=0.01)
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         return Proposal(region.sample(n, rng), region, {})

@@ -19,6 +19,7 @@ from lamoo.archive import NO_LEAF, Archive
 from lamoo.exceptions import InvalidInputError
 from lamoo.records import header_objectives
 from lamoo.meta import LaMOO
+from lamoo.policy import RegionPolicy
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from lamoo.space import SearchSpace
@@ -45,6 +46,8 @@ def lamoo_from_header(header: dict) -> LaMOO:
         raise InvalidInputError(f"this run used its own classifier ({params['classifier']}), which the journal does "
                                 f"not record in full: its tree cannot be rebuilt")
     params.pop("classifier", None)
+    if isinstance(config.get("policy_"), dict):  # the policy the run resolved from its inner sampler
+        params["policy"] = RegionPolicy(**config["policy_"])
     return LaMOO(_NoInner(), **params)
 
 
@@ -67,7 +70,7 @@ def snapshot(header: dict, evals, batch: dict) -> dict:
         archive.append(evals.X[:k], evals.Y[:k], errors=evals.errors[:k], leaf_ids=evals.leaf_ids[:k],
                        sources=evals.sources[:k], batch=evals.batches[:k])
     tree = lamoo.fit_tree(Region.whole(archive), archive)
-    selected = tree.select(lamoo.selection)
+    selected = tree.select(lamoo.policy_.selection)
     path = [node.id for node in selected.path()]
     searched = batch.get("leaf_id")
     searched = 0 if searched == NO_LEAF else searched  # the whole space is the root's region
@@ -76,7 +79,7 @@ def snapshot(header: dict, evals, batch: dict) -> dict:
               "on_path": n.id in path, "searched": n.id == searched} for n in tree.nodes]
     out = {"batch": batch["batch"], "n_samples": k, "nodes": nodes, "path": path,
            "journal_path": batch.get("path"), "path_matches": path == batch.get("path"), "searched": searched,
-           "relaxed": batch.get("relaxed"), "cp": tree.cp, "selection": lamoo.selection}
+           "relaxed": batch.get("relaxed"), "cp": tree.cp, "selection": lamoo.policy_.selection}
     if space.n_dims == 2:
         out["boundaries"] = boundary_map(tree, lamoo, space, archive, searched)
     return out

@@ -124,7 +124,7 @@ def test_auto_features_one_hot_encode_categorical_spaces_only():
     finite = filled_archive(FiniteToyTask(), 40, seed=4)
     lamoo = LaMOO(RandomSampler(), leaf_size=5)
     propose(lamoo, finite)
-    assert lamoo.tree_.root.classifier[-1].shape_fit_[1] == 12  # 4 dims x 3 options
+    assert lamoo.tree_.root.classifier.svc_.shape_fit_[1] == 12  # 4 dims x 3 options
     continuous = filled_archive(ToyTask(d=3), 40, seed=4)
     propose(lamoo, continuous)
-    assert lamoo.tree_.root.classifier[-1].shape_fit_[1] == 3
+    assert lamoo.tree_.root.classifier.svc_.shape_fit_[1] == 3

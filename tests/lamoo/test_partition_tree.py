@@ -4,19 +4,22 @@ import math
 import numpy as np
 import pytest
 
-from lamoo.partition import BAD, GOOD, SVMConfig, dominance_labels, fit_split
+from lamoo.partition import BAD, GOOD, SVMClassifier, SVMConfig, dominance_labels, fit_split, n_good
+from lamoo.pareto import hypervolume
 from lamoo.tree import PartitionTree
 from tests.toys import ToyTask, filled_archive
 
 
-def test_labels_take_the_better_half_by_dominance_number():
-    F = np.array([[0, 0], [1, 1], [2, 2], [3, 3], [4, 4]], dtype=float)  # a chain
-    assert dominance_labels(F).tolist() == [GOOD, GOOD, GOOD, BAD, BAD]
+def test_labels_take_floor_half_plus_one_by_dominance_number_as_the_lamoo_reference():
+    F = np.array([[0, 0], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], dtype=float)  # a chain
+    assert dominance_labels(F).tolist() == [GOOD, GOOD, GOOD, GOOD, BAD, BAD]  # 6 // 2 + 1
+    assert dominance_labels(F[:5]).tolist() == [GOOD, GOOD, GOOD, BAD, BAD]  # 5 // 2 + 1
+    assert [n_good(n) for n in range(1, 7)] == [1, 2, 2, 3, 3, 4]
 
 
 def test_labels_break_ties_by_archive_order():
-    F = np.array([[0, 1], [1, 0], [0.5, 0.5], [2, 2]], dtype=float)  # three non-dominated
-    assert dominance_labels(F).tolist() == [GOOD, GOOD, BAD, BAD]
+    F = np.array([[0, 1], [1, 0], [0.5, 0.5], [0.2, 0.9], [2, 2]], dtype=float)  # four non-dominated
+    assert dominance_labels(F).tolist() == [GOOD, GOOD, GOOD, BAD, BAD]
 
 
 def test_a_split_with_one_label_class_is_degenerate():
@@ -32,13 +35,13 @@ def test_a_split_the_classifier_cannot_separate_is_degenerate():
     assert clf is None
 
 
-def build(n=80, leaf_size=10, max_depth=None, cp="auto", seed=0):
+def build(n=80, leaf_size=10, max_depth=None, cp="auto", seed=0, **kwargs):
     task = ToyTask(d=2)
     archive = filled_archive(task, n, seed=seed)
     members = archive.valid_indices
     return archive, PartitionTree.build(members, task.space.to_unit(archive.X[members]), archive.F[members],
                                         archive.ref_F, make_classifier=SVMConfig().make, leaf_size=leaf_size,
-                                        max_depth=max_depth, cp=cp)
+                                        max_depth=max_depth, cp=cp, **kwargs)
 
 
 def test_tree_partitions_the_samples_exactly():
@@ -109,3 +112,64 @@ def test_summary_lists_every_node():
     df = tree.summary()
     assert len(df) == len(tree.nodes) and {"n", "hypervolume", "ucb", "leaf"} <= set(df.columns)
     assert "PartitionTree(" in repr(tree)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "poly", "linear", "sigmoid"])
+def test_the_numpy_svm_predicts_as_the_scikit_learn_pipeline(kernel):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(1)
+    X = rng.random((150, 3))
+    X[:, 2] = 0.5  # a constant feature is centred, not scaled
+    y = (X[:, 0] + 0.2 * rng.standard_normal(150) > 0.5).astype(int)
+    T = rng.random((3000, 3))
+    reference = make_pipeline(StandardScaler(), SVC(kernel=kernel)).fit(X, y)
+    ours = SVMClassifier(kernel=kernel).fit(X, y)
+    np.testing.assert_allclose(ours.decision_function(T), reference.decision_function(T), atol=1e-9)
+    assert (ours.predict(T) == reference.predict(T)).all()
+    assert ours.predict(T[:0]).shape == (0,)
+
+
+def test_large_nodes_fit_on_a_subsample_and_route_every_sample():
+    rng = np.random.default_rng(2)
+    F, X = rng.random((300, 2)), rng.random((300, 2))
+    fitted = []
+
+    class Recording(SVMClassifier):
+        def fit(self, X, y):
+            fitted.append(len(X))
+            return super().fit(X, y)
+
+    clf, predicted = fit_split(X, F, Recording, max_fit=100, rng=np.random.default_rng(0))
+    assert fitted == [100] and predicted.shape == (300,)
+    again = fit_split(X, F, SVMClassifier, max_fit=100, rng=np.random.default_rng(0))[1]
+    assert (again == predicted).all()  # the subsample comes from the generator only
+    # at or under max_fit nothing is drawn: the split is the exact one
+    exact = fit_split(X[:100], F[:100], SVMClassifier)[1]
+    assert (fit_split(X[:100], F[:100], SVMClassifier, max_fit=100, rng=None)[1] == exact).all()
+
+
+def test_trees_under_max_fit_are_exact_and_subsampled_trees_are_reproducible():
+    _, exact = build(n=120)
+    _, same = build(n=120, max_fit=500, subsample_seed=7)
+    assert [n.members.tolist() for n in exact.nodes] == [n.members.tolist() for n in same.nodes]
+    _, small = build(n=120, max_fit=40, subsample_seed=7)
+    _, again = build(n=120, max_fit=40, subsample_seed=7)
+    assert [n.members.tolist() for n in small.nodes] == [n.members.tolist() for n in again.nodes]
+    assert [n.members.tolist() for n in small.nodes] != [n.members.tolist() for n in exact.nodes]
+
+
+def test_exclusive_scores_are_what_the_front_loses_without_the_node():
+    archive, tree = build(score="exclusive", cp=0.0)
+    F, ref = archive.F, archive.ref_F
+    total = hypervolume(F, ref)
+    for node in tree.nodes[1:]:
+        outside = np.setdiff1d(np.arange(archive.n), node.members)
+        assert node.score == pytest.approx(total - hypervolume(F[outside], ref), abs=1e-12)
+        assert node.ucb == pytest.approx(node.score)
+    assert any(node.score == 0 for node in tree.nodes[1:]) and tree.root.children[0].score > 0
+    assert "score" in tree.summary().columns
+    with pytest.raises(ValueError, match="score"):
+        build(score="best")

@@ -48,7 +48,8 @@ def test_load_object_names_the_path_it_cannot_load():
 
 
 def test_our_own_plugins_are_entry_points():
-    assert plugins.list_samplers() == ["cmaes", "evolution", "nsga2", "qehvi", "qlogehvi", "qlognehvi", "random", "xnas"]
+    assert plugins.list_samplers() == ["cmaes", "evolution", "local", "nsga2", "qehvi", "qlogehvi", "qlognehvi", "random",
+                                       "xnas"]
     assert {"branin-currin", "vehicle-safety", "dtlz2"} <= set(plugins.list_tasks())
     assert {"nb201", "nb201-train"} <= set(plugins.task_plugins())
     assert {"analyze", "bench", "bench-report", "prefer"} <= set(plugins.commands())

@@ -6,14 +6,16 @@ from pathlib import Path
 import pytest
 
 from lamoo.exceptions import InvalidInputError
-from samplers import CMAESSampler, EvolutionSampler, NSGA2Sampler, QEHVISampler, RandomSampler, get_sampler, list_samplers
+from samplers import (CMAESSampler, EvolutionSampler, LocalSearchSampler, NSGA2Sampler, QEHVISampler, RandomSampler,
+                      get_sampler, list_samplers)
 
 
 def test_every_documented_name_is_registered():
-    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution", "xnas"])
+    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution", "local",
+                                      "xnas"])
     kinds = {"random": RandomSampler, "qehvi": QEHVISampler, "qlogehvi": QEHVISampler,
              "qlognehvi": QEHVISampler, "cmaes": CMAESSampler, "nsga2": NSGA2Sampler,
-             "evolution": EvolutionSampler, "xnas": NSGA2Sampler}
+             "evolution": EvolutionSampler, "local": LocalSearchSampler, "xnas": NSGA2Sampler}
     for name, cls in kinds.items():
         assert type(get_sampler(name)) is cls
 

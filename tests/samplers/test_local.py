@@ -1,0 +1,108 @@
+"""The local-search sampler: conformance, front neighbourhoods, parent weights."""
+import numpy as np
+import pytest
+
+from lamoo import LaMOO, optimize
+from lamoo.exceptions import InvalidInputError
+from lamoo.region import Region
+from lamoo.testing import FiniteToyTask, MixedToyTask, SamplerConformance, ToyTask, filled_archive, half_region
+from samplers import LocalSearchSampler, get_sampler
+from samplers.mutation import front_layers, hamming_neighbours, neighbourhood_size
+
+
+class TestLocalConformance(SamplerConformance):
+    sampler_name = "local"
+
+
+class TestTournamentConformance(SamplerConformance):
+    def make_sampler(self):
+        return LocalSearchSampler(parents="tournament")
+
+
+def propose(sampler, archive, region=None, n=5, seed=0):
+    region = region if region is not None else Region.whole(archive)
+    return sampler.propose(region, archive, n, np.random.default_rng(seed))
+
+
+def test_registered_as_local():
+    assert isinstance(get_sampler("local"), LocalSearchSampler)
+
+
+def test_proposals_are_new_front_neighbours_at_hamming_distance_one():
+    task = FiniteToyTask()
+    archive = filled_archive(task, 30, seed=1)
+    proposal = propose(LocalSearchSampler(), archive, n=6)
+    front = archive.X[archive.valid_indices[next(front_layers(archive.F[archive.valid_indices]))]]
+    distance = (proposal.X[:, None, :] != front[None, :, :]).sum(-1).min(axis=1)
+    assert (distance == 1).all() and proposal.info["distance"] == 1 and proposal.info["n_uniform"] == 0
+    assert not archive.contains(proposal.X).any() and len({r.tobytes() for r in proposal.X}) == 6
+
+
+def test_an_exhausted_neighbourhood_widens_to_further_layers_and_distances():
+    task = FiniteToyTask()
+    archive = filled_archive(task, 75, seed=2)  # 6 cells left
+    proposal = propose(LocalSearchSampler(), archive, n=6)
+    assert len(proposal.X) == 6 and not archive.contains(proposal.X).any()
+    assert proposal.info["n_mutants"] + proposal.info["n_uniform"] == 6
+
+
+def test_region_proposals_stay_in_the_region():
+    archive = filled_archive(FiniteToyTask(), 25, seed=3)
+    region = half_region(archive)
+    proposal = propose(LocalSearchSampler(), archive, region, n=5)
+    assert region.contains(proposal.X).all() and proposal.region is region
+
+
+def test_continuous_spaces_get_one_dimension_gaussian_steps_around_the_front():
+    archive = filled_archive(ToyTask(d=3), 20, seed=4)
+    X = propose(LocalSearchSampler(sigma=0.05), archive, n=8).X
+    front = archive.X[archive.valid_indices[next(front_layers(archive.F[archive.valid_indices]))]]
+    changed = (np.abs(X[:, None, :] - front[None, :, :]) > 0).sum(-1).min(axis=1)
+    assert (changed == 1).all()
+
+
+def test_mixed_spaces_mutate_one_dimension():
+    task = MixedToyTask()
+    archive = filled_archive(task, 15, seed=5)
+    X = propose(LocalSearchSampler(), archive, n=4).X
+    assert task.space.contains(X).all() and len(X) == 4
+
+
+def test_parent_weights_mix_uniform_and_hypervolume_contribution():
+    F = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    ref = np.array([2.0, 2.0])
+    uniform = LocalSearchSampler(hvc_weight=0.0).parent_weights(F, ref)
+    np.testing.assert_allclose(uniform, 1 / 3)
+    weighted = LocalSearchSampler(hvc_weight=1.0).parent_weights(F, ref)
+    # contributions 0.5, 0.25, 0.5 (the middle point adds a 0.5 x 0.5 box)
+    np.testing.assert_allclose(weighted, [0.4, 0.2, 0.4])
+    half = LocalSearchSampler().parent_weights(F, ref)
+    np.testing.assert_allclose(half, 0.5 * uniform + 0.5 * weighted)
+
+
+def test_neighbourhood_helpers_count_and_enumerate():
+    space = FiniteToyTask().space  # 4 dims x 3 options
+    assert neighbourhood_size(space, 1) == 8 and neighbourhood_size(space, 2) == 24
+    x = np.array([0.0, 1.0, 2.0, 0.0])
+    for distance in (1, 2):
+        nb = hamming_neighbours(x, space, distance)
+        assert len(nb) == neighbourhood_size(space, distance) and ((nb != x).sum(1) == distance).all()
+        assert len({r.tobytes() for r in nb}) == len(nb)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"parents": "best"}, "parents"), ({"hvc_weight": 2}, "hvc_weight"), ({"max_distance": 0}, "max_distance"),
+    ({"sigma": 0}, "sigma"), ({"tournament_size": 0}, "tournament_size"),
+])
+def test_bad_arguments_are_named(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        LocalSearchSampler(**kwargs)
+
+
+def test_local_search_finds_the_toy_front_faster_than_random_search():
+    task = FiniteToyTask()
+    hv = lambda s, seed: optimize(task, s, 30, 10, 5, seed=seed).hypervolume()  # noqa: E731
+    plain = np.median([hv(get_sampler("random"), s) for s in range(5)])
+    local = np.median([hv(LocalSearchSampler(), s) for s in range(5)])
+    assert local >= plain
+    assert optimize(task, LaMOO(LocalSearchSampler()), 30, 10, 5, seed=0).X.shape == (30, 4)
