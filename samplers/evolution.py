@@ -48,8 +48,10 @@ class EvolutionSampler(Sampler):
         sigma: Gaussian mutation step of a continuous dimension, as a fraction of its range.
         max_tries: tournament rounds before a shortfall is filled with uniform region draws.
 
-    The proposal's ``info`` holds ``n_population``, ``n_offspring`` (mutants kept) and
-    ``fallback`` (why no tournament ran, or None).
+    The proposal's ``info`` holds ``n_population``, ``n_offspring`` (mutants kept), ``parents``
+    (per kept mutant, in the proposal's order, ``[archive index of the mutated winner]``: the
+    ancestry :mod:`nas_tasks.xnas.phylogeny` reads from the journal) and ``fallback`` (why no
+    tournament ran, or None).
     """
 
     name = "evolution"
@@ -83,7 +85,7 @@ class EvolutionSampler(Sampler):
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
         space = archive.space
         members = self.population(region)
-        info = {"n_population": int(len(members)), "n_offspring": 0, "fallback": None}
+        info = {"n_population": int(len(members)), "n_offspring": 0, "fallback": None, "parents": []}
         if len(members) == 0:
             info["fallback"] = "no successful evaluation in the region"
             return Proposal(region.sample(n, rng), region, info)
@@ -94,7 +96,14 @@ class EvolutionSampler(Sampler):
             need = n - len(points)
             if need <= 0:
                 break
-            children = np.array([self.mutate(X[self.tournament(F, rng, violation)], space, rng) for _ in range(need)])
+            winners, children = [], []
+            for _ in range(need):
+                winners.append(self.tournament(F, rng, violation))
+                children.append(self.mutate(X[winners[-1]], space, rng))
+            children = np.array(children)
             valid = space.contains(children)  # off-candidate children on sparse finite spaces
-            info["n_offspring"] += points.offer(children[valid])
+            for child, w in zip(children[valid], np.asarray(winners)[valid]):
+                if points.offer(child[None]):
+                    info["parents"].append([int(members[w])])
+            info["n_offspring"] = len(info["parents"])
         return Proposal(points.array(), region, info)

@@ -26,10 +26,18 @@ Outcome constraints are handled by constraint-domination, as pymoo's NSGA-II doe
 carry each constraint's relative slack as pymoo's ``G`` (``<= 0`` where met), so survival keeps
 feasible members first and the least violating infeasible ones after, and the tournament prefers
 the feasible parent, or the one with the smaller violation.
+
+Two options serve encodings whose integer codes are labels (the XNAS preset,
+:mod:`nas_tasks.xnas.preset`): ``code_order`` says in which order SBX and polynomial mutation see
+the codes (they treat them as ordinal), and ``child_filter`` rejects offspring (e.g. disconnected
+cells) so that mating is redone for them.
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from types import SimpleNamespace
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -50,7 +58,8 @@ class NSGA2Sampler(Sampler):
     """NSGA-II mating (pymoo operators) on the region's best members (stateless, region-aware).
 
     Args:
-        pop_size: at most this many region members, the best by rank and crowding, are parents.
+        pop_size: at most this many region members, the best by rank and crowding, are parents
+            (default 20: lamoo's fast default; the XNAS preset, sampler ``xnas``, uses 64).
         crossover_prob: probability that a mating applies crossover (otherwise parents are copied).
         crossover_eta: SBX distribution index (small: offspring far from the parents; ``"real"`` only).
         mutation_prob: per-variable mutation probability (``None``: ``1/d``).
@@ -58,10 +67,18 @@ class NSGA2Sampler(Sampler):
         operators: ``"real"``, ``"binary"`` or ``"binary-two-point"`` (:data:`OPERATORS`).
         max_tries: mating rounds before the proposal is returned short (the driver tops it up
             with uniform region draws).
+        code_order: for integer codes ``0..L-1`` on every dimension: the codes in the order the
+            variation operators treat as ordinal (``code_order[r]`` is the code of rank ``r``);
+            parents are mapped to ranks, mated, rounded and mapped back. ``None``: the codes'
+            own order.
+        child_filter: ``(k x d) -> (k,) bool``, or its import path ``"module:function"``;
+            offspring for which it is False are dropped and mating is redone (within
+            ``max_tries``), e.g. to keep only connected cells. Journaled by import path.
 
-    The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring) and
-    ``fallback`` (the reason when no mating ran and the proposal is uniform draws from the
-    region).
+    The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring),
+    ``parents`` (per kept offspring, in the proposal's order, the archive indices of its two
+    parents: the ancestry the XNAS phylogeny reads from the journal) and ``fallback`` (the reason
+    when no mating ran and the proposal is uniform draws from the region).
     """
 
     name = "nsga2"
@@ -69,31 +86,49 @@ class NSGA2Sampler(Sampler):
 
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
                  mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,
-                 operators: str = "real"):
+                 operators: str = "real", code_order: Sequence[int] | None = None,
+                 child_filter: Callable[[np.ndarray], np.ndarray] | None = None):
         check_int(pop_size, "pop_size", 2)
         check_number(crossover_prob, "crossover_prob", low=0, high=1)
         check_number(crossover_eta, "crossover_eta", low=0, low_open=True)
         check_number(mutation_prob, "mutation_prob", low=0, high=1, allow_none=True)
         check_number(mutation_eta, "mutation_eta", low=0, low_open=True)
         check_int(max_tries, "max_tries", 1)
-        check_choice(operators, "operators", OPERATORS)
-        self.operators = operators
         self.pop_size = pop_size
         self.crossover_prob = crossover_prob
         self.crossover_eta = crossover_eta
         self.mutation_prob = mutation_prob
         self.mutation_eta = mutation_eta
         self.max_tries = max_tries
+        check_choice(operators, "operators", OPERATORS)
+        self.operators = operators
+        self.code_order = None if code_order is None else _check_order(code_order)
+        if isinstance(child_filter, str):
+            from lamoo.plugins import load_object
+
+            child_filter = load_object(child_filter)
+        if child_filter is not None and not callable(child_filter):
+            raise ValueError(f"child_filter must be a callable (k x d) -> (k,) bool or None, got {child_filter!r}")
+        self.child_filter = child_filter
+
+    def get_params(self) -> dict:
+        """Constructor parameters; ``child_filter`` as its import path (stable across processes,
+        so a resumed run's sampler compares equal)."""
+        params = super().get_params()
+        f = params.get("child_filter")
+        if f is not None:
+            params["child_filter"] = f"{getattr(f, '__module__', '?')}:{getattr(f, '__qualname__', repr(f))}"
+        return params
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
-        info = {"fallback": None, "n_parents": 0, "n_offspring": 0}
+        info = {"fallback": None, "n_parents": 0, "n_offspring": 0, "parents": []}
         if len(region.members) < 2:
             info["fallback"] = f"only {len(region.members)} successful evaluations in the region"
             return Proposal(region.sample(n, rng), region, info)
+        self._check_space(archive)
         problem = self._problem(archive)
         parents = self._parent_population(region, archive, rng)
-        binary = self.operators != "real"
-        if binary:
+        if self.operators != "real":
             _check_binary(archive.space)
             parents.set("X", parents.get("X") > 0.5)  # pymoo's bit flip negates booleans
         # binary_tournament reads these two attributes of pymoo's NSGA2 algorithm object
@@ -104,8 +139,12 @@ class NSGA2Sampler(Sampler):
             need = n - len(points)
             if need <= 0:
                 break
-            off = mating.do(problem, parents, max(need, 2), random_state=rng, algorithm=algorithm)
-            info["n_offspring"] += points.offer(off.get("X").astype(float))
+            off, lineage = self._children(mating.do(problem, parents, max(need, 2), random_state=rng,
+                                                    algorithm=algorithm))
+            for row, pair in zip(off, lineage):
+                if points.offer(row[None]):
+                    info["parents"].append(pair)
+            info["n_offspring"] = len(info["parents"])
         info["n_parents"] = len(parents)
         return Proposal(points.array(), region, info)
 
@@ -129,10 +168,10 @@ class NSGA2Sampler(Sampler):
     def make_mating(self, n_dims: int):
         """pymoo's NSGA-II mating: binary tournament (dominance, then crowding) and the
         crossover and mutation of :attr:`operators` with this sampler's parameters, for
-        ``n_dims`` variables."""
+        ``n_dims`` variables (a ``Mating`` that also tags each offspring with its parents'
+        archive indices)."""
         require("pymoo", "pymoo")
         from pymoo.algorithms.moo.nsga2 import binary_tournament
-        from pymoo.core.mating import Mating
         from pymoo.operators.selection.tournament import TournamentSelection
 
         prob_var = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_dims
@@ -149,10 +188,42 @@ class NSGA2Sampler(Sampler):
 
             kind = UniformCrossover if self.operators == "binary" else TwoPointCrossover
             crossover, mutation = kind(prob=self.crossover_prob), BitflipMutation(prob=1.0, prob_var=prob_var)
-        return Mating(TournamentSelection(func_comp=binary_tournament), crossover, mutation)
+        return _tracing_mating_class()(TournamentSelection(func_comp=binary_tournament), crossover, mutation)
 
-    @staticmethod
-    def _problem(archive: Archive):
+    def ranks(self, X) -> np.ndarray:
+        """``(k x d)`` codes -> their ranks under ``code_order`` (the codes themselves without one)."""
+        X = np.asarray(X, dtype=float)
+        if self.code_order is None or X.size == 0:
+            return X
+        return np.argsort(self.code_order)[np.rint(X).astype(int)].astype(float)
+
+    def codes(self, R) -> np.ndarray:
+        """``(k x d)`` ranks (any reals, rounded and clipped) -> codes: the inverse of :meth:`ranks`."""
+        R = np.asarray(R, dtype=float)
+        if self.code_order is None or R.size == 0:
+            return R
+        ranks = np.clip(np.rint(R), 0, len(self.code_order) - 1).astype(int)
+        return np.asarray(self.code_order, dtype=float)[ranks]
+
+    def _children(self, off) -> tuple[np.ndarray, list]:
+        """The offspring's codes (``k x d``, mapped back from ranks under ``code_order``) and
+        each one's two parents' archive indices, those ``child_filter`` rejects dropped."""
+        X = self.codes(off.get("X"))
+        lineage = [[int(i) for i in pair] for pair in off.get("parents")] if len(X) else []
+        if self.child_filter is not None and len(X):
+            keep = np.asarray(self.child_filter(X), dtype=bool)
+            X, lineage = X[keep], [pair for pair, k in zip(lineage, keep) if k]
+        return X, lineage
+
+    def _check_space(self, archive: Archive) -> None:
+        if self.code_order is None:
+            return
+        space, top = archive.space, len(self.code_order) - 1
+        if not (np.all(space.lower == 0) and np.all(space.upper == top)):
+            raise ValueError(f"code_order has {top + 1} codes, so every dimension must range over 0..{top}; the "
+                             f"space's bounds are {space.lower.tolist()} .. {space.upper.tolist()}")
+
+    def _problem(self, archive: Archive):
         require("pymoo", "pymoo")
         from pymoo.core.problem import Problem
 
@@ -160,13 +231,48 @@ class NSGA2Sampler(Sampler):
         return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), n_ieq_constr=len(archive.constraints),
                        xl=space.lower, xu=space.upper)
 
-    @staticmethod
-    def _population(archive: Archive, rows: np.ndarray):
+    def _population(self, archive: Archive, rows: np.ndarray):
+        """The archive's ``rows`` as a pymoo population, codes as ranks under ``code_order``."""
         from pymoo.core.population import Population
 
         if archive.constraints:
-            return Population.new("X", archive.X[rows], "F", archive.F[rows], "G", relative_slack(archive, rows))
-        return Population.new("X", archive.X[rows], "F", archive.F[rows])
+            return Population.new("X", self.ranks(archive.X[rows]), "F", archive.F[rows], "G",
+                                  relative_slack(archive, rows))
+        return Population.new("X", self.ranks(archive.X[rows]), "F", archive.F[rows])
+
+
+@lru_cache(maxsize=1)
+def _tracing_mating_class():
+    require("pymoo", "pymoo")
+    from pymoo.core.mating import Mating
+
+    class TracingMating(Mating):
+        """pymoo's ``Mating`` (selection, crossover, mutation), each offspring tagged with its
+        parents' ``index`` as ``"parents"`` (crossover lays offspring out ``o * n_matings + m``)."""
+
+        def _do(self, problem, pop, n_offsprings, parents=None, random_state=None, **kwargs):
+            n_matings = math.ceil(n_offsprings / self.crossover.n_offsprings)
+            if parents is None:
+                parents = self.selection(problem, pop, n_matings, n_parents=self.crossover.n_parents,
+                                         random_state=random_state, **kwargs)
+            off = self.crossover(problem, parents, random_state=random_state, **kwargs)
+            off = self.mutation(problem, off, random_state=random_state, **kwargs)
+            ids = np.array([[ind.get("index") for ind in mating] for mating in parents])
+            off.set("parents", ids[np.arange(len(off)) % len(ids)])
+            return off
+
+    return TracingMating
+
+
+def _check_order(order) -> tuple:
+    """``order`` as a tuple, checked to be a permutation of ``0..L-1`` with ``L >= 2``."""
+    try:
+        values = [int(v) for v in order]
+    except (TypeError, ValueError):
+        raise ValueError(f"code_order must be a permutation of 0..L-1, got {order!r}") from None
+    if len(values) < 2 or sorted(values) != list(range(len(values))):
+        raise ValueError(f"code_order must be a permutation of 0..L-1 (L >= 2), got {list(order)!r}")
+    return tuple(values)
 
 
 def _check_binary(space) -> None:

@@ -9,9 +9,18 @@ alike, at most 2).
 
 The class means are computed streaming: forward hooks add each batch's activations into
 per-class running sums (``k x D`` in float64), so memory does not grow with the dataset. Classes
-are grouped by true label (``group_by="label"``, the default) or by predicted class
-(``group_by="prediction"``, what the XNAS reference code does). Classes with no sample are left
-out, and so are pairs whose distance is undefined (an all-zero mean vector).
+are grouped by true label (``group_by="label"``, the default, as Eq. 1 defines the class means)
+or by predicted class (``group_by="prediction"``, an option of this library).
+
+Classes with no sample (a class absent from a small validation split, or never predicted under
+``group_by="prediction"``) and pairs whose distance is undefined (an all-zero mean vector): by
+default (``absent="zero"``) the mean still runs over all ``C(k, 2)`` pairs of Eq. 1 and such a
+pair counts as distance 0 (nothing tells the two classes apart), so a model that collapses onto
+a few predicted classes is not rewarded. ``absent="drop"`` is an explicit departure from Eq. 1:
+the mean runs over the defined pairs only (the behaviour of this library before the option).
+
+Pair weights ``omega`` (``k x k``, :func:`~nas_tasks.training.config.check_pair_weights`) must
+be symmetric: a class pair is unordered.
 
 :class:`IntrospectionRegularizer` is the auxiliary training loss of XNAS appendix B / Eq. 5:
 ``-weight * I_batch``, the batch's (optionally pair-weighted) introspectability, added to the
@@ -27,8 +36,10 @@ import torch
 from lamoo.checks import check_choice, check_int, check_number
 from lamoo.exceptions import InvalidInputError
 from nas_tasks.objectives.base import EvalContext, Objective, TaskInfo
+from nas_tasks.training.config import check_pair_weights
 
 POOLED = "pooled"
+ABSENT = ("zero", "drop")
 
 
 # ------------------------------------------------------------------------------------ hooks
@@ -156,10 +167,15 @@ def pairwise_cosine_distance(means: torch.Tensor) -> torch.Tensor:
 
 
 def introspectability_from_means(means: torch.Tensor, present: torch.Tensor | None = None,
-                                 pair_weights: torch.Tensor | None = None) -> float:
-    """Mean over class pairs ``i < j`` (both present) of ``w_ij * d_cos(mu_i, mu_j)``; pairs
-    with an undefined distance are dropped. ``pair_weights`` (``k x k``) default to 1.
+                                 pair_weights=None, absent: str = "zero") -> float:
+    """Eq. 1 from the ``(k x D)`` class means: the mean over class pairs ``i < j`` of
+    ``w_ij * d_cos(mu_i, mu_j)``. ``present`` (``(k,)`` bool, default all) marks the classes
+    that had samples; ``pair_weights`` (symmetric ``k x k``, >= 0) default to 1.
+
+    ``absent="zero"`` (Eq. 1): the mean runs over all ``C(k, 2)`` pairs, a pair with an absent
+    class or an undefined distance counting 0. ``absent="drop"``: over the defined pairs only.
     Returns 0.0 when no pair is defined (the reference value)."""
+    check_choice(absent, "absent", ABSENT)
     k = means.shape[0]
     present = torch.ones(k, dtype=torch.bool, device=means.device) if present is None else present.bool()
     d = pairwise_cosine_distance(means)
@@ -167,10 +183,17 @@ def introspectability_from_means(means: torch.Tensor, present: torch.Tensor | No
     di = d[iu[0], iu[1]]
     ok = present[iu[0]] & present[iu[1]] & torch.isfinite(di)
     if pair_weights is not None:
-        di = di * pair_weights.to(di)[iu[0], iu[1]]
+        W = torch.as_tensor(check_pair_weights(_numpy(pair_weights), "pair_weights", k))
+        di = di * W.to(di)[iu[0], iu[1]]
     if not bool(ok.any()):
         return 0.0
+    if absent == "zero":
+        return float(torch.where(ok, di, torch.zeros_like(di)).sum() / len(di))
     return float(di[ok].mean())
+
+
+def _numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 
 
 class Introspectability(Objective):
@@ -178,26 +201,33 @@ class Introspectability(Objective):
 
     Args:
         layers: which activations form a sample's vector (see :func:`resolve_layers`).
-        group_by: ``"label"`` (class means over true classes) or ``"prediction"``.
+        group_by: ``"label"`` (class means over true classes, Eq. 1) or ``"prediction"``.
+        absent: ``"zero"`` (Eq. 1: a pair with a class absent from the split counts 0 in a mean
+            over all ``C(k, 2)`` pairs) or ``"drop"`` (a departure: the mean over defined pairs).
         batch_size: batch size of the statistics pass.
     """
 
     name = "introspectability"
     direction = "maximize"
 
-    def __init__(self, layers="all", group_by: str = "label", batch_size: int = 256):
+    def __init__(self, layers="all", group_by: str = "label", batch_size: int = 256, absent: str = "zero"):
         check_choice(group_by, f"{self.name} group_by", ("label", "prediction"))
+        check_choice(absent, f"{self.name} absent", ABSENT)
         check_int(batch_size, f"{self.name} batch_size", 1)
         if not isinstance(layers, str) and (not hasattr(layers, "__iter__")
                                             or not all(isinstance(n, str) for n in layers)):
             raise InvalidInputError(f"{self.name} layers must be 'all', 'cells', 'pooled' or a list of module names, "
                                     f"got {layers!r}")
         self.layers = layers if isinstance(layers, str) else tuple(layers)
-        self.group_by, self.batch_size = group_by, int(batch_size)
+        self.group_by, self.batch_size, self.absent = group_by, int(batch_size), absent
 
     def params(self) -> dict:
-        return {"layers": self.layers if isinstance(self.layers, str) else list(self.layers),
-                "group_by": self.group_by}
+        """The measuring options (they name cached values and are compared on resume).
+        ``absent="drop"`` is left out: it is how introspectability was measured before the option
+        existed, so earlier cached values and journals keep their names (resume such a run with
+        ``--objective-option introspectability.absent=drop``)."""
+        out = {"layers": self.layers if isinstance(self.layers, str) else list(self.layers), "group_by": self.group_by}
+        return out if self.absent == "drop" else {**out, "absent": self.absent}
 
     def default_ref(self, info: TaskInfo) -> float:
         return 0.0
@@ -220,7 +250,7 @@ class Introspectability(Objective):
         out = []
         for part in ("val", "test"):
             means, present = self.class_means(ctx, part)
-            out.append(introspectability_from_means(means, present, w))
+            out.append(introspectability_from_means(means, present, w, self.absent))
         return out[0], out[1]
 
 
@@ -230,8 +260,13 @@ class IntrospectionRegularizer:
 
     Each forward pass records the activations of ``layers`` (with gradients); :meth:`loss`
     returns ``-weight * I_batch`` where ``I_batch`` is Eq. 1 on the batch's class means (true
-    labels), optionally weighted per class pair (``pair_weights``: ``k x k``, e.g. WordNet
-    similarities normalized to mean 1). Use as a context manager around training.
+    labels), optionally weighted per class pair (``pair_weights``: symmetric ``k x k``, e.g.
+    WordNet similarities normalized to mean 1). Use as a context manager around training.
+
+    A batch rarely holds every class when ``k`` is large; the batch estimate averages over the
+    pairs of the classes present in the batch (a class absent from the batch has no mean and
+    so no gradient to give), a departure from the ``C(k, 2)`` of Eq. 1 that only rescales the
+    loss by a per-batch factor.
     """
 
     def __init__(self, model: torch.nn.Module, weight: float = 0.5, layers="all", pair_weights=None,
@@ -239,7 +274,8 @@ class IntrospectionRegularizer:
         check_number(weight, "regularizer weight", low=0)
         self.model, self.weight = model, float(weight)
         self.layers = resolve_layers(model, layers)
-        self.pair_weights = None if pair_weights is None else torch.as_tensor(np.asarray(pair_weights), dtype=torch.float32)
+        self.pair_weights = None if pair_weights is None else torch.as_tensor(
+            check_pair_weights(_numpy(pair_weights), "pair_weights", num_classes), dtype=torch.float32)
         self.num_classes = num_classes
         self._rec = ActivationRecorder(model, self.layers, detach=False)
 

@@ -161,14 +161,14 @@ class IntrospectabilityWordNet(Introspectability):
         synsets: one synset per class (wnid ``"n02119789"`` or name ``"dog.n.01"``); default:
             the built-in map of the task's dataset (CIFAR-10, CIFAR-100, ImageNet16-120, digits).
         wordnet_dir: the WordNet database folder (default: see :func:`find_wordnet_dir`).
-        layers, group_by, batch_size: as for :class:`Introspectability`.
+        layers, group_by, batch_size, absent: as for :class:`Introspectability`.
     """
 
     name = "introspectability_wordnet"
 
     def __init__(self, synsets: Sequence[str] | None = None, wordnet_dir=None, layers="all",
-                 group_by: str = "label", batch_size: int = 256):
-        super().__init__(layers, group_by, batch_size)
+                 group_by: str = "label", batch_size: int = 256, absent: str = "zero"):
+        super().__init__(layers, group_by, batch_size, absent)
         self.synsets = None if synsets is None else tuple(synsets)
         self.wordnet_dir = wordnet_dir
         self._weights: dict = {}

@@ -242,19 +242,34 @@ class TrainingConfig:
 
 
 def _pair_weights(spec) -> tuple | str:
-    """``"wordnet"``, or a square matrix of finite numbers >= 0 as nested tuples of floats."""
+    """``"wordnet"``, or a symmetric square matrix of finite numbers >= 0 as nested tuples of floats."""
     if isinstance(spec, str):
         check_choice(spec, "introspection_pair_weights", ("wordnet",))
         return spec
+    W = check_pair_weights(spec, "introspection_pair_weights")
+    return tuple(tuple(float(v) for v in row) for row in W)
+
+
+def check_pair_weights(spec, name: str = "pair_weights", k: int | None = None) -> np.ndarray:
+    """``spec`` as a ``(k x k)`` float array of class-pair weights ``omega``: finite, >= 0 and
+    symmetric (``omega[i, j] == omega[j, i]``: a class pair is unordered, so a weight given on one
+    side only would be read or ignored depending on which side; pass ``(W + W.T) / 2`` to
+    average two sides). :class:`InvalidInputError` naming the first offending pair otherwise."""
     try:
         W = np.asarray(spec, dtype=float)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"introspection_pair_weights must be None, 'wordnet' or a k x k matrix, "
-                                f"got {spec!r}") from None
+        raise InvalidInputError(f"{name} must be None, 'wordnet' or a k x k matrix, got {spec!r}") from None
     if W.ndim != 2 or W.shape[0] != W.shape[1] or not np.isfinite(W).all() or (W < 0).any():
-        raise InvalidInputError(f"introspection_pair_weights must be a square (k x k) matrix of finite numbers >= 0, "
-                                f"got shape {W.shape}")
-    return tuple(tuple(float(v) for v in row) for row in W)
+        raise InvalidInputError(f"{name} must be a square (k x k) matrix of finite numbers >= 0, got shape {W.shape}")
+    if k is not None and W.shape != (k, k):
+        raise InvalidInputError(f"{name} must be {k} x {k} (one weight per pair of the {k} classes), got shape "
+                                f"{W.shape}")
+    bad = np.argwhere(~np.isclose(W, W.T, rtol=1e-9, atol=1e-12))
+    if len(bad):
+        i, j = (int(v) for v in bad[0])
+        raise InvalidInputError(f"{name} must be symmetric (a class pair is unordered), got {name}[{i}, {j}] = "
+                                f"{W[i, j]!r} but {name}[{j}, {i}] = {W[j, i]!r}; pass (W + W.T) / 2 to average them")
+    return W
 
 
 # ---------------------------------------------------------------------------------------- execution

@@ -48,10 +48,11 @@ def test_load_object_names_the_path_it_cannot_load():
 
 
 def test_our_own_plugins_are_entry_points():
-    assert plugins.list_samplers() == ["cmaes", "evolution", "local", "nsga2", "qehvi", "qlogehvi", "qlognehvi", "random"]
+    assert plugins.list_samplers() == ["cmaes", "evolution", "local", "nsga2", "qehvi", "qlogehvi", "qlognehvi", "random",
+                                       "xnas"]
     assert {"branin-currin", "vehicle-safety", "dtlz2"} <= set(plugins.list_tasks())
     assert {"nb201", "nb201-train"} <= set(plugins.task_plugins())
-    assert {"bench", "bench-report", "prefer"} <= set(plugins.commands())
+    assert {"analyze", "bench", "bench-report", "prefer"} <= set(plugins.commands())
 
 
 def test_registered_tasks_take_their_options_as_keywords():

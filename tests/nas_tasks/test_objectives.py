@@ -6,7 +6,8 @@ import torch
 from scipy.spatial.distance import pdist
 
 from nas_tasks.training.cell_job import build_model, task_info
-from nas_tasks.training.config import DataConfig, NetworkConfig
+from lamoo.exceptions import InvalidInputError
+from nas_tasks.training.config import DataConfig, NetworkConfig, TrainingConfig
 from nas_tasks.training.data import load_dataset
 from nas_tasks.training.splits import make_splits
 from nas_tasks.objectives import get_objective
@@ -45,7 +46,7 @@ def direct_introspectability(model, data, part, group_by="label"):
     A = torch.cat(feats).double().numpy()
     groups = data.parts[part][1].numpy() if group_by == "label" else torch.cat(preds).numpy()
     means = np.stack([A[groups == c].mean(0) for c in np.unique(groups)])
-    return pdist(means, "cosine").mean()
+    return pdist(means, "cosine").sum() / (10 * 9 / 2)  # Eq. 1: over all C(10, 2) pairs, absent ones count 0
 
 
 @pytest.mark.parametrize("group_by", ["label", "prediction"])
@@ -84,7 +85,54 @@ def test_pair_weights_weight_the_distances():
     W = torch.tensor([[1, 2, 0], [2, 1, 1], [0, 1, 1]], dtype=torch.float64)
     assert introspectability_from_means(means, None, W) == pytest.approx((2 * d[0] + 0 * d[1] + 1 * d[2]) / 3)
     present = torch.tensor([True, True, False])
-    assert introspectability_from_means(means, present) == pytest.approx(d[0])
+    assert introspectability_from_means(means, present) == pytest.approx(d[0] / 3)  # Eq. 1: C(3, 2) pairs
+    assert introspectability_from_means(means, present, absent="drop") == pytest.approx(d[0])
+
+
+@pytest.mark.parametrize("W", [np.array([[1.0, 0.0], [5.0, 1.0]]), np.array([[1.0, 5.0], [0.0, 1.0]])])
+def test_asymmetric_pair_weights_are_rejected_everywhere(setup, W):
+    """A weight on (1, 0) but not (0, 1) (or the other way round) is an error, not half-read."""
+    _, data, model, _ = setup
+    means = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(InvalidInputError, match=r"symmetric.*\[0, 1\]"):
+        introspectability_from_means(means, None, W)
+    with pytest.raises(InvalidInputError, match="symmetric"):
+        IntrospectionRegularizer(model, pair_weights=W, num_classes=2)
+    with pytest.raises(InvalidInputError, match="symmetric"):
+        TrainingConfig(introspection_weight=0.5, introspection_pair_weights=W)
+    sym = (W + W.T) / 2  # the remedy the error names
+    assert introspectability_from_means(means, None, sym) == pytest.approx(2.5 * 1.0)
+
+
+class TwoClassCollapse(torch.nn.Module):
+    """Predicts class 0 or 1 only (by the image's mean pixel), never classes 2..9."""
+
+    def __init__(self, threshold: float):
+        super().__init__()
+        self.flat = torch.nn.Flatten()
+        self.head = torch.nn.Linear(64, 10)
+        with torch.no_grad():
+            self.head.weight.zero_()
+            self.head.weight[0] = 1.0 / 64
+            self.head.bias.fill_(-1e3)
+            self.head.bias[0], self.head.bias[1] = -threshold, 0.0
+
+    def forward(self, x):
+        return self.head(self.flat(x))
+
+
+def test_a_model_collapsed_onto_two_predicted_classes_is_not_rewarded(setup):
+    """group_by="prediction": only one pair is defined; Eq. 1 averages it with 44 zero pairs."""
+    _, data, _, info = setup
+    x = torch.cat([b for b, _ in data.batches("val", 1000)])
+    model = TwoClassCollapse(float(x.flatten(1).mean(1).median())).eval()
+    ctx = EvalContext(model, data, info, ARCH)
+    paper = get_objective("introspectability", group_by="prediction", layers="pooled").measure(ctx)[0]
+    dropped = get_objective("introspectability", group_by="prediction", layers="pooled", absent="drop").measure(ctx)[0]
+    assert dropped > 0.01  # the one defined pair is far apart
+    assert paper == pytest.approx(dropped / 45)
+    labels = get_objective("introspectability", layers="pooled").measure(ctx)[0]  # all 10 classes present
+    assert paper < labels
 
 
 def test_odin_reduces_to_max_softmax_and_auroc(setup):
@@ -155,3 +203,10 @@ def test_objectives_do_not_import_the_search_space():
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert not any(n.startswith("nas_tasks.nb201") for n in names), f"{path.name} imports {names}"
+
+
+def test_measuring_options_name_the_values_and_the_old_behaviour_keeps_its_name():
+    """Eq. 1 (absent="zero", the default) is a new measurement with a new name; absent="drop" is
+    how values were measured before the option, under their old name (caches and journals)."""
+    assert repr(get_objective("introspectability")) == "Introspectability(layers='all', group_by='label', absent='zero')"
+    assert repr(get_objective("introspectability", absent="drop")) == "Introspectability(layers='all', group_by='label')"

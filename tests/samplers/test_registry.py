@@ -11,10 +11,11 @@ from samplers import (CMAESSampler, EvolutionSampler, LocalSearchSampler, NSGA2S
 
 
 def test_every_documented_name_is_registered():
-    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution", "local"])
+    assert list_samplers() == sorted(["random", "qehvi", "qlogehvi", "qlognehvi", "cmaes", "nsga2", "evolution", "local",
+                                      "xnas"])
     kinds = {"random": RandomSampler, "qehvi": QEHVISampler, "qlogehvi": QEHVISampler,
              "qlognehvi": QEHVISampler, "cmaes": CMAESSampler, "nsga2": NSGA2Sampler,
-             "evolution": EvolutionSampler, "local": LocalSearchSampler}
+             "evolution": EvolutionSampler, "local": LocalSearchSampler, "xnas": NSGA2Sampler}
     for name, cls in kinds.items():
         assert type(get_sampler(name)) is cls
 
