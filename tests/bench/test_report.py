@@ -189,7 +189,7 @@ def test_commands_cover_exactly_the_runs_present_after_an_interrupted_grid(tmp_p
     assert len(commands) == 4, commands
     qlog = [c for c in commands if "qlogehvi" in c]
     assert all("--seeds 0-3" not in c for c in qlog) and all("--budget 10 " in c for c in qlog)
-    assert any(f"--budget 12 " in c and f"--table {table}" in c and "--seeds 7 " in c for c in commands)
+    assert any("--budget 12 " in c and f"--table {table}" in c and "--seeds 7 " in c for c in commands)
     # the settings of every command are those of its runs
     for command in commands:
         assert "--batch-size 2 --n-init 4" in command and "--workers" not in command
