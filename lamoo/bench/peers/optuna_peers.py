@@ -9,6 +9,7 @@ space such a repeat is evaluated again and paid from the budget (``n_duplicates`
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -161,5 +162,7 @@ class OptunaGP(_OptunaPeer):
         deterministic = bool(self.options["deterministic_objective"])
         self.resolved_ = {"n_startup_trials": n_init, "deterministic_objective": deterministic, "seed": seed}
         extra = {} if constraints_func is None else {"constraints_func": constraints_func}
+        if "warn_independent_sampling" in inspect.signature(optuna.samplers.GPSampler).parameters:  # Optuna >= 4.5
+            extra["warn_independent_sampling"] = False
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=n_init, deterministic_objective=deterministic,
-                                         warn_independent_sampling=False, **extra)
+                                         **extra)
