@@ -149,7 +149,7 @@ class QEHVISampler(Sampler):
             info["fit_seconds"] = time.perf_counter() - start
             start = time.perf_counter()
             info["ref_point"] = archive.reference_F().tolist()
-            F = archive.F[np.intersect1d(valid, archive.feasible_indices)]  # the front: feasible points only
+            F = archive.F[archive.feasible_indices]  # the front: feasible (hence successful) points only
             k = len(archive.constraints)
             if region.space.is_finite:
                 X = self._select_discrete(model, train_X, F, archive.reference_F(), region, n, rng, torch_seed, info,
