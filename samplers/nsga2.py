@@ -30,7 +30,12 @@ the feasible parent, or the one with the smaller violation.
 Two options serve encodings whose integer codes are labels (the XNAS preset,
 :mod:`nas_tasks.xnas.preset`): ``code_order`` says in which order SBX and polynomial mutation see
 the codes (they treat them as ordinal), and ``child_filter`` rejects offspring (e.g. disconnected
-cells) so that mating is redone for them.
+cells) so that mating is redone for them. ``integer_bounds="widened"`` runs SBX and polynomial
+mutation on bounds widened by just under 1/2 on each side before the children are rounded, so each
+integer code, the end ones included, owns an interval of width 1: what pymoo 0.4's
+``IntegerFromFloatCrossover`` / ``IntegerFromFloatMutation`` (``apply_float_operation``) do, the
+operators of the XNAS reference code (LLNL/XNAS ``xnas/nas_deephyper/nsga_ii.py``, pymoo 0.4.2.2).
+The default, ``"exact"``, mates on the space's own bounds, where the end codes own half an interval.
 """
 from __future__ import annotations
 
@@ -52,6 +57,10 @@ from samplers._common import relative_slack
 
 OPERATORS = ("real", "binary", "binary-two-point")
 """The operator presets (see the module docstring)."""
+INTEGER_BOUNDS = ("exact", "widened")
+"""How the ``"real"`` operators bound integer codes (see the module docstring)."""
+WIDEN = 0.5 - 1e-9
+"""Half-width added to each side of the bounds by ``integer_bounds="widened"`` (rounding stays inside)."""
 
 
 class NSGA2Sampler(Sampler):
@@ -74,6 +83,9 @@ class NSGA2Sampler(Sampler):
         child_filter: ``(k x d) -> (k,) bool``, or its import path ``"module:function"``;
             offspring for which it is False are dropped and mating is redone (within
             ``max_tries``), e.g. to keep only connected cells. Journaled by import path.
+        integer_bounds: ``"exact"`` (mate on the space's bounds) or ``"widened"`` (on bounds
+            widened by just under 1/2 per side, then rounded: pymoo 0.4's integer operators, as
+            the XNAS reference code uses them; every dimension must be integer or categorical).
 
     The proposal's ``info`` holds ``n_parents``, ``n_offspring`` (kept offspring),
     ``parents`` (per kept offspring, in the proposal's order, the archive indices of its two
@@ -87,7 +99,7 @@ class NSGA2Sampler(Sampler):
     def __init__(self, *, pop_size: int = 20, crossover_prob: float = 0.9, crossover_eta: float = 3.0,
                  mutation_prob: float | None = None, mutation_eta: float = 3.0, max_tries: int = 20,
                  operators: str = "real", code_order: Sequence[int] | None = None,
-                 child_filter: Callable[[np.ndarray], np.ndarray] | None = None):
+                 child_filter: Callable[[np.ndarray], np.ndarray] | None = None, integer_bounds: str = "exact"):
         check_int(pop_size, "pop_size", 2)
         check_number(crossover_prob, "crossover_prob", low=0, high=1)
         check_number(crossover_eta, "crossover_eta", low=0, low_open=True)
@@ -110,6 +122,8 @@ class NSGA2Sampler(Sampler):
         if child_filter is not None and not callable(child_filter):
             raise ValueError(f"child_filter must be a callable (k x d) -> (k,) bool or None, got {child_filter!r}")
         self.child_filter = child_filter
+        check_choice(integer_bounds, "integer_bounds", INTEGER_BOUNDS)
+        self.integer_bounds = integer_bounds
 
     def get_params(self) -> dict:
         """Constructor parameters; ``child_filter`` as its import path (stable across processes,
@@ -118,6 +132,8 @@ class NSGA2Sampler(Sampler):
         f = params.get("child_filter")
         if f is not None:
             params["child_filter"] = f"{getattr(f, '__module__', '?')}:{getattr(f, '__qualname__', repr(f))}"
+        if params.get("integer_bounds") == "exact":
+            del params["integer_bounds"]  # the default: journals made before the option compare equal
         return params
 
     def propose(self, region: Region, archive: Archive, n: int, rng: np.random.Generator) -> Proposal:
@@ -126,7 +142,7 @@ class NSGA2Sampler(Sampler):
             info["fallback"] = f"only {len(region.members)} successful evaluations in the region"
             return Proposal(region.sample(n, rng), region, info)
         self._check_space(archive)
-        problem = self._problem(archive)
+        problem = self._mating_problem(archive)
         parents = self._parent_population(region, archive, rng)
         if self.operators != "real":
             _check_binary(archive.space)
@@ -216,6 +232,9 @@ class NSGA2Sampler(Sampler):
         return X, lineage
 
     def _check_space(self, archive: Archive) -> None:
+        if self.integer_bounds == "widened" and not archive.space.discrete_mask.all():
+            raise ValueError("integer_bounds='widened' needs integer or categorical dimensions only; dimensions "
+                             f"{np.flatnonzero(~archive.space.discrete_mask).tolist()} are continuous")
         if self.code_order is None:
             return
         space, top = archive.space, len(self.code_order) - 1
@@ -230,6 +249,14 @@ class NSGA2Sampler(Sampler):
         space = archive.space
         return Problem(n_var=space.n_dims, n_obj=len(archive.objectives), n_ieq_constr=len(archive.constraints),
                        xl=space.lower, xu=space.upper)
+
+    def _mating_problem(self, archive: Archive):
+        """The problem crossover and mutation see: :meth:`_problem`, its bounds widened by
+        :data:`WIDEN` per side under ``integer_bounds="widened"``."""
+        problem = self._problem(archive)
+        if self.integer_bounds == "widened":
+            problem.xl, problem.xu = problem.xl - WIDEN, problem.xu + WIDEN
+        return problem
 
     def _population(self, archive: Archive, rows: np.ndarray):
         """The archive's ``rows`` as a pymoo population, codes as ranks under ``code_order``."""

@@ -1,5 +1,5 @@
-"""Search presets by name: ``"xnas"``, the search as the XNAS paper states it, and ``"fast"``, this
-library's quicker defaults.
+"""Search presets by name: ``"xnas"``, the search as the XNAS paper and its released code run it,
+and ``"fast"``, this library's quicker defaults.
 
 ==================  =======================================  ======================================
 setting             ``"xnas"`` (Carmichael et al. 2023)       ``"fast"`` (lamoo's defaults)
@@ -7,6 +7,7 @@ setting             ``"xnas"`` (Carmichael et al. 2023)       ``"fast"`` (lamoo'
 sampler             NSGA-II, population 64                   NSGA-II, population 20
 crossover           SBX, p = 0.9, eta = 3                    same
 mutation            polynomial, p = 1/6 per variable, eta 3  same (1/d with d = 6)
+integer codes       bounds widened by 1/2, then rounded      the codes' own bounds
 ordinal op order    :data:`XNAS_OP_ORDER`                    NAS-Bench-201's (``nas_tasks.nb201.OPS``)
 disconnected child  mating redone until connected            kept (trained; ~10 % accuracy)
 epochs per cell     MNIST 5, CIFAR-10 12, ImageNet16-120 200  10 on every dataset
@@ -15,6 +16,30 @@ epochs per cell     MNIST 5, CIFAR-10 12, ImageNet16-120 200  10 on every datase
 The presets change how the sampler mates and how long each cell trains; the cell encoding
 itself stays NAS-Bench-201's (the public contract): the sampler maps codes to their rank in
 :data:`XNAS_OP_ORDER` before crossover and mutation and back after.
+
+Checked against the authors' released code, LLNL/XNAS at commit
+``aab3efdc44b5810d67ca8606e16466625f4c6f57`` (paths below are in that repository):
+
+- op order: ``xnas/search_space_common.py`` (``NASBench201Cell._build``) gives every edge the ops
+  3x3 conv, 1x1 conv, 3x3 average pool, zeroize, skip, in that order, and the NSGA-II
+  (``xnas/nas_deephyper/nsga_ii.py``) treats the op index ``0..4`` as an integer variable, so SBX
+  and mutation see that order. The cell's edges are created ``(1,0), (2,0), (2,1), (3,0), (3,1),
+  (3,2)``, NAS-Bench-201's arch-string order, so the order maps onto our encoding one to one;
+- NSGA-II (``nsga_ii.py``, pymoo 0.4.2.2 per ``requirements.txt``): population 64; SBX p 0.9, eta 3
+  (0.5 per variable: pymoo's default, as here); ``int_pm`` eta 3 (pymoo's per-variable default
+  1/6 for the 6 edges); both through pymoo's integer-from-float wrappers, which widen the bounds
+  by just under 1/2 (``integer_bounds="widened"`` here); duplicates eliminated, so mating repeats
+  until children are new (here: :class:`lamoo.proposal.NewPoints`);
+- disconnected children: the released code does not re-mate them; it evaluates them as failures
+  (``xnas/nas_deephyper/nas_run.py`` raises ``DisconnectedGraphError`` when building the model and
+  scores accuracy -inf without training), so each costs an evaluation of the budget but no
+  training. This preset follows the paper's wording instead, mating again, so the budget counts
+  trained cells only; the cells that get trained are the same kind (connected) either way;
+- epochs: ``experiments/{mnist,cifar10,imagenet}/problem.py``: 5, 12 and 200 (batch 512, SGD with
+  Nesterov momentum 0.9, lr 0.1, weight decay 5e-4, cosine decay after a quarter-epoch linear
+  warm-up: ``xnas/nas_deephyper/monkey_patch.py``). CIFAR-10's objective is the best epoch's
+  validation accuracy (``val_acc__max``, its weights restored before introspectability), MNIST's
+  and ImageNet's the last epoch's.
 
 Use them by name: ``lamoo optimize --task nb201-train --preset xnas --sampler xnas ...`` (the
 preset sets the epochs; the ``xnas`` sampler is registered in ``lamoo.samplers``), or
@@ -28,10 +53,9 @@ from typing import Mapping
 
 from lamoo.exceptions import InvalidInputError
 
-# The Appendix F order of the ordinal operators as this library implements it: from no signal, to
-# parameter-free ops, to convolutions by kernel size. NOTE: the paper's appendix was not at hand when
-# this constant was written; it is an assumption to check against Appendix F (one constant to fix).
-XNAS_OP_ORDER: tuple[str, ...] = ("none", "skip_connect", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3")
+# The ops in the order the released XNAS code lists them for every cell edge, the order its NSGA-II
+# treats as ordinal (LLNL/XNAS@aab3efdc xnas/search_space_common.py, NASBench201Cell._build).
+XNAS_OP_ORDER: tuple[str, ...] = ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "none", "skip_connect")
 XNAS_EPOCHS: Mapping[str, int] = {"mnist": 5, "cifar10": 12, "imagenet16-120": 200}
 XNAS_POP_SIZE = 64
 FAST_POP_SIZE = 20
@@ -113,7 +137,7 @@ def _nsga2(preset: Preset, **overrides):
     kwargs = {"pop_size": preset.pop_size, "crossover_prob": 0.9, "crossover_eta": 3.0, "mutation_prob": 1 / 6,
               "mutation_eta": 3.0}
     if preset.op_order is not None:
-        kwargs["code_order"] = op_code_order(preset.op_order)
+        kwargs.update(code_order=op_code_order(preset.op_order), integer_bounds="widened")
     if preset.connected_only:
         kwargs.update(child_filter=connected_cells, max_tries=200)
     kwargs.update(overrides)
@@ -122,6 +146,6 @@ def _nsga2(preset: Preset, **overrides):
 
 def xnas_sampler(**overrides):
     """The XNAS preset's NSGA-II sampler (registered as the ``xnas`` sampler): population 64,
-    SBX p 0.9 eta 3, polynomial mutation p 1/6 eta 3, :data:`XNAS_OP_ORDER`, only connected
-    children. ``overrides``: :class:`samplers.NSGA2Sampler` keyword arguments."""
+    SBX p 0.9 eta 3, polynomial mutation p 1/6 eta 3, both on bounds widened by 1/2 (pymoo 0.4's
+    integer operators), :data:`XNAS_OP_ORDER`, only connected children. ``overrides``: :class:`samplers.NSGA2Sampler` keyword arguments."""
     return PRESETS["xnas"].sampler(**overrides)

@@ -29,9 +29,17 @@ def test_the_xnas_sampler_is_the_papers_nsga2_by_name():
     assert mating.crossover.prob.value == 0.9 and mating.crossover.eta.value == 3.0
     assert mating.mutation.prob_var.value == pytest.approx(1 / 6) and mating.mutation.eta.value == 3.0
     assert [OPS[c] for c in s.code_order] == list(XNAS_OP_ORDER)
-    assert s.child_filter is not None
+    assert s.child_filter is not None and s.integer_bounds == "widened"
     fast = get_preset("fast").sampler()
     assert fast.pop_size == 20 and fast.code_order is None and fast.child_filter is None
+    assert fast.integer_bounds == "exact" and "integer_bounds" not in fast.config()["params"]
+
+
+def test_the_op_order_is_the_released_codes_edge_op_list():
+    # LLNL/XNAS@aab3efdc xnas/search_space_common.py lists, per edge: 3x3 conv, 1x1 conv,
+    # 3x3 average pool, zeroize, skip; its NSGA-II mates the list index as an integer
+    assert XNAS_OP_ORDER == ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "none", "skip_connect")
+    assert op_code_order(XNAS_OP_ORDER) == (3, 2, 4, 0, 1)
 
 
 def test_epochs_by_dataset():
@@ -47,10 +55,10 @@ def test_epochs_by_dataset():
 def test_ranks_follow_the_op_order_and_invert():
     s = NSGA2Sampler(code_order=op_code_order(XNAS_OP_ORDER))
     codes = np.array([[OPS.index(op) for op in XNAS_OP_ORDER] + [0]], dtype=float)
-    assert s.ranks(codes).tolist() == [[0, 1, 2, 3, 4, 0]]
+    assert s.ranks(codes).tolist() == [[0, 1, 2, 3, 4, 3]]  # code 0 ("none") has rank 3
     assert s.codes(s.ranks(codes)).tolist() == codes.tolist()
-    # a child half-way between skip_connect (rank 1) and nor_conv_1x1 (rank 3) is avg_pool_3x3,
-    # not nor_conv_1x1 as in NAS-Bench-201's order
+    # a child half-way between nor_conv_1x1 (rank 1) and none (rank 3) is avg_pool_3x3, not
+    # nor_conv_1x1 as in NAS-Bench-201's order
     assert OPS[int(s.codes([[2.2] * 6])[0, 0])] == "avg_pool_3x3"
 
 
@@ -66,7 +74,34 @@ def test_every_xnas_child_is_a_connected_new_cell():
     assert not is_connected(plain.X).all()  # without the filter mating does make disconnected cells
 
 
+def end_code_share(integer_bounds: str) -> float:
+    """Share of codes 0 and 4 among 600 mutation-only children of a fixed archive."""
+    archive = nb201_archive(120, seed=3)
+    s = NSGA2Sampler(crossover_prob=0.0, mutation_prob=1.0, integer_bounds=integer_bounds, max_tries=50)
+    X = s.propose(Region.whole(archive), archive, 600, np.random.default_rng(0)).X
+    return float(np.isin(X, (0, 4)).mean())
+
+
+def test_widened_integer_bounds_give_the_end_codes_a_whole_interval():
+    archive = nb201_archive(20, seed=0)
+    problem = NSGA2Sampler(integer_bounds="widened")._mating_problem(archive)
+    assert np.allclose(problem.xl, -0.5) and np.allclose(problem.xu, 4.5)
+    assert (problem.xl > -0.5).all() and (problem.xu < 4.5).all()  # so rounding stays inside 0..4
+    # on the exact bounds 0..4 the end codes own half an interval each: fewer children land there
+    assert end_code_share("widened") > end_code_share("exact") + 0.03
+
+
+def test_widened_bounds_refuse_continuous_dimensions():
+    from lamoo.space import SearchSpace
+
+    archive = Archive(SearchSpace.box([0, 0], [1, 1]), [ObjectiveSpec("a", "minimize"), ObjectiveSpec("b", "minimize")])
+    archive.append(np.random.default_rng(0).random((6, 2)), np.random.default_rng(1).random((6, 2)))
+    with pytest.raises(ValueError, match="dimensions \\[0, 1\\] are continuous"):
+        NSGA2Sampler(integer_bounds="widened").propose(Region.whole(archive), archive, 2, np.random.default_rng(0))
+
+
 @pytest.mark.parametrize("kwargs, match", [({"code_order": [0, 1, 1]}, "permutation"),
+                                           ({"integer_bounds": "loose"}, "integer_bounds"),
                                            ({"code_order": "abc"}, "permutation"),
                                            ({"child_filter": 3}, "child_filter must be a callable")])
 def test_bad_options_are_rejected(kwargs, match):
