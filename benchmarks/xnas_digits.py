@@ -67,16 +67,20 @@ def claims(plain: dict, reg: dict) -> list[dict]:
                      f"most introspectable ({hi['introspectability']:.3f}) r = {hi['activation_pearson']:.3f}, "
                      f"least ({lo['introspectability']:.3f}) r = {lo['activation_pearson']:.3f}",
          "agrees": _both(bool(rho > 0), bool(hi["activation_pearson"] > lo["activation_pearson"]),
-                         "across the front", "most vs least")},
+                         "across the front", "most vs least"),
+         "values": {"spearman_front": rho, "n_models": int(len(cal)), "r_most": float(hi["activation_pearson"]),
+                    "r_least": float(lo["activation_pearson"])}},
         {"claim": "they identify more mispredictions at the 20th percentile (Fig. 8 top)",
          "measured": f"accuracy gain removing the lowest 20 % activation confidences: most introspectable "
                      f"{g_hi:+.2f} pp, least {g_lo:+.2f} pp",
-         "agrees": "yes" if g_hi > g_lo else "no"},
+         "agrees": "yes" if g_hi > g_lo else "no", "values": {"gain_most": g_hi, "gain_least": g_lo}},
         {"claim": "the regularizer raises introspectability and hypervolume (Table 1)",
          "measured": f"best introspectability {reg['best_intro']:.3f} with the regularizer vs {plain['best_intro']:.3f} "
                      f"without; HV {reg['hv']:.4g} vs {plain['hv']:.4g}",
          "agrees": _both(reg["best_intro"] > plain["best_intro"], reg["hv"] > plain["hv"],
-                         "introspectability", "hypervolume")},
+                         "introspectability", "hypervolume"),
+         "values": {"intro_regularized": float(reg["best_intro"]), "intro_plain": float(plain["best_intro"]),
+                    "hv_regularized": float(reg["hv"]), "hv_plain": float(plain["hv"])}},
         _label_noise_claim(plain.get("label_noise")),
     ]
 
@@ -84,12 +88,12 @@ def claims(plain: dict, reg: dict) -> list[dict]:
 def _label_noise_claim(noise) -> dict:
     claim = "they find more corrupted labels at the 20th percentile (Fig. 8 bottom; paper: ~20 % more)"
     if noise is None or len(noise) == 0:
-        return {"claim": claim, "measured": "not measured", "agrees": "n/a"}
+        return {"claim": claim, "measured": "not measured", "agrees": "n/a", "values": {}}
     d = noise[(noise["score"] == "activation") & (noise["percentile"] == 20)].set_index("model")["detected_percent"]
     hi, lo = float(d.get("highest introspectability", np.nan)), float(d.get("lowest introspectability", np.nan))
     return {"claim": claim, "measured": f"corrupted labels among the lowest 20 % activation confidences: most "
                                         f"introspectable {hi:.1f} %, least {lo:.1f} % (chance 20 %)",
-            "agrees": "yes" if hi > lo else "no"}
+            "agrees": "yes" if hi > lo else "no", "values": {"detected_most": hi, "detected_least": lo}}
 
 
 def _both(a: bool, b: bool, name_a: str, name_b: str) -> str:
@@ -164,8 +168,10 @@ def main(argv=None) -> list[dict]:
                   "front.png", "calibration.png", "mispredictions.png", "activations_pca_most.png", "phylogeny.png"):
             if (work / name / "analysis" / f).is_file():
                 shutil.copy(work / name / "analysis" / f, args.out / f"{name}_{f}")
-    (args.out / "claims.json").write_text(json.dumps({"config": {k: str(v) for k, v in vars(args).items()},
-                                                      "claims": rows}, indent=1) + "\n")
+    config = {k: str(v) for k, v in vars(args).items() if k not in ("cache_dir", "data_root", "out")}
+    summary = {k: {f: v[f] for f in ("n", "best_acc", "best_intro", "hv")} for k, v in runs.items()}
+    (args.out / "claims.json").write_text(json.dumps({"config": config, "runs": summary, "claims": rows},
+                                                     indent=1) + "\n")
     write_report(args.out, args, rows, runs, time.perf_counter() - start)
     for r in rows:
         print(f"agrees: {r['agrees']}: {r['claim']}: {r['measured']}")
