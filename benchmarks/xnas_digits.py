@@ -52,7 +52,9 @@ def search(args, work: Path, name: str, weight: float) -> Path:
 
 
 def claims(plain: dict, reg: dict) -> list[dict]:
-    """The three checks from the two runs' analysis tables (see the module docstring)."""
+    """The four checks from the two runs' analysis tables (see the module docstring): each a dict
+    with ``id``, ``claim``, ``measured`` (text), ``values`` (the numbers) and ``agrees``
+    (:func:`verdict` of the values)."""
     from scipy.stats import spearmanr
 
     cal, mis = plain["calibration"], plain["mispredictions"]
@@ -61,58 +63,87 @@ def claims(plain: dict, reg: dict) -> list[dict]:
     hi, lo = cal.loc[cal["introspectability"].idxmax()], cal.loc[cal["introspectability"].idxmin()]
     g = mis[(mis["score"] == "activation") & (mis["percentile"] == 20)].set_index("model")["accuracy_gain"]
     g_hi, g_lo = float(g.get("highest introspectability", np.nan)), float(g.get("lowest introspectability", np.nan))
-    return [
-        {"claim": "high-introspectability models calibrate better by activations (Fig. 7)",
+    rows = [
+        {"id": "calibration", "claim": "high-introspectability models calibrate better by activations (Fig. 7)",
          "measured": f"Spearman(introspectability, activation Pearson r) over {len(cal)} Pareto models = {rho:.2f}; "
                      f"most introspectable ({hi['introspectability']:.3f}) r = {hi['activation_pearson']:.3f}, "
                      f"least ({lo['introspectability']:.3f}) r = {lo['activation_pearson']:.3f}",
-         "agrees": _both(bool(rho > 0), bool(hi["activation_pearson"] > lo["activation_pearson"]),
-                         "across the front", "most vs least"),
          "values": {"spearman_front": rho, "n_models": int(len(cal)), "r_most": float(hi["activation_pearson"]),
                     "r_least": float(lo["activation_pearson"])}},
-        {"claim": "they identify more mispredictions at the 20th percentile (Fig. 8 top)",
+        {"id": "mispredictions", "claim": "they identify more mispredictions at the 20th percentile (Fig. 8 top)",
          "measured": f"accuracy gain removing the lowest 20 % activation confidences: most introspectable "
                      f"{g_hi:+.2f} pp, least {g_lo:+.2f} pp",
-         "agrees": "yes" if g_hi > g_lo else "no", "values": {"gain_most": g_hi, "gain_least": g_lo}},
-        {"claim": "the regularizer raises introspectability and hypervolume (Table 1)",
+         "values": {"gain_most": g_hi, "gain_least": g_lo}},
+        {"id": "regularizer", "claim": "the regularizer raises introspectability and hypervolume (Table 1)",
          "measured": f"best introspectability {reg['best_intro']:.3f} with the regularizer vs {plain['best_intro']:.3f} "
                      f"without; HV {reg['hv']:.4g} vs {plain['hv']:.4g}",
-         "agrees": _both(reg["best_intro"] > plain["best_intro"], reg["hv"] > plain["hv"],
-                         "introspectability", "hypervolume"),
          "values": {"intro_regularized": float(reg["best_intro"]), "intro_plain": float(plain["best_intro"]),
                     "hv_regularized": float(reg["hv"]), "hv_plain": float(plain["hv"])}},
         _label_noise_claim(plain.get("label_noise")),
     ]
+    return [{**r, "agrees": verdict(r["id"], r["values"])} for r in rows]
 
 
 def _label_noise_claim(noise) -> dict:
     claim = "they find more corrupted labels at the 20th percentile (Fig. 8 bottom; paper: ~20 % more)"
     if noise is None or len(noise) == 0:
-        return {"claim": claim, "measured": "not measured", "agrees": "n/a", "values": {}}
+        return {"id": "corrupted_labels", "claim": claim, "measured": "not measured", "values": {}}
     d = noise[(noise["score"] == "activation") & (noise["percentile"] == 20)].set_index("model")["detected_percent"]
     hi, lo = float(d.get("highest introspectability", np.nan)), float(d.get("lowest introspectability", np.nan))
-    return {"claim": claim, "measured": f"corrupted labels among the lowest 20 % activation confidences: most "
-                                        f"introspectable {hi:.1f} %, least {lo:.1f} % (chance 20 %)",
-            "agrees": "yes" if hi > lo else "no", "values": {"detected_most": hi, "detected_least": lo}}
+    return {"id": "corrupted_labels", "claim": claim,
+            "measured": f"corrupted labels among the lowest 20 % activation confidences: most introspectable "
+                        f"{hi:.1f} %, least {lo:.1f} % (chance 20 %)",
+            "values": {"detected_most": hi, "detected_least": lo}}
 
 
-def _both(a: bool, b: bool, name_a: str, name_b: str) -> str:
-    """"yes", "no" or "partly (NAME only)" for a claim made of two parts."""
-    if a and b:
-        return "yes"
-    if a or b:
-        return f"partly ({name_a if a else name_b} only)"
-    return "no"
+def _greater(a, b):
+    """a > b, or None when either is missing (NaN: e.g. a front of one model has no least one)."""
+    a, b = float(a), float(b)
+    return None if np.isnan(a) or np.isnan(b) else bool(a > b)
+
+
+def verdict(claim_id: str, v: dict) -> str:
+    """"yes", "no", "partly (PART only)" or "n/a" for claim ``claim_id`` from its ``values``;
+    a part that cannot be measured (a Pareto front of one model has no least introspectable
+    model, of two no correlation) is n/a, never "no"."""
+    nan = float("nan")
+    if claim_id == "calibration":
+        n = v.get("n_models", 0)
+        parts = {"across the front": _greater(v["spearman_front"], 0) if n >= 3 else None,
+                 "most vs least": _greater(v["r_most"], v["r_least"]) if n >= 2 else None}
+    elif claim_id == "mispredictions":
+        parts = {"most vs least": _greater(v.get("gain_most", nan), v.get("gain_least", nan))}
+    elif claim_id == "regularizer":
+        parts = {"introspectability": _greater(v["intro_regularized"], v["intro_plain"]),
+                 "hypervolume": _greater(v["hv_regularized"], v["hv_plain"])}
+    else:
+        parts = {"most vs least": _greater(v.get("detected_most", nan), v.get("detected_least", nan))}
+    measured = {k: ok for k, ok in parts.items() if ok is not None}
+    if not measured:
+        return "n/a"
+    held = [k for k, ok in measured.items() if ok]
+    out = "yes" if len(held) == len(measured) else "no" if not held else f"partly ({', '.join(held)} only)"
+    missing = [k for k, ok in parts.items() if ok is None]
+    return out + (f" ({', '.join(missing)}: n/a)" if missing else "")
 
 
 def analysed(run_dir: Path, args) -> dict:
-    import pandas as pd
-    from lamoo.result import Result
+    """Analyse the finished run in ``run_dir`` (:func:`nas_tasks.xnas.report.analyze`, into
+    ``run_dir / "analysis"``) and :func:`read_run` it."""
     from nas_tasks.xnas.report import analyze
 
     noise = args.corrupt if run_dir.name == "plain" else 0.0
     analyze(run_dir, run_dir / "analysis", args.cache_dir, args.data_root, "cpu", args.threads, args.max_models,
             corrupt_labels=noise)
+    return read_run(run_dir)
+
+
+def read_run(run_dir: Path) -> dict:
+    """An analysed run's tables (``calibration``, ``mispredictions``, ``label_noise`` or None) and
+    summary (``hv``, ``best_intro``, ``best_acc``, ``n`` cells)."""
+    import pandas as pd
+    from lamoo.result import Result
+
     path = run_dir / "analysis" / "label_noise.csv"
     res = Result.from_journal(run_dir / "journal.jsonl")
     intro = res.Y[:, [o.name for o in res.objectives].index("introspectability")]
@@ -128,12 +159,14 @@ def write_report(out: Path, args, rows: list[dict], runs: dict, seconds: float) 
              f"Setting: NB201 cells, C={args.channels}, N={args.cells_per_stage}, {args.epochs} epochs, "
              f"sampler {args.sampler}, budget {args.budget} (n_init {args.n_init}, batches of {args.batch_size}), "
              f"seed {args.seed}, regularizer weight {args.weight}; one seed, so each line is one measurement, "
-             f"not a trend. Wall time {seconds / 60:.1f} min on a shared 2-core machine.", "",
+             f"not a trend. " + (f"Wall time {seconds / 60:.1f} min on a shared 2-core machine." if seconds is not None
+                                  else "Re-read from finished runs (--from-runs); wall time not measured here."), "",
              "| claim (paper, CIFAR-10) | measured here | agrees |", "|---|---|---|"]
     lines += [f"| {r['claim']} | {r['measured']} | {r['agrees']} |" for r in rows]
     lines += ["", "Runs: " + "; ".join(f"{k}: {v['n']} cells, best accuracy {v['best_acc']:.1f} %, best introspectability "
                                    f"{v['best_intro']:.3f}, HV {v['hv']:.4g}" for k, v in runs.items()), "",
-              "Files: `plain_*` and `regularized_*` are the analyses' tables and plots of the two runs."]
+              "Files: `plain_*` and `regularized_*` are the analyses' tables" + ("" if args.no_plots else " and plots")
+              + " of the two runs."]
     (out / "REPORT.md").write_text("\n".join(lines) + "\n")
 
 
@@ -155,27 +188,42 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--max-models", type=int, default=10, help="Pareto models calibrated per run")
     p.add_argument("--cache-dir", type=Path, default=None, help="trained-cell cache (default: a temporary folder)")
     p.add_argument("--out", type=Path, required=True, help="folder for REPORT.md, claims.json and the analyses")
+    p.add_argument("--no-plots", action="store_true", help="copy the analyses' tables only")
+    p.add_argument("--from-runs", type=Path, default=None,
+                   help="re-read finished, analysed runs (FOLDER/plain, FOLDER/regularized) instead of running them")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="xnas-digits-"))
-    args.cache_dir = args.cache_dir or work / "cache"
-    runs = {name: analysed(search(args, work, name, w), args) for name, w in (("plain", 0.0),
-                                                                              ("regularized", args.weight))}
+    if args.from_runs is not None:
+        work, seconds = args.from_runs, None
+        runs = {name: read_run(work / name) for name in ("plain", "regularized")}
+    else:
+        work = Path(tempfile.mkdtemp(prefix="xnas-digits-"))
+        args.cache_dir = args.cache_dir or work / "cache"
+        runs = {name: analysed(search(args, work, name, w), args) for name, w in (("plain", 0.0),
+                                                                                  ("regularized", args.weight))}
+        seconds = time.perf_counter() - start
     rows = claims(runs["plain"], runs["regularized"])
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in runs:
-        for f in ("calibration.csv", "mispredictions.csv", "motifs.csv", "debug_models.csv", "label_noise.csv",
-                  "front.png", "calibration.png", "mispredictions.png", "activations_pca_most.png", "phylogeny.png"):
-            if (work / name / "analysis" / f).is_file():
-                shutil.copy(work / name / "analysis" / f, args.out / f"{name}_{f}")
-    config = {k: str(v) for k, v in vars(args).items() if k not in ("cache_dir", "data_root", "out")}
+    copy_analyses(work, args.out, plots=not args.no_plots)
+    config = {k: str(v) for k, v in vars(args).items() if k not in ("cache_dir", "data_root", "out", "from_runs")}
     summary = {k: {f: v[f] for f in ("n", "best_acc", "best_intro", "hv")} for k, v in runs.items()}
     (args.out / "claims.json").write_text(json.dumps({"config": config, "runs": summary, "claims": rows},
                                                      indent=1) + "\n")
-    write_report(args.out, args, rows, runs, time.perf_counter() - start)
+    write_report(args.out, args, rows, runs, seconds)
     for r in rows:
         print(f"agrees: {r['agrees']}: {r['claim']}: {r['measured']}")
     return rows
+
+
+def copy_analyses(work: Path, out: Path, plots: bool = True) -> None:
+    """Copy each run's analysis tables (and plots) from ``work/RUN/analysis`` to ``out/RUN_FILE``."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = ["calibration.csv", "mispredictions.csv", "motifs.csv", "debug_models.csv", "label_noise.csv"]
+    files += ["front.png", "calibration.png", "mispredictions.png", "activations_pca_most.png",
+              "phylogeny.png"] if plots else []
+    for name in ("plain", "regularized"):
+        for f in files:
+            if (work / name / "analysis" / f).is_file():
+                shutil.copy(work / name / "analysis" / f, out / f"{name}_{f}")
 
 
 if __name__ == "__main__":
