@@ -10,7 +10,7 @@ alike, at most 2).
 The class means are computed streaming: forward hooks add each batch's activations into
 per-class running sums (``k x D`` in float64), so memory does not grow with the dataset. Classes
 are grouped by true label (``group_by="label"``, the default, as Eq. 1 defines the class means)
-or by predicted class (``group_by="prediction"``, an option of this library).
+or by predicted class (``group_by="prediction"``, what the released code does: see below).
 
 Classes with no sample (a class absent from a small validation split, or never predicted under
 ``group_by="prediction"``) and pairs whose distance is undefined (an all-zero mean vector): by
@@ -21,6 +21,24 @@ the mean runs over the defined pairs only (the behaviour of this library before 
 
 Pair weights ``omega`` (``k x k``, :func:`~nas_tasks.training.config.check_pair_weights`) must
 be symmetric: a class pair is unordered.
+
+The authors' released code (LLNL/XNAS at commit ``aab3efdc44b5810d67ca8606e16466625f4c6f57``,
+``xnas/nas_deephyper/nas_run.py``: ``_run_activations`` and ``introspection_score_classification``)
+measures it on the validation split (at most 25,000 samples) with class means over the
+**predicted** class (argmax of the logits); a sample's vector concatenates the flattened outputs of
+every layer whose name matches ``conv`` or ``activation`` (each convolution's and each ReLU's
+output; the logits are not included); classes never predicted are left out, so the mean runs over
+the pairs of predicted classes, pairs with an undefined distance are dropped, and fewer than two
+predicted classes score -inf. Here that is ``group_by="prediction", absent="drop"``, with two
+differences: fewer than two classes score 0.0 (the reference point; like -inf it adds nothing to a
+hypervolume), and the default vector is made of block outputs; ``layers="convs"`` takes every
+convolution's and ReLU's output instead, as the released code does. The released code divides each
+class's sum by the number of all samples, not of the class's: a cosine distance does not depend on
+the vectors' lengths, so the value is the same.
+
+The released code trains with cross-entropy only (DeepHyper's ``TrainerTrainValid``;
+``xnas/nas_deephyper/monkey_patch.py`` changes the data pipeline, optimizer and schedule, nothing
+in the loss): :class:`IntrospectionRegularizer` (Eq. 5) follows the paper alone.
 
 :class:`IntrospectionRegularizer` is the auxiliary training loss of XNAS appendix B / Eq. 5:
 ``-weight * I_batch``, the batch's (optionally pair-weighted) introspectability, added to the
@@ -48,6 +66,8 @@ def resolve_layers(model: torch.nn.Module, layers="all") -> list[str]:
 
     ``"all"``: the stem, every block of ``model.cells`` (cells and reduction blocks) and
     ``"pooled"``; ``"pooled"``: the pooled features only; ``"cells"``: the normal cells only;
+    ``"convs"``: every ``nn.Conv2d`` and ``nn.ReLU`` submodule (the layer set of the released
+    XNAS code, which records every convolution's and activation's output);
     or a list of submodule names (as in ``model.named_modules()``) and/or ``"pooled"``.
     Models without ``stem``/``cells`` (any classifier) get their direct children and ``"pooled"``
     (the input of the last ``nn.Linear``) for ``"all"``.
@@ -56,6 +76,11 @@ def resolve_layers(model: torch.nn.Module, layers="all") -> list[str]:
     if isinstance(layers, str):
         if layers == POOLED:
             return [POOLED]
+        if layers == "convs":
+            convs = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ReLU))]
+            if not convs:
+                raise ValueError("layers='convs' needs a model with nn.Conv2d or nn.ReLU submodules; it has none")
+            return convs
         if layers in ("all", "cells"):
             if hasattr(model, "named_blocks"):
                 blocks = [n for n, _ in model.named_blocks()]
@@ -65,7 +90,7 @@ def resolve_layers(model: torch.nn.Module, layers="all") -> list[str]:
                 return blocks + [POOLED]
             children = [n for n, m in model.named_children() if not isinstance(m, torch.nn.Linear)]
             return children + [POOLED]
-        raise ValueError(f"layers must be 'all', 'cells', 'pooled' or a list of module names, got {layers!r}")
+        raise ValueError(f"layers must be 'all', 'cells', 'convs', 'pooled' or a list of module names, got {layers!r}")
     out = []
     for name in layers:
         if name != POOLED and name not in names:
@@ -216,8 +241,8 @@ class Introspectability(Objective):
         check_int(batch_size, f"{self.name} batch_size", 1)
         if not isinstance(layers, str) and (not hasattr(layers, "__iter__")
                                             or not all(isinstance(n, str) for n in layers)):
-            raise InvalidInputError(f"{self.name} layers must be 'all', 'cells', 'pooled' or a list of module names, "
-                                    f"got {layers!r}")
+            raise InvalidInputError(f"{self.name} layers must be 'all', 'cells', 'convs', 'pooled' or a list of module "
+                                    f"names, got {layers!r}")
         self.layers = layers if isinstance(layers, str) else tuple(layers)
         self.group_by, self.batch_size, self.absent = group_by, int(batch_size), absent
 

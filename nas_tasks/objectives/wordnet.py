@@ -5,6 +5,10 @@ classes' synsets in the hypernym/hyponym graph; introspectability becomes the me
 pairs of ``(s_ij / s_bar) * d_cos(mu_i, mu_j)`` where ``s_bar`` is the mean similarity over all
 class pairs. Semantically close classes (two dog breeds) thus count more than distant ones (a dog
 and a truck): a network that separates close classes internally is the easier one to debug.
+The authors' released code (LLNL/XNAS at ``aab3efdc``, ``xnas/nas_deephyper/nas_run.py``,
+``imagenet_similarity_score``, with the table ``hierarchical_imagenet.py`` makes from NLTK's
+``path_similarity``) multiplies each distance by the raw ``s_ij``, without dividing by ``s_bar``:
+a constant factor for a given class set, so models rank the same; the values differ by it.
 
 WordNet is read from a local database folder (never downloaded) with NLTK's
 ``WordNetCorpusReader``: by default ``$LAMOO_WORDNET_DIR``, ``$WNSEARCHDIR`` or Debian's

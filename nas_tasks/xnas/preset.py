@@ -147,5 +147,6 @@ def _nsga2(preset: Preset, **overrides):
 def xnas_sampler(**overrides):
     """The XNAS preset's NSGA-II sampler (registered as the ``xnas`` sampler): population 64,
     SBX p 0.9 eta 3, polynomial mutation p 1/6 eta 3, both on bounds widened by 1/2 (pymoo 0.4's
-    integer operators), :data:`XNAS_OP_ORDER`, only connected children. ``overrides``: :class:`samplers.NSGA2Sampler` keyword arguments."""
+    integer operators), :data:`XNAS_OP_ORDER`, only connected children. ``overrides``:
+    :class:`samplers.NSGA2Sampler` keyword arguments."""
     return PRESETS["xnas"].sampler(**overrides)

@@ -135,6 +135,52 @@ def test_a_model_collapsed_onto_two_predicted_classes_is_not_rewarded(setup):
     assert paper < labels
 
 
+def released_code_introspectability(model, data, part, names):
+    """The released XNAS code's recipe (LLNL/XNAS@aab3efdc nas_run.py), written out with numpy:
+    per predicted class, the activation sum divided by the number of all samples; cosine pdist
+    over the predicted classes only; NaN distances dropped; the mean."""
+    from nas_tasks.objectives.introspectability import ActivationRecorder
+
+    feats, preds = [], []
+    with torch.no_grad(), ActivationRecorder(model, names) as rec:
+        for x, _ in data.batches(part, 1000):
+            preds.append(model(x).argmax(1))
+            feats.append(torch.cat(rec.vectors(), 1))
+    A, pred = torch.cat(feats).double().numpy(), torch.cat(preds).numpy()
+    maps = np.stack([A[pred == c].sum(0) / len(A) for c in np.unique(pred)])
+    d = pdist(maps, "cosine")
+    return float(d[~np.isnan(d)].mean())
+
+
+@pytest.mark.parametrize("layers", ["all", "convs"])
+def test_prediction_and_drop_is_the_released_codes_aggregation(setup, layers):
+    _, data, model, info = setup
+    obj = get_objective("introspectability", group_by="prediction", absent="drop", layers=layers)
+    ours = obj.measure(EvalContext(model, data, info, ARCH))[0]
+    names = resolve_layers(model, layers)
+    assert ours == pytest.approx(released_code_introspectability(model, data, "val", names), rel=1e-6)
+
+
+def test_convs_records_every_convolution_and_relu(setup):
+    _, data, model, _ = setup
+    names = resolve_layers(model, "convs")
+    modules = dict(model.named_modules())
+    kinds = {type(modules[n]).__name__ for n in names}
+    assert kinds == {"Conv2d", "ReLU"}
+    assert len(names) == sum(isinstance(m, (torch.nn.Conv2d, torch.nn.ReLU)) for m in model.modules())
+    sums, _ = class_sums(model, data, "val", "convs", "label", batch_size=50)
+    x, _ = next(data.batches("val", 2))
+    sizes = {}
+    hooks = [modules[n].register_forward_hook(lambda m, i, o, n=n: sizes.__setitem__(n, o[0].numel())) for n in names]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    assert sums.shape[1] == sum(sizes.values())  # one column per recorded activation value
+    with pytest.raises(ValueError, match="layers='convs' needs"):
+        resolve_layers(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)), "convs")
+
+
 def test_odin_reduces_to_max_softmax_and_auroc(setup):
     _, data, model, _ = setup
     x, _ = next(data.batches("val", 20))
