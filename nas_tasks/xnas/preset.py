@@ -29,7 +29,11 @@ Checked against the authors' released code, LLNL/XNAS at commit
   (0.5 per variable: pymoo's default, as here); ``int_pm`` eta 3 (pymoo's per-variable default
   1/6 for the 6 edges); both through pymoo's integer-from-float wrappers, which widen the bounds
   by just under 1/2 (``integer_bounds="widened"`` here); duplicates eliminated, so mating repeats
-  until children are new (here: :class:`lamoo.proposal.NewPoints`);
+  until children are new (here: :class:`lamoo.proposal.NewPoints`); the first generation is
+  uniform random cells (``int_random``; here the driver's initial design, distinct uniform draws on
+  the finite NB201 space). One difference of design: pymoo keeps each generation's survivors,
+  while this stateless sampler ranks all evaluated cells of the region afresh at every ask (the
+  same rank-and-crowding rule, applied to the whole archive);
 - disconnected children: the released code does not re-mate them; it evaluates them as failures
   (``xnas/nas_deephyper/nas_run.py`` raises ``DisconnectedGraphError`` when building the model and
   scores accuracy -inf without training), so each costs an evaluation of the budget but no
