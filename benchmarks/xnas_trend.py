@@ -17,6 +17,7 @@ difference, a two-sided exact sign test and a Wilcoxon signed-rank test.
     PYTHONPATH=. nice -n 10 python benchmarks/xnas_trend.py --seeds 0 1 2 --budget 30
     PYTHONPATH=. python benchmarks/xnas_trend.py --sampler nsga2 --lamoo --seeds 0 1 2 3 4 --budget 60
     PYTHONPATH=. python benchmarks/xnas_trend.py --compare benchmarks/results/measurements/xnas_trend*.json
+    PYTHONPATH=. python benchmarks/xnas_trend.py --merge seed0.json seed5.json --out both.json   # one seed a job
 
 Prints one row per seed and the mean; ``--out FILE`` also writes the numbers as JSON.
 """
@@ -106,20 +107,43 @@ def run(args) -> dict:
               f"(best acc {row['best_acc_multi']:.1f} / {row['best_acc_accuracy_only']:.1f} %, "
               f"best introspectability {row['best_intro_multi']:.3f} / {row['best_intro_accuracy_only']:.3f})  "
               f"{row['seconds']:.0f} s", flush=True)
+    config = {k: (str(v) if k == "cache_dir" else v) for k, v in vars(args).items()}
+    return summarize(rows, config, ref.tolist())
+
+
+def summarize(rows: list[dict], config: dict, ref: list) -> dict:
+    """The JSON summary of per-seed ``rows`` (means, stds, wins, paired statistics); prints it."""
     hv_m = np.array([r["hv_multi"] for r in rows])
     hv_s = np.array([r["hv_accuracy_only"] for r in rows])
-    summary = {"config": {k: (str(v) if k == "cache_dir" else v) for k, v in vars(args).items()},
-               "ref_point": ref.tolist(), "rows": rows,
+    summary = {"config": config, "ref_point": ref, "rows": rows,
                "hv_multi_mean": float(hv_m.mean()), "hv_multi_std": float(hv_m.std(ddof=1)) if len(rows) > 1 else 0.0,
                "hv_accuracy_only_mean": float(hv_s.mean()),
                "hv_accuracy_only_std": float(hv_s.std(ddof=1)) if len(rows) > 1 else 0.0,
                "multi_wins": int((hv_m > hv_s).sum()), "seeds": len(rows), "paired": paired_stats(hv_m, hv_s)}
-    print(f"\nmean HV over {len(rows)} seeds (ref {ref.tolist()}): multi-objective {summary['hv_multi_mean']:.4g} "
+    print(f"\nmean HV over {len(rows)} seeds (ref {ref}): multi-objective {summary['hv_multi_mean']:.4g} "
           f"+- {summary['hv_multi_std']:.2g}, accuracy-only {summary['hv_accuracy_only_mean']:.4g} "
           f"+- {summary['hv_accuracy_only_std']:.2g}; multi-objective larger in {summary['multi_wins']}/{len(rows)} seeds; "
           f"ratio {summary['hv_multi_mean'] / max(summary['hv_accuracy_only_mean'], 1e-12):.3f}; paired sign-test "
           f"p = {summary['paired']['sign_test_p']:.3f} (a trend needs a small p here, not a larger mean)")
     return summary
+
+
+def merge(paths) -> dict:
+    """One summary of several ``--out`` JSON files run with the same settings (e.g. one seed per
+    process): their rows in seed order, statistics recomputed. Paths and seeds may differ, nothing
+    else in the configs."""
+    from pathlib import Path
+
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    ignore = ("seeds", "cache_dir", "out", "compare", "merge")
+    settings = {json.dumps({k: v for k, v in r["config"].items() if k not in ignore}, sort_keys=True) for r in runs}
+    if len(settings) > 1 or len({json.dumps(r["ref_point"]) for r in runs}) > 1:
+        raise SystemExit(f"cannot merge runs with different settings: {sorted(settings)}")
+    rows = sorted((row for r in runs for row in r["rows"]), key=lambda row: row["seed"])
+    if len({row["seed"] for row in rows}) < len(rows):
+        raise SystemExit("cannot merge: a seed appears twice")
+    config = {k: v for k, v in runs[0]["config"].items() if k not in ("cache_dir", "out", "merge")}
+    return summarize(rows, {**config, "seeds": [row["seed"] for row in rows]}, runs[0]["ref_point"])
 
 
 def main(argv=None) -> dict:
@@ -139,10 +163,12 @@ def main(argv=None) -> dict:
     p.add_argument("--out", default=None, help="write the numbers as JSON here")
     p.add_argument("--compare", nargs="+", default=None, metavar="JSON",
                    help="only print committed runs (JSON from --out) side by side with paired statistics")
+    p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                   help="combine runs (JSON from --out, same settings, other seeds) into one summary (--out)")
     args = p.parse_args(argv)
     if args.compare:
         return {"compare": compare(args.compare)}
-    summary = run(args)
+    summary = merge(args.merge) if args.merge else run(args)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(summary, f, indent=1)

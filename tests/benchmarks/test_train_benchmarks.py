@@ -45,6 +45,32 @@ def test_compare_reports_both_committed_measurements(capsys):
     assert "paired difference" in capsys.readouterr().out
 
 
+def trend_json(path, seed, hv_multi, hv_acc, epochs=20):
+    import json
+
+    config = {"seeds": [seed], "budget": 100, "epochs": epochs, "batch_size": 10, "sampler": "nsga2",
+              "lamoo": True, "cache_dir": f"/tmp/c{seed}", "out": str(path), "compare": None}
+    row = {"seed": seed, "hv_multi": hv_multi, "hv_accuracy_only": hv_acc}
+    path.write_text(json.dumps({"config": config, "ref_point": [10.0, 0.0], "rows": [row]}))
+    return str(path)
+
+
+def test_xnas_trend_merges_one_seed_jobs_into_one_paired_summary(tmp_path):
+    from benchmarks.xnas_trend import main
+
+    files = [trend_json(tmp_path / f"s{s}.json", s, m, a) for s, m, a in ((5, 67.9, 67.5), (0, 64.9, 62.5),
+                                                                          (6, 60.0, 61.0))]
+    s = main(["--merge", *files, "--out", str(tmp_path / "all.json")])
+    assert [r["seed"] for r in s["rows"]] == [0, 5, 6] and s["config"]["seeds"] == [0, 5, 6]
+    assert s["multi_wins"] == 2 and s["paired"]["accuracy_only_wins"] == 1
+    assert s["hv_multi_mean"] == pytest.approx((67.9 + 64.9 + 60.0) / 3)
+    assert "cache_dir" not in s["config"] and (tmp_path / "all.json").is_file()
+    with pytest.raises(SystemExit, match="different settings"):
+        main(["--merge", files[0], trend_json(tmp_path / "e.json", 7, 1.0, 2.0, epochs=10)])
+    with pytest.raises(SystemExit, match="a seed appears twice"):
+        main(["--merge", files[0], trend_json(tmp_path / "d.json", 5, 1.0, 2.0)])
+
+
 def test_xnas_digits_claims_say_yes_no_and_partly():
     import pandas as pd
 
