@@ -34,15 +34,20 @@ import numpy as np
 from lamoo.bench.specs import parse_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pruning"
-METHODS = ("nsga2-binary", "lamoo-nsga2-binary")
+METHODS = ("nsga2-binary", "lamoo-nsga2-binary", "random", "lamoo-random", "evolution", "local")
+"""Every method the benchmark knows; ``--methods`` picks some (default: the first two)."""
 
 
 def make_sampler(method: str, pop_size: int):
+    """The sampler of ``method`` (``lamoo-X`` is :class:`lamoo.LaMOO` around ``X``, with its
+    default region policy)."""
     from lamoo import LaMOO
-    from samplers import NSGA2Sampler
+    from samplers import EvolutionSampler, LocalSearchSampler, NSGA2Sampler, RandomSampler
 
-    inner = NSGA2Sampler(operators="binary", pop_size=pop_size)
-    return inner if method == "nsga2-binary" else LaMOO(inner)
+    inner_name = method.removeprefix("lamoo-")
+    inner = {"nsga2-binary": lambda: NSGA2Sampler(operators="binary", pop_size=pop_size), "random": RandomSampler,
+             "evolution": EvolutionSampler, "local": LocalSearchSampler}[inner_name]()
+    return LaMOO(inner) if method.startswith("lamoo-") else inner
 
 
 def run_one(task, method: str, seed: int, args) -> dict:
@@ -57,8 +62,11 @@ def run_one(task, method: str, seed: int, args) -> dict:
         if "depth" in info:
             regions.append({k: info[k] for k in ("depth", "n_members", "n_leaves", "n_outside", "relaxed")})
     start = time.perf_counter()
+    journal = args.out / "journals" / f"{method}-s{seed}.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.unlink(missing_ok=True)
     res = optimize(task, make_sampler(method, args.pop_size), budget=args.budget, n_init=args.n_init,
-                   batch_size=args.batch_size, seed=seed, callback=record)
+                   batch_size=args.batch_size, seed=seed, callback=record, journal=journal)
     seconds = time.perf_counter() - start
     details = task.details().drop_duplicates("genome", keep="last").set_index("genome")
     mask = res.pareto_mask()
@@ -67,7 +75,7 @@ def run_one(task, method: str, seed: int, args) -> dict:
                  for o in res.objectives}} for x, y in zip(res.X[mask], res.Y[mask])]
     ensemble = FrontEnsemble.from_result(task, res).evaluate()
     return {"method": method, "seed": seed, "hypervolume": float(res.hypervolume()),
-            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "n_front": int(mask.sum()),
+            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "commit": _commit(), "n_front": int(mask.sum()),
             "front": front, "ensemble": ensemble, "regions": regions}
 
 
@@ -103,7 +111,7 @@ def cmd_run(args) -> None:
     data["setup_seconds"] = time.perf_counter() - start
     data["setting"] = setting(task, args)
     for seed in args.seeds:
-        for method in METHODS:
+        for method in args.methods:
             done = [r for r in data["runs"] if (r["method"], r["seed"]) == (method, seed)]
             if done and not args.force:
                 continue
@@ -224,6 +232,8 @@ def main(argv=None) -> None:
                    help="what a bit switches (default: inputs, the released code's)")
     r.add_argument("--hidden", type=int, default=512, help="units of the sparse layer (the released code's: 512)")
     r.add_argument("--cache-dir", default=None, help="trained-cell and feature cache (default: lamoo's)")
+    r.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS[:2]),
+                   help="methods to run (default: nsga2-binary lamoo-nsga2-binary)")
     r.add_argument("--force", action="store_true")
     rep = sub.add_parser("report")
     for q in (r, rep):
