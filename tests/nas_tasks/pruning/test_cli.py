@@ -30,3 +30,11 @@ def test_optimize_a_pruning_task_then_report_its_front(tmp_path, cache_dir, caps
     neurons = json.loads((out / "neurons.json").read_text())
     assert len(neurons["top"]) == 3 and neurons["gradcam"]["units"] == [r["unit"] for r in neurons["top"][:2]]
     assert (out / "gradcam.png").is_file() and (out / "ensemble.md").is_file()
+    windows = json.loads((out / "windows.json").read_text())
+    assert windows and {w["by"] for w in windows} == {"accuracy", "robustness"}
+    assert (out / "windows.md").read_text().startswith("| selected by (val) |")
+    assert main(["prune-report", str(out), "--window", "0,100", "--gradcam-units", "1", "--out",
+                 str(tmp_path / "all")]) == 0
+    assert json.loads((tmp_path / "all" / "ensemble.json").read_text())["n_members"] == report["n_members"]
+    assert main(["prune-report", str(out), "--window", "50"]) == 2
+    assert "--window takes two percentiles" in capsys.readouterr().err
