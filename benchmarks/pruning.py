@@ -155,28 +155,30 @@ def _row(run: dict, part: str = "test") -> dict:
             "best_grid_auroc": best_auroc["grid_auroc"], "n": run["ensemble"]["n_members"]}
 
 
-def report_text(data: dict) -> str:
+def report_text(data: dict, out: Path | None = None) -> str:
+    """REPORT.md: the runs of ``data`` (results.json) and, when ``out`` holds one, its
+    ``analysis.json`` (:mod:`benchmarks.pruning_analysis`)."""
+    from benchmarks.pruning_analysis import report_lines
+
     s = data["setting"]
     runs = sorted(data["runs"], key=lambda r: (r["method"], r["seed"]))
-    lines = ["# MO-EvoPruneDeepTL on digits: NSGA-II (binary) vs LaMOO(NSGA-II), and front ensembles", "",
+    lines = ["# MO-EvoPruneDeepTL on digits: NSGA-II (binary), LaMOO(NSGA-II) and other samplers, and front ensembles", "",
              f"Setting: {s['task']}; backbone {s['backbone']['name']} ({s['backbone']['n_features']} features); "
              f"sparse layer {s['layout']['n_hidden']} units; head recipe {s['training']['optimizer']} "
              f"lr {s['training']['lr']}, batch {s['training']['batch_size']}, <= {s['training']['max_epochs']} epochs; "
              f"objectives {', '.join(s['objectives'])}; reference point {s['ref_point']}; budget {s['budget']} "
              f"({s['n_init']} initial, batches of {s['batch_size']}), NSGA-II population {s['pop_size']}; "
-             f"{s['threads']} thread(s), commit {s['commit']}. Splits: {s['splits']}.", "",
+             f"{s['threads']} thread(s). Splits: {s['splits']}.", "",
              "## Hypervolume at equal budget (validation values, task reference point)", "",
-             "| method | seed | HV | front size | seconds |", "|---|---|---|---|---|"]
-    lines += [f"| {r['method']} | {r['seed']} | {r['hypervolume']:.4f} | {r['n_front']} | {r['seconds']:.0f} |"
-              for r in runs]
+             "| method | seed | HV | front size | seconds | commit |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['method']} | {r['seed']} | {r['hypervolume']:.4f} | {r['n_front']} | {r['seconds']:.0f} | "
+              f"{r.get('commit', s['commit'])} |" for r in runs]
     for method in METHODS:
         hv = [r["hypervolume"] for r in runs if r["method"] == method]
         if hv:
-            lines.append(f"| {method} | mean ± sd | {np.mean(hv):.4f} ± {np.std(hv):.4f} | | |")
-    pairs = {(r["method"], r["seed"]): r["hypervolume"] for r in runs}
-    wins = [pairs[("lamoo-nsga2-binary", s_)] > pairs[("nsga2-binary", s_)] for (m, s_) in pairs
-            if m == "nsga2-binary" and ("lamoo-nsga2-binary", s_) in pairs]
-    lines += ["", f"LaMOO(NSGA-II) has the larger HV on {sum(wins)} of {len(wins)} seeds.", "",
+            lines.append(f"| {method} | mean ± sd | {np.mean(hv):.4f} ± {np.std(hv):.4f} | | | |")
+    lines += [""] + _wins(runs) + [""]
+    lines += [
               "## Ensembles of each front (test split)", "",
               "| method | seed | members | majority vote acc % | mean prob. acc % | best single acc % (val-chosen) "
               "| mean prob. AUROC | best single AUROC (val-chosen) | vote grid AUROC | best single grid AUROC |",
@@ -186,18 +188,37 @@ def report_text(data: dict) -> str:
         lines.append(f"| {r['method']} | {r['seed']} | {x['n']} | {x['vote_acc']:.2f} | {x['mean_acc']:.2f} | "
                      f"{x['best_acc']:.2f} | {x['mean_auroc']:.4f} | {x['best_auroc']:.4f} | "
                      f"{x['vote_grid_auroc']:.4f} | {x['best_grid_auroc']:.4f} |")
-    rows = [_row(r) for r in runs]
-    if rows:
-        gain = lambda a, b: np.mean([x[a] - x[b] for x in rows])  # noqa: E731
-        lines += ["", f"Mean over all runs: mean-probability accuracy {gain('mean_acc', 'best_acc'):+.2f} points, "
-                      f"majority vote {gain('vote_acc', 'best_acc'):+.2f} points over the best single model; "
-                      f"mean-probability AUROC {gain('mean_auroc', 'best_auroc'):+.4f}, vote grid AUROC "
-                      f"{gain('vote_grid_auroc', 'best_grid_auroc'):+.4f} over the most robust single model."]
+    for method in METHODS:
+        rows = [_row(r) for r in runs if r["method"] == method]
+        if rows:
+            gain = lambda a, b: np.mean([x[a] - x[b] for x in rows])  # noqa: E731
+            lines += ["", f"{method}, mean over {len(rows)} runs: mean-probability accuracy "
+                          f"{gain('mean_acc', 'best_acc'):+.2f} points, majority vote {gain('vote_acc', 'best_acc'):+.2f} "
+                          f"points over the best single model; mean-probability AUROC "
+                          f"{gain('mean_auroc', 'best_auroc'):+.4f}, vote grid AUROC "
+                          f"{gain('vote_grid_auroc', 'best_grid_auroc'):+.4f} over the most robust single model."]
     lines += _regions(runs)
+    if out is not None:
+        lines += report_lines(out)
     inputs = s["layout"]["level"] == "inputs"
     return "\n".join(lines) + "\n\n" + PAPER.format(
         what="inputs" if inputs else s["layout"]["level"], bits=s["layout"]["length"], level=s["layout"]["level"],
         released="the released code's configuration" if inputs else "the released code switches inputs instead")
+
+
+def _wins(runs: list[dict]) -> list[str]:
+    """One line per LaMOO method: on how many seeds its HV beats its inner sampler's."""
+    hv = {(r["method"], r["seed"]): r["hypervolume"] for r in runs}
+    out = []
+    for method in METHODS:
+        inner = method.removeprefix("lamoo-")
+        if method == inner:
+            continue
+        seeds = sorted(s for (m, s) in hv if m == method and (inner, s) in hv)
+        if seeds:
+            wins = sum(hv[(method, s)] > hv[(inner, s)] for s in seeds)
+            out.append(f"LaMOO({inner}) has the larger HV than {inner} on {wins} of {len(seeds)} seeds.")
+    return out
 
 
 def _regions(runs: list[dict]) -> list[str]:
@@ -215,8 +236,9 @@ def _regions(runs: list[dict]) -> list[str]:
 
 def cmd_report(args) -> None:
     data = json.loads((args.out / "results.json").read_text())
-    (args.out / "REPORT.md").write_text(report_text(data))
-    print(report_text(data))
+    text = report_text(data, args.out)
+    (args.out / "REPORT.md").write_text(text)
+    print(text)
 
 
 def main(argv=None) -> None:

@@ -65,7 +65,7 @@ def analyze(out: Path, gradcam_run: str | None) -> dict:
     setting = data["setting"]
     task = _task(setting)
     found = journals(out)
-    result = {"partitions": {}, "yield": {}, "windows": {}}
+    result = {"n_bits": setting["layout"]["length"], "partitions": {}, "yield": {}, "windows": {}}
     for (method, seed), path in found.items():
         key = f"{method}-s{seed}"
         run = Result.from_journal(path)
@@ -111,3 +111,118 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _mean(values) -> float:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def partition_lines(analysis: dict) -> list[str]:
+    """The report's section on LaMOO's partitions and the batches' yields."""
+    parts = analysis.get("partitions", {})
+    if not parts:
+        return []
+    lines = ["", "## What LaMOO's SVM partitions mean here", "",
+             "Every LaMOO run's trees rebuilt from its journal, batch by batch, with the run's own sampler "
+             "(`nas_tasks.pruning.partitions.partition_analysis`; `tree matches`: batches whose rebuilt tree selects "
+             "the node the run recorded). Good/bad labels are LaMOO's (dominance number, best half good); accuracy "
+             "is the SVM's on those labels, on its own samples (train) and 5-fold cross-validated (CV, 0.5 = chance); "
+             "density corr is the correlation of the SVM's decision value (positive = good side) with the number of "
+             "active bits; densities are the children's mean fraction of active bits; the selected region is the "
+             "one each batch was proposed in.", "",
+             "| run | batches (tree matches) | root n | root train acc | root CV acc | all splits train / CV acc "
+             "| root density corr | root labels' density corr | good / bad child density | selected: share of samples "
+             "/ of front | selected HV / rest HV |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key, p in sorted(parts.items()):
+        s = p["summary"]
+        matches = sum(b["tree_matches"] for b in p["batches"])
+        lines.append(f"| {key} | {s['n_batches']} ({matches}) | {s['root_n']:.0f} | {s['root_train_accuracy']:.2f} | "
+                     f"{s['root_cv_accuracy']:.2f} | {s['all_train_accuracy']:.2f} / {s['all_cv_accuracy']:.2f} | "
+                     f"{s['root_density_corr']:+.2f} | {s['root_label_density_corr']:+.2f} | "
+                     f"{s['root_good_density']:.2f} / {s['root_bad_density']:.2f} | "
+                     f"{s['selected_share_of_samples']:.2f} / {s['selected_share_of_front']:.2f} | "
+                     f"{s['selected_hv_inside']:.2f} / {s['selected_hv_outside']:.2f} |")
+    summaries = [p["summary"] for p in parts.values()]
+    m = {k: _mean([s[k] for s in summaries]) for k in summaries[0]}
+    top = [b["root"]["top_bits"][0] for p in parts.values() for b in p["batches"] if b["root"]]
+    lines += ["", f"Means over these runs: the root SVM reproduces its labels on {m['root_train_accuracy']:.0%} of its "
+              f"own samples but on {m['root_cv_accuracy']:.0%} of held-out ones ({m['all_cv_accuracy']:.0%} over all "
+              f"splits): on {analysis.get('n_bits', '?')} bits with {m['root_n']:.0f} samples it mostly memorizes. "
+              f"What it does learn at the root is density: its decision value correlates {m['root_density_corr']:+.2f} "
+              f"with the number of active bits (the good child keeps {m['root_good_density']:.0%} of the bits, the bad "
+              f"one {m['root_bad_density']:.0%}); the labels themselves correlate {m['root_label_density_corr']:+.2f}. "
+              f"The bit most correlated with a root's decision differs from batch to batch "
+              f"({len({b for b, _ in top})} distinct bits over {len(top)} root splits). The selected regions hold "
+              f"{m['selected_share_of_samples']:.0%} of the samples and {m['selected_share_of_front']:.0%} of the "
+              f"current front: they are enriched in non-dominated genomes, as the labels make them."]
+    return lines + yield_lines(analysis)
+
+
+def yield_lines(analysis: dict) -> list[str]:
+    """The table of mean batch yields per method."""
+    by_method: dict[str, list[float]] = {}
+    for key, y in analysis.get("yield", {}).items():
+        by_method.setdefault(key.rsplit("-s", 1)[0], []).append(y["mean"])
+    if not by_method:
+        return []
+    lines = ["", "Batch yield: the share of a batch's genomes that nothing evaluated by the batch's end dominates "
+                 "(`front_yield`), averaged over the batches after the initial design, then over seeds:", "",
+             "| method | mean yield | per seed |", "|---|---|---|"]
+    lines += [f"| {m} | {np.mean(v):.3f} | {', '.join(f'{x:.3f}' for x in v)} |" for m, v in sorted(by_method.items())]
+    return lines
+
+
+def window_lines(analysis: dict) -> list[str]:
+    """The report's section on the released code's percentile-window ensembles (test split)."""
+    windows = analysis.get("windows", {})
+    if not windows:
+        return []
+    rows: dict[tuple, list[dict]] = {}
+    for w in windows.values():
+        for r in w["rows"]:
+            rows.setdefault((r["by"], tuple(r["window"])), []).append(r)
+    checks = sum(bool(w["recorded_accuracy_matches"]) for w in windows.values())
+    lines = ["", "## Percentile-window ensembles (the released code's)", "",
+             "The released code's ensemble scripts (ari-dasci/S-MOEvoPruneDeepTL, `ensemble/plots_ensembles_accuracy.py`"
+             " and `ensemble/plot_ensembles_OoD.py`) vote among the models whose accuracy (for accuracy) or AUROC (for "
+             "OoD detection) lies in a percentile window of all models', and compare with the window's best member. "
+             "Here: every run's front, members chosen by their validation values, ensembles measured on test "
+             f"(`FrontEnsemble.windows`, `lamoo prune-report --window`); differences averaged over the {len(windows)} "
+             f"runs (heads retrained; their validation accuracy matched the recorded one in {checks} of "
+             f"{len(windows)}). Best single: chosen on validation within the window; max member: the best on test "
+             "(the released code's comparison, an oracle). AUROC: the vote's on the 100-threshold grid against the "
+             "single models' on the same grid.", "",
+             "| selected by | window | mean members | vote - best single acc | vote - max member acc "
+             "| vote - best single grid AUROC | vote - max member grid AUROC |", "|---|---|---|---|---|---|---|"]
+    for (by, (lo, hi)), rs in sorted(rows.items()):
+        diff = lambda a, b: _mean([r[a] - r[b] for r in rs if a in r])  # noqa: E731
+        auroc = (f"{diff('vote_grid_auroc', 'best_grid_auroc'):+.4f} | {diff('vote_grid_auroc', 'max_grid_auroc'):+.4f}"
+                 if "vote_grid_auroc" in rs[0] else " | ")
+        lines.append(f"| {by} | {lo:g}-{hi:g} | {_mean([len(r['members']) for r in rs]):.1f} | "
+                     f"{diff('vote_accuracy', 'best_accuracy'):+.2f} | {diff('vote_accuracy', 'max_accuracy'):+.2f} | "
+                     f"{auroc} |")
+    return lines
+
+
+def neuron_lines(analysis: dict) -> list[str]:
+    """The report's section on the influential units and their Grad-CAM figure."""
+    n = analysis.get("neurons")
+    if not n:
+        return []
+    top = ", ".join(f"{t['unit']} ({t['frequency']:.0%})" for t in n["top"][:5])
+    return ["", "## Influential units and Grad-CAM", "",
+            f"In the front of `{n['run']}` ({n['n_models']} models), the {n['unit_kind']}s kept most often: {top}; "
+            f"kept by every model: {n['kept_by_all'] or 'none'}; by none: {len(n['kept_by_none'])} units. "
+            f"[gradcam.png](gradcam.png) shows {n['gradcam']['method']} of the five most kept on the backbone's "
+            f"`{n['gradcam']['feature_map']}` map for one {n['gradcam']['part']} image of each of four classes "
+            "(8 x 8 images: the maps are coarse).", "", "![Grad-CAM](gradcam.png)"]
+
+
+def report_lines(out: Path) -> list[str]:
+    """Every analysis section of ``out/analysis.json`` (none without it)."""
+    path = out / "analysis.json"
+    if not path.is_file():
+        return []
+    analysis = json.loads(path.read_text())
+    return partition_lines(analysis) + window_lines(analysis) + neuron_lines(analysis)
