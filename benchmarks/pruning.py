@@ -1,5 +1,6 @@
-"""MO-EvoPruneDeepTL on the bundled digits: NSGA-II with binary operators against LaMOO(NSGA-II) at
-equal budgets, and the ensembles of their Pareto fronts.
+"""MO-EvoPruneDeepTL on the bundled digits: NSGA-II with binary operators against LaMOO(NSGA-II) (and
+random search, LaMOO(random), evolution and local search, ``--methods``) at equal budgets, and the
+ensembles of their Pareto fronts.
 
 The setting (``prune-digits``, :mod:`nas_tasks.pruning.presets`): a NAS-Bench-201 cell trained by
 lamoo on digits 0-4 is the frozen backbone; the target is digits 5-9; the genome has one bit per
@@ -15,11 +16,14 @@ front's test values, the ensembles of the front (majority vote, mean probability
 single models, and for LaMOO what its selected regions were (depth, members, leaves, and how many
 of the inner sampler's proposals fell outside the SVM region).
 
-    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning run --seeds 0-2 --budget 100 --hidden 128
-    python -m benchmarks.pruning report          # REPORT.md from results.json
+    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning run --seeds 0-2 --budget 100 --hidden 128 \
+        --methods nsga2-binary lamoo-nsga2-binary random lamoo-random evolution local
+    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning_analysis   # analysis.json, gradcam.png
+    python -m benchmarks.pruning report          # REPORT.md from results.json (and analysis.json)
 
-Results go to ``benchmarks/results/pruning/``; every finished (method, seed) is written at once
-and a rerun skips those already there (``--force`` recomputes them).
+Results go to ``benchmarks/results/pruning/``; every finished (method, seed) is written at once,
+with its journal in ``journals/`` (git-ignored), and a rerun skips those already there
+(``--force`` recomputes them).
 """
 from __future__ import annotations
 
