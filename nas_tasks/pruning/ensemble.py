@@ -74,13 +74,17 @@ def vote(predictions: np.ndarray, num_classes: int) -> np.ndarray:
 def grid_decisions(scores_id: np.ndarray, scores_ood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(L x N_id, L x N_ood)`` bool "in-distribution" decisions at the released code's
     :data:`TPR_LEVELS` thresholds, set at quantiles of ``scores_id`` from the largest score down
-    (the first level decides OoD for everything, the last ID for everything)."""
+    (the first level decides OoD for every ID image, the last ID for every ID image, and there,
+    its threshold being just under the smallest ID score, ID for every OoD image scoring at least
+    that much: without it a model whose score never varies, such as a head with no active input,
+    would get a grid AUROC of 1 instead of 0.5)."""
     ordered = np.sort(scores_id)
     levels = np.arange(0, 1, 1 / TPR_LEVELS)[::-1].copy()
     levels[0] = 0.99999999
     thresholds = ordered[(len(ordered) * levels).astype(int)]
     dec_id, dec_ood = scores_id[None, :] > thresholds[:, None], scores_ood[None, :] > thresholds[:, None]
     dec_id[0], dec_id[-1] = False, True
+    dec_ood[-1] = scores_ood >= thresholds[-1]
     return dec_id, dec_ood
 
 

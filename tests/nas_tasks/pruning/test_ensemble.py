@@ -24,6 +24,12 @@ def test_the_grid_auroc_follows_the_exact_auroc():
     assert shifted == pytest.approx(auroc(ids, shifted_ood), abs=0.02)
 
 
+def test_a_model_whose_score_never_varies_gets_a_grid_auroc_of_one_half():
+    constant = np.full(50, 0.2)  # a head with no active input: the same softmax for every image
+    assert grid_auroc(*grid_decisions(constant, np.full(40, 0.2))) == pytest.approx(0.5)
+    assert auroc(constant, np.full(40, 0.2)) == pytest.approx(0.5)
+
+
 def test_an_ensemble_of_the_task_heads(task):
     G = np.zeros((3, 12))
     G[0, :6], G[1, 4:], G[2, ::2] = 1, 1, 1
