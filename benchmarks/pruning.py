@@ -150,19 +150,20 @@ What does not, so these numbers are **not** a reproduction of the paper's:
 """
 
 
-def _row(run: dict, part: str = "test") -> dict:
-    p = run["ensemble"]["parts"][part]
+def _row(run: dict, part: str = "test", ensemble: dict | None = None) -> dict:
+    ensemble = ensemble or run["ensemble"]
+    p = ensemble["parts"][part]
     best_acc, best_auroc = p["best_accuracy_model"], p["best_auroc_model"]
     return {"vote_acc": p["majority_vote"]["accuracy"], "mean_acc": p["mean_probability"]["accuracy"],
             "best_acc": best_acc["accuracy"], "mean_auroc": p["mean_probability"]["auroc"],
             "vote_grid_auroc": p["majority_vote"]["grid_auroc"], "best_auroc": best_auroc["auroc"],
-            "best_grid_auroc": best_auroc["grid_auroc"], "n": run["ensemble"]["n_members"]}
+            "best_grid_auroc": best_auroc["grid_auroc"], "n": ensemble["n_members"]}
 
 
 def report_text(data: dict, out: Path | None = None) -> str:
     """REPORT.md: the runs of ``data`` (results.json) and, when ``out`` holds one, its
     ``analysis.json`` (:mod:`benchmarks.pruning_analysis`)."""
-    from benchmarks.pruning_analysis import report_lines
+    from benchmarks.pruning_analysis import recomputed_ensembles, report_lines
 
     s = data["setting"]
     runs = sorted(data["runs"], key=lambda r: (r["method"], r["seed"]))
@@ -182,18 +183,22 @@ def report_text(data: dict, out: Path | None = None) -> str:
         if hv:
             lines.append(f"| {method} | mean ± sd | {np.mean(hv):.4f} ± {np.std(hv):.4f} | | | |")
     lines += [""] + _wins(runs) + [""]
+    recomputed, commit = recomputed_ensembles(out) if out is not None else ({}, None)
+    ensembles = {(r["method"], r["seed"]): recomputed.get(f"{r['method']}-s{r['seed']}") for r in runs}
     lines += [
               "## Ensembles of each front (test split)", "",
+              *([f"Recomputed from the runs' journals at commit {commit} (`python -m benchmarks.pruning_analysis`); "
+                 "each run's own record in results.json holds the values of its commit.", ""] if recomputed else []),
               "| method | seed | members | majority vote acc % | mean prob. acc % | best single acc % (val-chosen) "
               "| mean prob. AUROC | best single AUROC (val-chosen) | vote grid AUROC | best single grid AUROC |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        x = _row(r)
+        x = _row(r, ensemble=ensembles[(r["method"], r["seed"])])
         lines.append(f"| {r['method']} | {r['seed']} | {x['n']} | {x['vote_acc']:.2f} | {x['mean_acc']:.2f} | "
                      f"{x['best_acc']:.2f} | {x['mean_auroc']:.4f} | {x['best_auroc']:.4f} | "
                      f"{x['vote_grid_auroc']:.4f} | {x['best_grid_auroc']:.4f} |")
     for method in METHODS:
-        rows = [_row(r) for r in runs if r["method"] == method]
+        rows = [_row(r, ensemble=ensembles[(r["method"], r["seed"])]) for r in runs if r["method"] == method]
         if rows:
             gain = lambda a, b: np.mean([x[a] - x[b] for x in rows])  # noqa: E731
             lines += ["", f"{method}, mean over {len(rows)} runs: mean-probability accuracy "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.pruning import RESULTS, make_sampler
+from benchmarks.pruning import RESULTS, _commit, make_sampler
 
 ROOT_KEYS = ("n", "train_accuracy", "cv_accuracy", "density_corr", "label_density_corr", "good_density",
              "bad_density")
@@ -65,7 +65,8 @@ def analyze(out: Path, gradcam_run: str | None) -> dict:
     setting = data["setting"]
     task = _task(setting)
     found = journals(out)
-    result = {"n_bits": setting["layout"]["length"], "partitions": {}, "yield": {}, "windows": {}}
+    result = {"n_bits": setting["layout"]["length"], "commit": _commit(), "partitions": {}, "yield": {}, "windows": {},
+              "ensembles": {}}
     for (method, seed), path in found.items():
         key = f"{method}-s{seed}"
         run = Result.from_journal(path)
@@ -75,7 +76,8 @@ def analyze(out: Path, gradcam_run: str | None) -> dict:
         if method.startswith("lamoo-"):
             result["partitions"][key] = partitions(method, path, setting["pop_size"])
         ensemble = FrontEnsemble.from_result(task, run)
-        result["windows"][key] = {"recorded_accuracy_matches": ensemble.evaluate()["recorded_accuracy_matches"],
+        result["ensembles"][key] = ensemble.evaluate()
+        result["windows"][key] = {"recorded_accuracy_matches": result["ensembles"][key]["recorded_accuracy_matches"],
                                   "rows": ensemble.windows()}
         print(f"{key}: yield {result['yield'][key]['mean']:.3f}", flush=True)
     if gradcam_run is None and found:
@@ -217,6 +219,16 @@ def neuron_lines(analysis: dict) -> list[str]:
             f"[gradcam.png](gradcam.png) shows {n['gradcam']['method']} of the five most kept on the backbone's "
             f"`{n['gradcam']['feature_map']}` map for one {n['gradcam']['part']} image of each of four classes "
             "(8 x 8 images: the maps are coarse).", "", "![Grad-CAM](gradcam.png)"]
+
+
+def recomputed_ensembles(out: Path) -> tuple[dict, str | None]:
+    """``({"METHOD-sSEED": FrontEnsemble.evaluate() report}, commit)`` of ``out/analysis.json``
+    (the ensembles recomputed from the journals by the analysis' code), or ``({}, None)``."""
+    path = out / "analysis.json"
+    if not path.is_file():
+        return {}, None
+    analysis = json.loads(path.read_text())
+    return analysis.get("ensembles", {}), analysis.get("commit")
 
 
 def report_lines(out: Path) -> list[str]:
