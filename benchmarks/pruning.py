@@ -231,16 +231,18 @@ def _wins(runs: list[dict]) -> list[str]:
 
 
 def _regions(runs: list[dict]) -> list[str]:
-    regs = [g for r in runs if r["method"].startswith("lamoo") for g in r["regions"]]
-    if not regs:
-        return []
-    mean = {k: float(np.mean([g[k] for g in regs])) for k in ("depth", "n_members", "n_leaves", "n_outside",
-                                                               "relaxed")}
-    return ["", "## LaMOO's regions on the binary genome", "",
-            f"Over {len(regs)} LaMOO batches: selected region depth {mean['depth']:.2f} on average, "
-            f"{mean['n_members']:.1f} evaluated genomes in it, {mean['n_leaves']:.1f} leaves in the tree, "
-            f"{mean['n_outside']:.2f} of each batch's proposals outside the region, {mean['relaxed']:.2f} moves up "
-            f"to the parent for lack of room."]
+    """What each LaMOO method's selected regions were, from the proposal reports of its runs."""
+    lines = []
+    for method in [m for m in METHODS if m.startswith("lamoo-")]:
+        regs = [g for r in runs if r["method"] == method for g in r["regions"]]
+        if regs:
+            mean = {k: float(np.mean([g[k] for g in regs])) for k in ("depth", "n_members", "n_leaves", "n_outside",
+                                                                       "relaxed")}
+            lines.append(f"{method}, over {len(regs)} batches: selected region depth {mean['depth']:.2f} on average, "
+                         f"{mean['n_members']:.1f} evaluated genomes in it, {mean['n_leaves']:.1f} leaves in the tree, "
+                         f"{mean['n_outside']:.2f} of each batch's proposals outside the region, {mean['relaxed']:.2f} "
+                         f"moves up to the parent (too few samples in the region or too little room).")
+    return ["", "## LaMOO's regions on the binary genome", "", *("\n\n".join(lines).split("\n"))] if lines else []
 
 
 def cmd_report(args) -> None:
