@@ -83,8 +83,18 @@ def run_one(task, method: str, seed: int, args) -> dict:
             "front": front, "ensemble": ensemble, "regions": regions}
 
 
+def portable(value):
+    """``value`` (JSON-able) with every ``cache_dir`` entry replaced by a placeholder: results
+    files name no path of the machine they were made on."""
+    if isinstance(value, dict):
+        return {k: ("<cache dir>" if k == "cache_dir" and v is not None else portable(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    return value
+
+
 def setting(task, args) -> dict:
-    return {"task": repr(task), "backbone": task.backbone.describe(), "layout": task.layout.to_dict(),
+    return {"task": repr(task), "backbone": portable(task.backbone.describe()), "layout": task.layout.to_dict(),
             "training": task.training.to_dict(), "objectives": [repr(o) for o in task.objective_plugins],
             "ref_point": task.ref_point.tolist(), "splits": task.splits.info, "budget": args.budget,
             "n_init": args.n_init, "batch_size": args.batch_size, "pop_size": args.pop_size,

@@ -145,20 +145,27 @@ def partition_lines(analysis: dict) -> list[str]:
                      f"{s['root_good_density']:.2f} / {s['root_bad_density']:.2f} | "
                      f"{s['selected_share_of_samples']:.2f} / {s['selected_share_of_front']:.2f} | "
                      f"{s['selected_hv_inside']:.2f} / {s['selected_hv_outside']:.2f} |")
-    summaries = [p["summary"] for p in parts.values()]
-    m = {k: _mean([s[k] for s in summaries]) for k in summaries[0]}
-    top = [b["root"]["top_bits"][0] for p in parts.values() for b in p["batches"] if b["root"]]
-    lines += ["", f"Means over these runs: the root SVM reproduces its labels on {m['root_train_accuracy']:.0%} of its "
-              f"own samples but on {m['root_cv_accuracy']:.0%} of held-out ones ({m['all_cv_accuracy']:.0%} over all "
-              f"splits): on {analysis.get('n_bits', '?')} bits with {m['root_n']:.0f} samples it mostly memorizes. "
-              f"What it does learn at the root is density: its decision value correlates {m['root_density_corr']:+.2f} "
-              f"with the number of active bits (the good child keeps {m['root_good_density']:.0%} of the bits, the bad "
-              f"one {m['root_bad_density']:.0%}); the labels themselves correlate {m['root_label_density_corr']:+.2f}. "
-              f"The bit most correlated with a root's decision differs from batch to batch "
-              f"({len({b for b, _ in top})} distinct bits over {len(top)} root splits). The selected regions hold "
-              f"{m['selected_share_of_samples']:.0%} of the samples and {m['selected_share_of_front']:.0%} of the "
-              f"current front: they are enriched in non-dominated genomes, as the labels make them."]
+    for method in sorted({key.rsplit("-s", 1)[0] for key in parts}):
+        lines += ["", _partition_summary(method, [p for k, p in parts.items() if k.rsplit("-s", 1)[0] == method],
+                                         analysis.get("n_bits", "?"))]
     return lines + yield_lines(analysis)
+
+
+def _partition_summary(method: str, parts: list[dict], n_bits) -> str:
+    """One paragraph of means over ``method``'s runs (their :func:`partitions` entries)."""
+    summaries = [p["summary"] for p in parts]
+    m = {k: _mean([s[k] for s in summaries]) for k in summaries[0]}
+    top = [b["root"]["top_bits"][0][0] for p in parts for b in p["batches"] if b["root"]]
+    return (f"{method}, means over {len(parts)} runs: the root SVM reproduces its labels on "
+            f"{m['root_train_accuracy']:.0%} of its own samples and on {m['root_cv_accuracy']:.0%} of held-out ones "
+            f"({m['all_train_accuracy']:.0%} and {m['all_cv_accuracy']:.0%} over all splits; {n_bits} bits, "
+            f"{m['root_n']:.0f} samples at the root, {m['all_n']:.0f} per split). Its decision value correlates "
+            f"{m['root_density_corr']:+.2f} with the number of active bits (R² {m['root_density_r2']:.2f}; the good "
+            f"child keeps {m['root_good_density']:.0%} of the bits, the bad one {m['root_bad_density']:.0%}; the labels "
+            f"themselves correlate {m['root_label_density_corr']:+.2f}). The bit most correlated with a root's decision "
+            f"changes from batch to batch ({len(set(top))} distinct bits over {len(top)} root splits). The selected "
+            f"regions hold {m['selected_share_of_samples']:.0%} of the samples and {m['selected_share_of_front']:.0%} "
+            f"of the current front, with {m['selected_density']:.0%} of the bits active on average.")
 
 
 def yield_lines(analysis: dict) -> list[str]:
@@ -172,6 +179,11 @@ def yield_lines(analysis: dict) -> list[str]:
                  "(`front_yield`), averaged over the batches after the initial design, then over seeds:", "",
              "| method | mean yield | per seed |", "|---|---|---|"]
     lines += [f"| {m} | {np.mean(v):.3f} | {', '.join(f'{x:.3f}' for x in v)} |" for m, v in sorted(by_method.items())]
+    pairs = [(m, m.removeprefix("lamoo-")) for m in sorted(by_method) if m.startswith("lamoo-")
+             and m.removeprefix("lamoo-") in by_method]
+    if pairs:
+        lines += ["", "Wrapped in LaMOO, the yield changes by " + "; ".join(
+            f"{np.mean(by_method[m]) - np.mean(by_method[inner]):+.3f} for {inner}" for m, inner in pairs) + "."]
     return lines
 
 

@@ -37,5 +37,6 @@ def test_the_partition_section_reads_the_runs_journals(tmp_path):
     analysis = {"n_bits": 24, "partitions": {"lamoo-nsga2-binary-s0": part},
                 "yield": {"lamoo-nsga2-binary-s0": {"mean": float(np.mean(yields)), "per_batch": yields}}}
     text = "\n".join(partition_lines(analysis))
-    assert "| lamoo-nsga2-binary-s0 | 4 (4) |" in text and "on 24 bits" in text
+    assert "| lamoo-nsga2-binary-s0 | 4 (4) |" in text and "lamoo-nsga2-binary, means over 1 runs" in text
+    assert "; 24 bits, " in text
     assert f"| lamoo-nsga2-binary | {np.mean(yields):.3f} |" in text
