@@ -8,7 +8,7 @@ pytest.importorskip("botorch")
 from samplers import QEHVISampler  # noqa: E402
 from samplers.botorch_discrete import ehvi  # noqa: E402
 from samplers.botorch_marginals import Marginals  # noqa: E402
-from tests.toys import FiniteToyTask, ToyTask, filled_archive  # noqa: E402
+from tests.toys import FiniteToyTask, MixedToyTask, ToyTask, filled_archive  # noqa: E402
 
 FIT = {"fit_maxiter": 25}
 
@@ -27,7 +27,7 @@ def _model_and_candidates(task, n_archive, n_candidates, seed=0):
     return archive, model, U
 
 
-@pytest.mark.parametrize("task", [FiniteToyTask(), ToyTask()], ids=["categorical", "continuous"])
+@pytest.mark.parametrize("task", [FiniteToyTask(), ToyTask(), MixedToyTask()], ids=["categorical", "continuous", "mixed"])
 def test_marginals_equal_botorchs_posterior_of_each_single_point(task):
     import torch
 
