@@ -1,5 +1,6 @@
-"""MO-EvoPruneDeepTL on the bundled digits: NSGA-II with binary operators against LaMOO(NSGA-II) at
-equal budgets, and the ensembles of their Pareto fronts.
+"""MO-EvoPruneDeepTL on the bundled digits: NSGA-II with binary operators against LaMOO(NSGA-II) (and
+random search, LaMOO(random), evolution and local search, ``--methods``) at equal budgets, and the
+ensembles of their Pareto fronts.
 
 The setting (``prune-digits``, :mod:`nas_tasks.pruning.presets`): a NAS-Bench-201 cell trained by
 lamoo on digits 0-4 is the frozen backbone; the target is digits 5-9; the genome has one bit per
@@ -15,11 +16,14 @@ front's test values, the ensembles of the front (majority vote, mean probability
 single models, and for LaMOO what its selected regions were (depth, members, leaves, and how many
 of the inner sampler's proposals fell outside the SVM region).
 
-    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning run --seeds 0-2 --budget 100 --hidden 128
-    python -m benchmarks.pruning report          # REPORT.md from results.json
+    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning run --seeds 0-2 --budget 100 --hidden 128 \
+        --methods nsga2-binary lamoo-nsga2-binary random lamoo-random evolution local
+    OMP_NUM_THREADS=1 nice -n 19 python -m benchmarks.pruning_analysis   # analysis.json, gradcam.png
+    python -m benchmarks.pruning report          # REPORT.md from results.json (and analysis.json)
 
-Results go to ``benchmarks/results/pruning/``; every finished (method, seed) is written at once
-and a rerun skips those already there (``--force`` recomputes them).
+Results go to ``benchmarks/results/pruning/``; every finished (method, seed) is written at once,
+with its journal in ``journals/`` (git-ignored), and a rerun skips those already there
+(``--force`` recomputes them).
 """
 from __future__ import annotations
 
@@ -34,15 +38,20 @@ import numpy as np
 from lamoo.bench.specs import parse_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pruning"
-METHODS = ("nsga2-binary", "lamoo-nsga2-binary")
+METHODS = ("nsga2-binary", "lamoo-nsga2-binary", "random", "lamoo-random", "evolution", "local")
+"""Every method the benchmark knows; ``--methods`` picks some (default: the first two)."""
 
 
 def make_sampler(method: str, pop_size: int):
+    """The sampler of ``method`` (``lamoo-X`` is :class:`lamoo.LaMOO` around ``X``, with its
+    default region policy)."""
     from lamoo import LaMOO
-    from samplers import NSGA2Sampler
+    from samplers import EvolutionSampler, LocalSearchSampler, NSGA2Sampler, RandomSampler
 
-    inner = NSGA2Sampler(operators="binary", pop_size=pop_size)
-    return inner if method == "nsga2-binary" else LaMOO(inner)
+    inner_name = method.removeprefix("lamoo-")
+    inner = {"nsga2-binary": lambda: NSGA2Sampler(operators="binary", pop_size=pop_size), "random": RandomSampler,
+             "evolution": EvolutionSampler, "local": LocalSearchSampler}[inner_name]()
+    return LaMOO(inner) if method.startswith("lamoo-") else inner
 
 
 def run_one(task, method: str, seed: int, args) -> dict:
@@ -57,8 +66,11 @@ def run_one(task, method: str, seed: int, args) -> dict:
         if "depth" in info:
             regions.append({k: info[k] for k in ("depth", "n_members", "n_leaves", "n_outside", "relaxed")})
     start = time.perf_counter()
+    journal = args.out / "journals" / f"{method}-s{seed}.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.unlink(missing_ok=True)
     res = optimize(task, make_sampler(method, args.pop_size), budget=args.budget, n_init=args.n_init,
-                   batch_size=args.batch_size, seed=seed, callback=record)
+                   batch_size=args.batch_size, seed=seed, callback=record, journal=journal)
     seconds = time.perf_counter() - start
     details = task.details().drop_duplicates("genome", keep="last").set_index("genome")
     mask = res.pareto_mask()
@@ -67,12 +79,22 @@ def run_one(task, method: str, seed: int, args) -> dict:
                  for o in res.objectives}} for x, y in zip(res.X[mask], res.Y[mask])]
     ensemble = FrontEnsemble.from_result(task, res).evaluate()
     return {"method": method, "seed": seed, "hypervolume": float(res.hypervolume()),
-            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "n_front": int(mask.sum()),
+            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "commit": _commit(), "n_front": int(mask.sum()),
             "front": front, "ensemble": ensemble, "regions": regions}
 
 
+def portable(value):
+    """``value`` (JSON-able) with every ``cache_dir`` entry replaced by a placeholder: results
+    files name no path of the machine they were made on."""
+    if isinstance(value, dict):
+        return {k: ("<cache dir>" if k == "cache_dir" and v is not None else portable(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    return value
+
+
 def setting(task, args) -> dict:
-    return {"task": repr(task), "backbone": task.backbone.describe(), "layout": task.layout.to_dict(),
+    return {"task": repr(task), "backbone": portable(task.backbone.describe()), "layout": task.layout.to_dict(),
             "training": task.training.to_dict(), "objectives": [repr(o) for o in task.objective_plugins],
             "ref_point": task.ref_point.tolist(), "splits": task.splits.info, "budget": args.budget,
             "n_init": args.n_init, "batch_size": args.batch_size, "pop_size": args.pop_size,
@@ -103,7 +125,7 @@ def cmd_run(args) -> None:
     data["setup_seconds"] = time.perf_counter() - start
     data["setting"] = setting(task, args)
     for seed in args.seeds:
-        for method in METHODS:
+        for method in args.methods:
             done = [r for r in data["runs"] if (r["method"], r["seed"]) == (method, seed)]
             if done and not args.force:
                 continue
@@ -138,77 +160,106 @@ What does not, so these numbers are **not** a reproduction of the paper's:
 """
 
 
-def _row(run: dict, part: str = "test") -> dict:
-    p = run["ensemble"]["parts"][part]
+def _row(run: dict, part: str = "test", ensemble: dict | None = None) -> dict:
+    ensemble = ensemble or run["ensemble"]
+    p = ensemble["parts"][part]
     best_acc, best_auroc = p["best_accuracy_model"], p["best_auroc_model"]
     return {"vote_acc": p["majority_vote"]["accuracy"], "mean_acc": p["mean_probability"]["accuracy"],
             "best_acc": best_acc["accuracy"], "mean_auroc": p["mean_probability"]["auroc"],
             "vote_grid_auroc": p["majority_vote"]["grid_auroc"], "best_auroc": best_auroc["auroc"],
-            "best_grid_auroc": best_auroc["grid_auroc"], "n": run["ensemble"]["n_members"]}
+            "best_grid_auroc": best_auroc["grid_auroc"], "n": ensemble["n_members"]}
 
 
-def report_text(data: dict) -> str:
+def report_text(data: dict, out: Path | None = None) -> str:
+    """REPORT.md: the runs of ``data`` (results.json) and, when ``out`` holds one, its
+    ``analysis.json`` (:mod:`benchmarks.pruning_analysis`)."""
+    from benchmarks.pruning_analysis import recomputed_ensembles, report_lines
+
     s = data["setting"]
     runs = sorted(data["runs"], key=lambda r: (r["method"], r["seed"]))
-    lines = ["# MO-EvoPruneDeepTL on digits: NSGA-II (binary) vs LaMOO(NSGA-II), and front ensembles", "",
+    lines = ["# MO-EvoPruneDeepTL on digits: NSGA-II (binary), LaMOO(NSGA-II) and other samplers, and front ensembles", "",
              f"Setting: {s['task']}; backbone {s['backbone']['name']} ({s['backbone']['n_features']} features); "
              f"sparse layer {s['layout']['n_hidden']} units; head recipe {s['training']['optimizer']} "
              f"lr {s['training']['lr']}, batch {s['training']['batch_size']}, <= {s['training']['max_epochs']} epochs; "
              f"objectives {', '.join(s['objectives'])}; reference point {s['ref_point']}; budget {s['budget']} "
              f"({s['n_init']} initial, batches of {s['batch_size']}), NSGA-II population {s['pop_size']}; "
-             f"{s['threads']} thread(s), commit {s['commit']}. Splits: {s['splits']}.", "",
+             f"{s['threads']} thread(s). Splits: {s['splits']}.", "",
              "## Hypervolume at equal budget (validation values, task reference point)", "",
-             "| method | seed | HV | front size | seconds |", "|---|---|---|---|---|"]
-    lines += [f"| {r['method']} | {r['seed']} | {r['hypervolume']:.4f} | {r['n_front']} | {r['seconds']:.0f} |"
-              for r in runs]
+             "| method | seed | HV | front size | seconds | commit |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['method']} | {r['seed']} | {r['hypervolume']:.4f} | {r['n_front']} | {r['seconds']:.0f} | "
+              f"{r.get('commit', s['commit'])} |" for r in runs]
     for method in METHODS:
         hv = [r["hypervolume"] for r in runs if r["method"] == method]
         if hv:
-            lines.append(f"| {method} | mean ± sd | {np.mean(hv):.4f} ± {np.std(hv):.4f} | | |")
-    pairs = {(r["method"], r["seed"]): r["hypervolume"] for r in runs}
-    wins = [pairs[("lamoo-nsga2-binary", s_)] > pairs[("nsga2-binary", s_)] for (m, s_) in pairs
-            if m == "nsga2-binary" and ("lamoo-nsga2-binary", s_) in pairs]
-    lines += ["", f"LaMOO(NSGA-II) has the larger HV on {sum(wins)} of {len(wins)} seeds.", "",
+            lines.append(f"| {method} | mean ± sd | {np.mean(hv):.4f} ± {np.std(hv):.4f} | | | |")
+    lines += [""] + _wins(runs) + [""]
+    recomputed, commit = recomputed_ensembles(out) if out is not None else ({}, None)
+    ensembles = {(r["method"], r["seed"]): recomputed.get(f"{r['method']}-s{r['seed']}") for r in runs}
+    lines += [
               "## Ensembles of each front (test split)", "",
+              *([f"Recomputed from the runs' journals at commit {commit} (`python -m benchmarks.pruning_analysis`); "
+                 "each run's own record in results.json holds the values of its commit.", ""] if recomputed else []),
               "| method | seed | members | majority vote acc % | mean prob. acc % | best single acc % (val-chosen) "
               "| mean prob. AUROC | best single AUROC (val-chosen) | vote grid AUROC | best single grid AUROC |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        x = _row(r)
+        x = _row(r, ensemble=ensembles[(r["method"], r["seed"])])
         lines.append(f"| {r['method']} | {r['seed']} | {x['n']} | {x['vote_acc']:.2f} | {x['mean_acc']:.2f} | "
                      f"{x['best_acc']:.2f} | {x['mean_auroc']:.4f} | {x['best_auroc']:.4f} | "
                      f"{x['vote_grid_auroc']:.4f} | {x['best_grid_auroc']:.4f} |")
-    rows = [_row(r) for r in runs]
-    if rows:
-        gain = lambda a, b: np.mean([x[a] - x[b] for x in rows])  # noqa: E731
-        lines += ["", f"Mean over all runs: mean-probability accuracy {gain('mean_acc', 'best_acc'):+.2f} points, "
-                      f"majority vote {gain('vote_acc', 'best_acc'):+.2f} points over the best single model; "
-                      f"mean-probability AUROC {gain('mean_auroc', 'best_auroc'):+.4f}, vote grid AUROC "
-                      f"{gain('vote_grid_auroc', 'best_grid_auroc'):+.4f} over the most robust single model."]
+    for method in METHODS:
+        rows = [_row(r, ensemble=ensembles[(r["method"], r["seed"])]) for r in runs if r["method"] == method]
+        if rows:
+            gain = lambda a, b: np.mean([x[a] - x[b] for x in rows])  # noqa: E731
+            lines += ["", f"{method}, mean over {len(rows)} runs: mean-probability accuracy "
+                          f"{gain('mean_acc', 'best_acc'):+.2f} points, majority vote {gain('vote_acc', 'best_acc'):+.2f} "
+                          f"points over the best single model; mean-probability AUROC "
+                          f"{gain('mean_auroc', 'best_auroc'):+.4f}, vote grid AUROC "
+                          f"{gain('vote_grid_auroc', 'best_grid_auroc'):+.4f} over the most robust single model."]
     lines += _regions(runs)
+    if out is not None:
+        lines += report_lines(out)
     inputs = s["layout"]["level"] == "inputs"
     return "\n".join(lines) + "\n\n" + PAPER.format(
         what="inputs" if inputs else s["layout"]["level"], bits=s["layout"]["length"], level=s["layout"]["level"],
         released="the released code's configuration" if inputs else "the released code switches inputs instead")
 
 
+def _wins(runs: list[dict]) -> list[str]:
+    """One line per LaMOO method: on how many seeds its HV beats its inner sampler's."""
+    hv = {(r["method"], r["seed"]): r["hypervolume"] for r in runs}
+    out = []
+    for method in METHODS:
+        inner = method.removeprefix("lamoo-")
+        if method == inner:
+            continue
+        seeds = sorted(s for (m, s) in hv if m == method and (inner, s) in hv)
+        if seeds:
+            wins = sum(hv[(method, s)] > hv[(inner, s)] for s in seeds)
+            out.append(f"LaMOO({inner}) has the larger HV than {inner} on {wins} of {len(seeds)} seeds.")
+    return out
+
+
 def _regions(runs: list[dict]) -> list[str]:
-    regs = [g for r in runs if r["method"].startswith("lamoo") for g in r["regions"]]
-    if not regs:
-        return []
-    mean = {k: float(np.mean([g[k] for g in regs])) for k in ("depth", "n_members", "n_leaves", "n_outside",
-                                                               "relaxed")}
-    return ["", "## LaMOO's regions on the binary genome", "",
-            f"Over {len(regs)} LaMOO batches: selected region depth {mean['depth']:.2f} on average, "
-            f"{mean['n_members']:.1f} evaluated genomes in it, {mean['n_leaves']:.1f} leaves in the tree, "
-            f"{mean['n_outside']:.2f} of each batch's proposals outside the region, {mean['relaxed']:.2f} moves up "
-            f"to the parent for lack of room."]
+    """What each LaMOO method's selected regions were, from the proposal reports of its runs."""
+    lines = []
+    for method in [m for m in METHODS if m.startswith("lamoo-")]:
+        regs = [g for r in runs if r["method"] == method for g in r["regions"]]
+        if regs:
+            mean = {k: float(np.mean([g[k] for g in regs])) for k in ("depth", "n_members", "n_leaves", "n_outside",
+                                                                       "relaxed")}
+            lines.append(f"{method}, over {len(regs)} batches: selected region depth {mean['depth']:.2f} on average, "
+                         f"{mean['n_members']:.1f} evaluated genomes in it, {mean['n_leaves']:.1f} leaves in the tree, "
+                         f"{mean['n_outside']:.2f} of each batch's proposals outside the region, {mean['relaxed']:.2f} "
+                         f"moves up to the parent (too few samples in the region or too little room).")
+    return ["", "## LaMOO's regions on the binary genome", "", *("\n\n".join(lines).split("\n"))] if lines else []
 
 
 def cmd_report(args) -> None:
     data = json.loads((args.out / "results.json").read_text())
-    (args.out / "REPORT.md").write_text(report_text(data))
-    print(report_text(data))
+    text = report_text(data, args.out)
+    (args.out / "REPORT.md").write_text(text)
+    print(text)
 
 
 def main(argv=None) -> None:
@@ -224,6 +275,8 @@ def main(argv=None) -> None:
                    help="what a bit switches (default: inputs, the released code's)")
     r.add_argument("--hidden", type=int, default=512, help="units of the sparse layer (the released code's: 512)")
     r.add_argument("--cache-dir", default=None, help="trained-cell and feature cache (default: lamoo's)")
+    r.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS[:2]),
+                   help="methods to run (default: nsga2-binary lamoo-nsga2-binary)")
     r.add_argument("--force", action="store_true")
     rep = sub.add_parser("report")
     for q in (r, rep):

@@ -66,7 +66,8 @@ def optimize_async(study, evaluator, budget: int, *, progress: bool = False, cal
 
 class ProgressBar:
     """The progress bar of :meth:`lamoo.Study.optimize` (tqdm): evaluations told out of
-    ``budget``, with the hypervolume."""
+    ``budget``, with the hypervolume (of the feasible points) and, with constraints, how many
+    evaluations were feasible."""
 
     def __init__(self, study, budget: int):
         from tqdm.auto import tqdm
@@ -76,7 +77,10 @@ class ProgressBar:
 
     def update_to(self, study) -> None:
         self._bar.n = min(study.n_told, self.budget)
-        self._bar.set_postfix(hv=f"{study.archive_hypervolume():.4g}")
+        postfix = {"hv": f"{study.archive_hypervolume():.4g}"}
+        if study.constraints:
+            postfix["feasible"] = f"{len(study.archive.feasible_indices)}/{study.n_told}"
+        self._bar.set_postfix(postfix)
 
     def close(self) -> None:
         self._bar.close()

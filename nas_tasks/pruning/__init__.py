@@ -10,6 +10,8 @@ network for accuracy, memory and robustness, and ensemble the Pareto front.
 - :mod:`~nas_tasks.pruning.task`: :class:`PruneTask`, the lamoo task;
 - :mod:`~nas_tasks.pruning.ensemble`: ensembles of a finished run's Pareto front;
 - :mod:`~nas_tasks.pruning.neurons`: the units every front model keeps, and Grad-CAM for them;
+- :mod:`~nas_tasks.pruning.partitions`: what LaMOO's SVM partitions of a finished run's genomes
+  mean (rebuilt from its journal), and the yield of each batch;
 - :mod:`~nas_tasks.pruning.presets` and :mod:`~nas_tasks.pruning.cli`: the digits transfer task,
   ``lamoo optimize --task prune`` and ``lamoo prune-report``.
 
@@ -23,7 +25,8 @@ _LAZY = {"PruneTask": "nas_tasks.pruning.task", "Memory": "nas_tasks.pruning.tas
          "from_run": "nas_tasks.pruning.sources", "from_trained_cell": "nas_tasks.pruning.sources",
          "from_checkpoint": "nas_tasks.pruning.sources", "from_torchvision": "nas_tasks.pruning.sources",
          "FrontEnsemble": "nas_tasks.pruning.ensemble", "influential_units": "nas_tasks.pruning.neurons",
-         "grad_cam": "nas_tasks.pruning.neurons", "prune_digits": "nas_tasks.pruning.presets"}
+         "grad_cam": "nas_tasks.pruning.neurons", "prune_digits": "nas_tasks.pruning.presets",
+         "partition_analysis": "nas_tasks.pruning.partitions", "front_yield": "nas_tasks.pruning.partitions"}
 
 
 def __getattr__(name):

@@ -104,22 +104,42 @@ class PruneReportCommand:
         parser.add_argument("--gradcam-units", type=int, default=5, help="units to show with Grad-CAM (default: 5)")
         parser.add_argument("--method", choices=["gradcam", "gradcam++"], default="gradcam",
                             help="Grad-CAM or Grad-CAM++ (the released code's) (default: gradcam)")
+        parser.add_argument("--window", default=None, metavar="LO,HI",
+                            help="ensemble only the front's members whose --window-by value lies between these "
+                                 "percentiles of the front's (e.g. 50,60; the released code's windows)")
+        parser.add_argument("--window-by", default="accuracy", choices=["accuracy", "robustness"],
+                            help="the recorded (validation) objective --window selects by (default: accuracy)")
         parser.add_argument("--out", type=Path, default=None, help="folder for the outputs (default: RUN_DIR)")
 
     def run(self, args) -> int:
         report = prune_report(args.run_dir, args.out, top_k=args.top_k, gradcam_units=args.gradcam_units,
-                              method=args.method)
+                              method=args.method, window=_window(args.window), window_by=args.window_by)
         print(report["table"])
-        print(f"\nwrote {report['out']}/: ensemble.json ensemble.md neurons.json gradcam.png")
+        print(f"\nwrote {report['out']}/: ensemble.json ensemble.md windows.json windows.md neurons.json gradcam.png")
         return 0
 
 
-def prune_report(run_dir, out=None, top_k: int = 10, gradcam_units: int = 5, method: str = "gradcam") -> dict:
-    """Write ``ensemble.json``, ``ensemble.md``, ``neurons.json`` and ``gradcam.png`` for a
-    finished pruning run; returns the report and the Markdown table."""
+def _window(text):
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInputError(f"--window takes two percentiles LO,HI (e.g. 50,60), got {text!r}") from None
+    return lo, hi
+
+
+def prune_report(run_dir, out=None, top_k: int = 10, gradcam_units: int = 5, method: str = "gradcam",
+                 window=None, window_by: str = "accuracy") -> dict:
+    """Write ``ensemble.json``, ``ensemble.md``, ``windows.json``, ``windows.md``,
+    ``neurons.json`` and ``gradcam.png`` for a finished pruning run; returns the report and the
+    Markdown table. ``window`` (percentiles ``(lo, hi)``) keeps only the front's members whose
+    recorded ``window_by`` value lies in it (:meth:`FrontEnsemble.from_result`); ``windows.*``
+    hold the ensembles of the released code's percentile windows of those members
+    (:meth:`FrontEnsemble.windows`)."""
     from lamoo.journal import read_journal
     from lamoo.result import Result
-    from nas_tasks.pruning.ensemble import FrontEnsemble, summary_table
+    from nas_tasks.pruning.ensemble import FrontEnsemble, summary_table, window_table
     from nas_tasks.pruning.neurons import gradcam_figure, influential_units
     from nas_tasks.pruning.task import PruneTask
 
@@ -131,11 +151,14 @@ def prune_report(run_dir, out=None, top_k: int = 10, gradcam_units: int = 5, met
         raise InvalidInputError(f"{str(run_dir)!r} is not a run folder: it has no journal.jsonl")
     task = PruneTask.from_description(read_journal(journal)[0]["task"])
     result = Result.from_journal(journal)
-    ensemble = FrontEnsemble.from_result(task, result)
+    ensemble = FrontEnsemble.from_result(task, result, window, window_by)
     report = ensemble.evaluate()
     table = "\n\n".join(summary_table(report, part) for part in ("val", "test"))
     (out / "ensemble.json").write_text(json.dumps(report, indent=1) + "\n")
     (out / "ensemble.md").write_text(table + "\n")
+    windows = ensemble.windows()
+    (out / "windows.json").write_text(json.dumps(windows, indent=1) + "\n")
+    (out / "windows.md").write_text(window_table(windows) + "\n")
     neurons = influential_units(task, ensemble.genomes, ensemble.recorded, top_k)
     neurons["gradcam"] = gradcam_figure(task, ensemble.genomes, ensemble.recorded, out / "gradcam.png",
                                         top_k=gradcam_units, method=method)

@@ -31,6 +31,36 @@ from lamoo.exceptions import InvalidInputError
 from nas_tasks.objectives.robustness import auroc, odin_scores_from_logits
 
 TPR_LEVELS = 100
+RELEASED_WINDOWS = ((50, 60), (55, 65), (60, 70), (65, 75), (70, 80), (75, 85), (80, 90), (85, 95))
+"""The percentile windows of the released code's ensemble scripts (ari-dasci/S-MOEvoPruneDeepTL,
+``ensemble/plots_ensembles_accuracy.py`` by accuracy, ``ensemble/plot_ensembles_OoD.py`` by AUROC)."""
+
+
+def window_members(values: np.ndarray, window) -> np.ndarray:
+    """``(n,)`` bool: which of ``values`` lie between the ``window = (lo, hi)`` percentiles of
+    ``values`` (both ends included, numpy's linear percentiles, as the released code)."""
+    lo, hi = _check_window(window)
+    values = np.asarray(values, dtype=float)
+    low, high = np.percentile(values, [lo, hi])
+    return (values >= low) & (values <= high)
+
+
+def _check_window(window) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in window)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"a percentile window is two numbers (lo, hi), got {window!r}") from None
+    if not 0 <= lo <= hi <= 100:
+        raise InvalidInputError(f"a percentile window needs 0 <= lo <= hi <= 100, got {window!r}")
+    return lo, hi
+
+
+def _objective_index(objectives, by: str) -> int:
+    names = [o.name for o in objectives]
+    if by not in names:
+        raise InvalidInputError(f"a percentile window selects by {by!r}, which the run does not measure "
+                                f"(objectives: {names})")
+    return names.index(by)
 
 
 def vote(predictions: np.ndarray, num_classes: int) -> np.ndarray:
@@ -44,13 +74,17 @@ def vote(predictions: np.ndarray, num_classes: int) -> np.ndarray:
 def grid_decisions(scores_id: np.ndarray, scores_ood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(L x N_id, L x N_ood)`` bool "in-distribution" decisions at the released code's
     :data:`TPR_LEVELS` thresholds, set at quantiles of ``scores_id`` from the largest score down
-    (the first level decides OoD for everything, the last ID for everything)."""
+    (the first level decides OoD for every ID image, the last ID for every ID image, and there,
+    its threshold being just under the smallest ID score, ID for every OoD image scoring at least
+    that much: without it a model whose score never varies, such as a head with no active input,
+    would get a grid AUROC of 1 instead of 0.5)."""
     ordered = np.sort(scores_id)
     levels = np.arange(0, 1, 1 / TPR_LEVELS)[::-1].copy()
     levels[0] = 0.99999999
     thresholds = ordered[(len(ordered) * levels).astype(int)]
     dec_id, dec_ood = scores_id[None, :] > thresholds[:, None], scores_ood[None, :] > thresholds[:, None]
     dec_id[0], dec_id[-1] = False, True
+    dec_ood[-1] = scores_ood >= thresholds[-1]
     return dec_id, dec_ood
 
 
@@ -85,26 +119,22 @@ class FrontEnsemble:
                                 if getattr(o, "name", "") == "robustness" and getattr(o, "epsilon", 1) == 0), None)
 
     @classmethod
-    def from_result(cls, task, result, window: tuple[float, float] | None = None) -> "FrontEnsemble":
+    def from_result(cls, task, result, window: tuple[float, float] | None = None,
+                    by: str = "accuracy") -> "FrontEnsemble":
         """The non-dominated genomes of ``result`` (a :class:`lamoo.Result`), optionally only
-        those whose validation accuracy lies between the ``window`` percentiles of the front's
-        (the released code's windows, e.g. ``(50, 60)``)."""
+        those whose recorded (validation) value of objective ``by`` lies between the ``window``
+        percentiles of the front's (the released code's windows, :data:`RELEASED_WINDOWS`)."""
         mask = np.asarray(result.pareto_mask())
         X, Y = result.X[mask], result.Y[mask]
         X, keep = np.unique(X, axis=0, return_index=True)
         Y = Y[keep]
         if window is not None:
-            names = [o.name for o in result.objectives]
-            if "accuracy" not in names:
-                raise InvalidInputError("a percentile window selects by accuracy, which the run does not measure")
-            acc = Y[:, names.index("accuracy")]
-            lo, hi = np.percentile(acc, window)
-            inside = (acc >= lo) & (acc <= hi)
+            inside = window_members(Y[:, _objective_index(result.objectives, by)], window)
             X, Y = X[inside], Y[inside]
         return cls(task, X, Y)
 
     @classmethod
-    def from_run(cls, run_dir, task=None, window=None) -> "FrontEnsemble":
+    def from_run(cls, run_dir, task=None, window=None, by: str = "accuracy") -> "FrontEnsemble":
         """The front of a ``lamoo optimize --task prune`` run folder (the task rebuilt from its
         journal unless given)."""
         from lamoo.journal import read_journal
@@ -116,12 +146,15 @@ class FrontEnsemble:
             raise InvalidInputError(f"{str(run_dir)!r} is not a run folder: it has no journal.jsonl")
         if task is None:
             task = PruneTask.from_description(read_journal(journal)[0]["task"])
-        return cls.from_result(task, Result.from_journal(journal), window)
+        return cls.from_result(task, Result.from_journal(journal), window, by)
 
     # ------------------------------------------------------------------ evaluation
     def predictions(self) -> dict:
         """``{part: (logits n x N x k, labels (N,))}`` of the members on the validation and test
-        splits, and ``{(part, "ood"): (ID rows, OoD logits n x M x k)}`` with a robustness objective."""
+        splits, and ``{(part, "ood"): (ID rows, OoD logits n x M x k)}`` with a robustness objective
+        (computed once: the heads are trained on the first call)."""
+        if getattr(self, "_predictions", None) is not None:
+            return self._predictions
         weights = self.task.heads(self.genomes)
         out = {}
         for part in ("val", "test"):
@@ -130,25 +163,71 @@ class FrontEnsemble:
             if self.robustness is not None:
                 rows, ood = self.task._ood[(self.robustness[0], part)]
                 out[(part, "ood")] = (rows.cpu().numpy(), weights.logits(ood).cpu().numpy())
+        self._predictions = out
         return out
 
     def evaluate(self) -> dict:
         """Accuracy (%) and ODIN AUROC of the members, the two ensembles and the best single
         models, on the validation and the test split (see the module docstring)."""
-        preds = self.predictions()
-        report = {"n_members": len(self.genomes), "memory": self.task.layout.memory(self.genomes).tolist(),
-                  "parts": {part: self._part(preds, part) for part in ("val", "test")}}
+        report = self._report(self.predictions(), np.arange(len(self.genomes)))
+        if self.recorded is not None:
+            names = [o.name for o in self.task.objectives]
+            recomputed = np.array(report["parts"]["val"]["single"]["accuracy"])
+            report["recorded_accuracy_matches"] = bool(np.allclose(self.recorded[:, names.index("accuracy")],
+                                                                   recomputed, atol=1e-6)) if "accuracy" in names else None
+        return report
+
+    def windows(self, windows=RELEASED_WINDOWS, part: str = "test") -> list[dict]:
+        """Ensembles of the members inside percentile windows, as the released code's ensemble
+        scripts make them: for accuracy, the members whose accuracy lies in the window; for
+        AUROC, those whose robustness does. Members are selected by their recorded (validation)
+        values, where the released code selects on the split it reports; each row compares the
+        window's ensembles with its best single model (chosen on validation) and its best member
+        on ``part`` (``max_*``, the released code's "maximum individual" comparison).
+
+        Returns:
+            one dict per (objective, window): ``by``, ``window``, ``members`` (indices), and the
+            ``vote_accuracy``, ``mean_accuracy``, ``best_accuracy``, ``max_accuracy`` and, with a
+            robustness objective, ``vote_grid_auroc``, ``mean_auroc``, ``best_auroc``,
+            ``max_auroc`` (exact ODIN AUROC) and ``best_grid_auroc``, ``max_grid_auroc`` (the vote's
+            grid AUROC of the single models) of ``part``.
+        """
+        if self.recorded is None:
+            raise InvalidInputError("percentile windows select by the recorded values: build the ensemble with them "
+                                    "(FrontEnsemble.from_result or recorded=...)")
+        preds, rows = self.predictions(), []
+        names = [o.name for o in self.task.objectives]
+        for by in [b for b in ("accuracy", "robustness") if b in names and (b != "robustness" or self.robustness)]:
+            for window in windows:
+                idx = np.flatnonzero(window_members(self.recorded[:, names.index(by)], window))
+                if len(idx):
+                    rows.append(self._window_row(preds, idx, by, window, part))
+        return rows
+
+    def _window_row(self, preds: dict, idx: np.ndarray, by: str, window, part: str) -> dict:
+        p = self._report(preds, idx)["parts"][part]
+        row = {"by": by, "window": list(window), "members": idx.tolist(),
+               "vote_accuracy": p["majority_vote"]["accuracy"], "mean_accuracy": p["mean_probability"]["accuracy"],
+               "best_accuracy": p["best_accuracy_model"]["accuracy"], "max_accuracy": p["max_accuracy"]}
+        if "auroc" in p["single"]:
+            row.update(vote_grid_auroc=p["majority_vote"]["grid_auroc"], mean_auroc=p["mean_probability"]["auroc"],
+                       best_auroc=p["best_auroc_model"]["auroc"], max_auroc=p["max_auroc"],
+                       best_grid_auroc=p["best_auroc_model"]["grid_auroc"], max_grid_auroc=max(p["single"]["grid_auroc"]))
+        return row
+
+    def _report(self, preds: dict, idx: np.ndarray) -> dict:
+        """The report of the members ``idx`` (indices into :attr:`genomes`), from ``preds``."""
+        sub = {key: (value[0], value[1][idx]) if isinstance(key, tuple) else (value[0][idx], value[1])
+               for key, value in preds.items()}
+        report = {"n_members": len(idx), "memory": self.task.layout.memory(self.genomes[idx]).tolist(),
+                  "parts": {part: self._part(sub, part) for part in ("val", "test")}}
         val = report["parts"]["val"]
         for part in report["parts"].values():
             for objective in ("accuracy", "auroc"):
                 if objective in val["single"]:
                     best = int(np.argmax(val["single"][objective]))
-                    part[f"best_{objective}_model"] = {"member": best, **{k: v[best] for k, v in part["single"].items()}}
-        if self.recorded is not None:
-            names = [o.name for o in self.task.objectives]
-            recomputed = np.array(val["single"]["accuracy"])
-            report["recorded_accuracy_matches"] = bool(np.allclose(self.recorded[:, names.index("accuracy")],
-                                                                   recomputed, atol=1e-6)) if "accuracy" in names else None
+                    part[f"best_{objective}_model"] = {"member": int(idx[best]),
+                                                       **{k: v[best] for k, v in part["single"].items()}}
         return report
 
     def _part(self, preds: dict, part: str) -> dict:
@@ -200,4 +279,21 @@ def summary_table(report: dict, part: str = "test") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["FrontEnsemble", "grid_auroc", "grid_decisions", "summary_table", "vote"]
+__all__ = ["RELEASED_WINDOWS", "FrontEnsemble", "grid_auroc", "grid_decisions", "summary_table", "vote", "window_members",
+           "window_table"]
+
+
+def window_table(rows: list[dict], part: str = "test") -> str:
+    """A Markdown table of :meth:`FrontEnsemble.windows`' rows (the vote's AUROC beside the single
+    models' on the same 100-threshold grid, the mean probability's beside their exact AUROC)."""
+    def fmt(row, key, digits):
+        return f"{row[key]:.{digits}f}" if key in row else ""
+    lines = ["| selected by (val) | window | members | vote acc % | mean prob. acc % | best single acc % | max member "
+             "acc % | vote grid AUROC | best single grid AUROC | max member grid AUROC | mean prob. AUROC | "
+             "best single AUROC | max member AUROC |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    keys = [("vote_accuracy", 2), ("mean_accuracy", 2), ("best_accuracy", 2), ("max_accuracy", 2),
+            ("vote_grid_auroc", 4), ("best_grid_auroc", 4), ("max_grid_auroc", 4), ("mean_auroc", 4), ("best_auroc", 4),
+            ("max_auroc", 4)]
+    lines += [f"| {r['by']} | {r['window'][0]:g}-{r['window'][1]:g} | {len(r['members'])} | "
+              + " | ".join(fmt(r, k, d) for k, d in keys) + " |" for r in rows]
+    return "\n".join(lines) + f"\n\n({part} split; best single: chosen on validation among the window's members.)"

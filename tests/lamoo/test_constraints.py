@@ -233,3 +233,14 @@ def test_cli_constraint_option(tmp_path, capsys):
     assert "malformed constraint 'f1<0.3'" in capsys.readouterr().err
     assert main(run + ["--out", str(tmp_path / "c"), "--constraint", "latency<=3"]) == 2
     assert "unknown value 'latency'" in capsys.readouterr().err
+
+
+def test_the_progress_bar_shows_the_feasible_count_of_a_constrained_run(capsys):
+    study = Study(ToyTask(d=2), RandomSampler(), seed=0, n_init=4, constraints="f2<=0.5")
+    study.optimize(12, batch_size=4, progress=True)
+    n_feasible = len(study.archive.feasible_indices)
+    assert 0 < n_feasible < 12
+    assert f"feasible={n_feasible}/12" in capsys.readouterr().err
+    Study(ToyTask(d=2), RandomSampler(), seed=0, n_init=4).optimize(8, batch_size=4, progress=True)
+    err = capsys.readouterr().err
+    assert "hv=" in err and "feasible" not in err

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from lamoo.partition import BAD, GOOD, SVMClassifier, SVMConfig, dominance_labels, fit_split, n_good
+from lamoo.partition import BAD, GOOD, SVMClassifier, SVMConfig, dominance_labels, fit_rows, fit_split, n_good
 from lamoo.pareto import hypervolume
 from lamoo.tree import PartitionTree
 from tests.toys import ToyTask, filled_archive
@@ -149,6 +149,28 @@ def test_large_nodes_fit_on_a_subsample_and_route_every_sample():
     # at or under max_fit nothing is drawn: the split is the exact one
     exact = fit_split(X[:100], F[:100], SVMClassifier)[1]
     assert (fit_split(X[:100], F[:100], SVMClassifier, max_fit=100, rng=None)[1] == exact).all()
+
+
+def test_the_fit_subsample_keeps_the_front_of_the_node():
+    from lamoo.pareto import non_dominated_mask
+
+    rng = np.random.default_rng(3)
+    F = rng.random((2000, 2))
+    front = np.flatnonzero(non_dominated_mask(F))
+    rows = fit_rows(F, 100, np.random.default_rng(0))
+    assert len(rows) == 100 and len(np.unique(rows)) == 100 and (np.diff(rows) > 0).all()
+    assert set(front) <= set(rows)  # a uniform draw of 100 of 2,000 keeps 5% of the front
+    # a front larger than the subsample: a draw of the front only
+    line = np.column_stack([np.linspace(0, 1, 300), np.linspace(1, 0, 300)])
+    rows = fit_rows(np.vstack([line, line + 0.5]), 50, np.random.default_rng(0))
+    assert len(rows) == 50 and (rows < 300).all()
+    # with constraints: the feasible front, or the least violating sample while none is feasible
+    violation = (F[:, 0] < 0.5).astype(float)
+    feasible = np.flatnonzero(violation == 0)
+    rows = fit_rows(F, 100, np.random.default_rng(0), violation)
+    assert set(feasible[non_dominated_mask(F[feasible])]) <= set(rows)
+    violation = 1.0 + F[:, 1]
+    assert int(np.argmin(violation)) in fit_rows(F, 100, np.random.default_rng(0), violation)
 
 
 def test_trees_under_max_fit_are_exact_and_subsampled_trees_are_reproducible():

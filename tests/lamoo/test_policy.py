@@ -117,3 +117,14 @@ def test_mixing_runs_resume_exactly(tmp_path, task, sampler):
     resumed.optimize(40, 5)
     np.testing.assert_array_equal(resumed.archive.X, whole.archive.X)
     assert max(n_global) > 0
+
+
+def test_lamoo_local_proposes_in_the_whole_space_as_local_search_alone_does():
+    from lamoo import optimize
+    from samplers import LocalSearchSampler
+    from tests.toys import FiniteToyTask
+
+    assert LaMOO(LocalSearchSampler()).policy_ == RegionPolicy(global_fraction=1.0)
+    alone = optimize(FiniteToyTask(), LocalSearchSampler(), budget=30, n_init=10, batch_size=5, seed=3)
+    wrapped = optimize(FiniteToyTask(), LaMOO(LocalSearchSampler()), budget=30, n_init=10, batch_size=5, seed=3)
+    np.testing.assert_array_equal(alone.X, wrapped.X)

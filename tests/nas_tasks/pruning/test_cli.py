@@ -30,3 +30,32 @@ def test_optimize_a_pruning_task_then_report_its_front(tmp_path, cache_dir, caps
     neurons = json.loads((out / "neurons.json").read_text())
     assert len(neurons["top"]) == 3 and neurons["gradcam"]["units"] == [r["unit"] for r in neurons["top"][:2]]
     assert (out / "gradcam.png").is_file() and (out / "ensemble.md").is_file()
+    windows = json.loads((out / "windows.json").read_text())
+    assert windows and {w["by"] for w in windows} == {"accuracy", "robustness"}
+    assert (out / "windows.md").read_text().startswith("| selected by (val) |")
+    assert main(["prune-report", str(out), "--window", "0,100", "--gradcam-units", "1", "--out",
+                 str(tmp_path / "all")]) == 0
+    assert json.loads((tmp_path / "all" / "ensemble.json").read_text())["n_members"] == report["n_members"]
+    assert main(["prune-report", str(out), "--window", "50"]) == 2
+    assert "--window takes two percentiles" in capsys.readouterr().err
+
+
+def test_the_readme_walkthrough_commands_parse():
+    """Every ``lamoo`` command of the README's pruning walkthrough is one the CLI accepts (they
+    were run as written on digits; this keeps their options from drifting)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from lamoo.cli import make_parser
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Pruning a transferred network", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    commands = [shlex.split(c, comments=True) for c in block.replace("\\\n", " ").splitlines() if c.strip()]
+    assert [c[:2] for c in commands] == [["lamoo", "optimize"], ["lamoo", "optimize"], ["lamoo", "prune-report"]]
+    parser = make_parser()
+    for argv in commands:
+        args = parser.parse_args(argv[1:])
+        assert args.command == argv[1]
+    assert args.run_dir == Path("runs/prune")
