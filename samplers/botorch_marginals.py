@@ -2,8 +2,9 @@
 
 BoTorch scores ``N`` single points as ``N x 1 x d`` batches, and GPyTorch then builds one
 ``1 x n`` by ``n x n`` product per point, or, given ``N x d`` at once, the joint ``N x N`` test
-covariance: either way the cost per candidate grows with the archive, about 0.1 ms at ``n = 100``
-and 1.7 ms at ``n = 200`` on one core (``python -m benchmarks.discrete_acq``). The analytic
+covariance: either way the cost per candidate grows with the archive (about 0.1 ms per candidate
+and greedy step at ``n = 100`` on one core, so 8 s for a batch of 5 over the NB201 cells;
+``benchmarks/README.md``). The analytic
 EHVI needs only each point's marginal mean and variance, which one Cholesky factor of the training
 covariance gives for all ``N`` points in a few matrix products.
 
