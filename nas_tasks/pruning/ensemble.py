@@ -279,10 +279,6 @@ def summary_table(report: dict, part: str = "test") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["RELEASED_WINDOWS", "FrontEnsemble", "grid_auroc", "grid_decisions", "summary_table", "vote", "window_members",
-           "window_table"]
-
-
 def window_table(rows: list[dict], part: str = "test") -> str:
     """A Markdown table of :meth:`FrontEnsemble.windows`' rows (the vote's AUROC beside the single
     models' on the same 100-threshold grid, the mean probability's beside their exact AUROC)."""
@@ -297,3 +293,7 @@ def window_table(rows: list[dict], part: str = "test") -> str:
     lines += [f"| {r['by']} | {r['window'][0]:g}-{r['window'][1]:g} | {len(r['members'])} | "
               + " | ".join(fmt(r, k, d) for k, d in keys) + " |" for r in rows]
     return "\n".join(lines) + f"\n\n({part} split; best single: chosen on validation among the window's members.)"
+
+
+__all__ = ["RELEASED_WINDOWS", "FrontEnsemble", "grid_auroc", "grid_decisions", "summary_table", "vote", "window_members",
+           "window_table"]

@@ -83,19 +83,21 @@ def describe_split(node, archive, feature_map, top: int = TOP_BITS) -> dict:
     from lamoo.partition import GOOD, dominance_labels
 
     X, F = archive.X[node.members], archive.F[node.members]
+    features = feature_map(X)
     labels = dominance_labels(F)
     clf = node.classifier
-    predicted = np.asarray(clf.predict(feature_map(X)))
+    predicted = np.asarray(clf.predict(features))
     density = X.sum(axis=1)
     entry = {"n_good": int((labels == GOOD).sum()), "train_accuracy": float((predicted == labels).mean()),
-             "cv_accuracy": cv_accuracy(clf, feature_map(X), labels), "label_density_corr": _corr(labels == GOOD, density)}
+             "cv_accuracy": cv_accuracy(clf, features, labels), "label_density_corr": _corr(labels == GOOD, density)}
     if hasattr(clf, "decision_function"):
-        decision = np.asarray(clf.decision_function(feature_map(X)), dtype=float)
+        decision = np.asarray(clf.decision_function(features), dtype=float)
         if list(getattr(clf, "classes_", [0, GOOD]))[-1] != GOOD:  # positive decision means classes_[1]
             decision = -decision
         corr = np.array([_corr(decision, X[:, j]) for j in range(X.shape[1])])
         order = np.argsort(-np.abs(corr), kind="stable")[:top]
-        entry.update(density_corr=_corr(decision, density), density_r2=_corr(decision, density) ** 2,
+        density_corr = _corr(decision, density)
+        entry.update(density_corr=density_corr, density_r2=density_corr ** 2,
                      top_bits=[[int(j), float(corr[j])] for j in order])
     good, bad = node.children
     d = X.shape[1]
