@@ -41,17 +41,17 @@ def select_discrete_analytic(model, train_Y, ref, U, n: int, chunk: int = 4096) 
     chosen: list[int] = []
     marginals = Marginals(model, U, chunk=chunk)
     front, n_scored = train_Y, 0
+    mean = marginals.mean  # (N x m): conditioning on picks at their mean leaves it unchanged
     for _ in range(min(n, N)):
         idx = np.flatnonzero(available)
-        mean = marginals.mean[idx]
-        values = ehvi(model, front, ref, mean, marginals.variance[idx]).numpy()
+        values = ehvi(model, front, ref, mean[idx], marginals.variance[idx]).numpy()
         n_scored += len(idx)
         best = int(idx[int(np.argmax(values))])
         chosen.append(best)
         available[best] = False
         if len(chosen) < min(n, N):
             marginals.condition_on(best)
-            front = torch.cat([front, marginals.mean[best:best + 1]])
+            front = torch.cat([front, mean[best:best + 1]])
     return np.asarray(chosen, dtype=np.int64), {"n_candidates": N, "n_scored": n_scored, "discrete": "analytic"}
 
 

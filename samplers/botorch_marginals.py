@@ -70,7 +70,7 @@ class Marginals:
 
     @property
     def mean(self):
-        return self._untransform(self._mean, self._var)[0]
+        return self._untransform(self._mean)[0]
 
     @property
     def variance(self):
@@ -118,8 +118,8 @@ class Marginals:
         points = rows.transpose(0, 1).unsqueeze(-2)  # (c x m x 1 x d)
         return self._model.covar_module(points, points).to_dense().reshape(rows.shape[1], -1).T
 
-    def _untransform(self, mean, var):
-        """``(N x m)`` mean and variance in the outcome frame (undoing ``Standardize``)."""
+    def _untransform(self, mean, var=None):
+        """``(N x m)`` mean and, when given, variance in the outcome frame (undoing ``Standardize``)."""
         transform = getattr(self._model, "outcome_transform", None)
-        mean, var = mean.mT, var.mT
+        mean, var = mean.mT, None if var is None else var.mT
         return (mean, var) if transform is None else transform.untransform(mean, var)
