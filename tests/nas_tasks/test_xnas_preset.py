@@ -149,3 +149,8 @@ def test_regularized_evolution_records_the_winner_each_child_mutates():
     assert len(parents) == len(proposal.X) == 12
     for child, (p,) in zip(proposal.X, parents):
         assert (child != archive.X[p]).sum() == 1  # one edge redrawn
+
+
+def test_integer_bounds_must_be_a_known_choice():
+    with pytest.raises(InvalidInputError, match="integer_bounds must be one of .*'widened'.*got 'wide'"):
+        NSGA2Sampler(integer_bounds="wide")

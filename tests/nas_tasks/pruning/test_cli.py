@@ -59,3 +59,12 @@ def test_the_readme_walkthrough_commands_parse():
         args = parser.parse_args(argv[1:])
         assert args.command == argv[1]
     assert args.run_dir == Path("runs/prune")
+
+
+def test_a_window_that_is_not_two_percentiles_is_named(tmp_path, capsys):
+    from nas_tasks.pruning.cli import _window
+
+    assert _window("50,60") == (50.0, 60.0) and _window(None) is None
+    for bad in ("50", "a,b", "50,60,70"):
+        assert main(["prune-report", str(tmp_path), "--window", bad]) == 2
+        assert f"--window takes two percentiles LO,HI (e.g. 50,60), got {bad!r}" in capsys.readouterr().err
