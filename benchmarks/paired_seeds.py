@@ -1,0 +1,112 @@
+"""Method A against method B, seed by seed: who reaches the threshold first, and how sure that is.
+
+Every method of a ``lamoo bench`` seed starts from the same initial design, so runs pair up by
+seed. Per task and for the two methods' common seeds this prints the medians [Q1, Q3] of samples to
+the threshold, the seeds where A is faster, tied and slower (a run that never reaches the threshold
+is slower than one that does; two such runs tie), the two-sided sign test p-value over the untied
+seeds, and a percentile bootstrap interval (seeds resampled in pairs) of the difference of medians
+B - A (positive: A needs fewer samples). A censored run counts as the budget plus one in the
+bootstrap, so an interval that involves censored runs understates the censored method's need.
+
+    python -m benchmarks.paired_seeds benchmarks/results/nb201-seeds30 --a local --b optuna-motpe
+
+Run from the repository root (``benchmarks`` is not installed).
+"""
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+import numpy as np
+from scipy.stats import binomtest
+
+from benchmarks.lamoo_targets import load_all, threshold_of
+from lamoo.bench.specs import parse_seeds
+from lamoo.bench.stats import censored_quantiles, samples_to_reach
+from lamoo.exceptions import InvalidInputError
+
+N_BOOTSTRAP = 10_000
+LEVEL = 0.95
+
+
+def samples_needed(run: dict, threshold: float) -> tuple[int, bool]:
+    """Samples until ``run`` first reaches ``threshold`` of its task's maximum hypervolume, and
+    whether it was censored (then the budget is returned)."""
+    target = threshold * run["max_hypervolume"]
+    return samples_to_reach(run["hypervolume_trace"], target)
+
+
+def compare(runs: list[dict], a: str, b: str, threshold: float | None = None,
+            rng: np.random.Generator | None = None) -> dict:
+    """``{task: row}`` for the tasks where both methods ran; ``row`` holds ``seeds``, ``a``/``b``
+    (quartile strings), ``faster``/``tied``/``slower`` (counts for A), ``p`` (sign test) and
+    ``interval`` (the bootstrap interval of the median difference B - A, samples)."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    by_task = defaultdict(dict)
+    for run in runs:
+        if run.get("status") == "ok" and run["method"] in (a, b):
+            by_task[run["task"]].setdefault(run["seed"], {})[run["method"]] = run
+    out = {}
+    for task, seeds in sorted(by_task.items()):
+        pairs = [s for s in sorted(seeds) if len(seeds[s]) == 2]
+        if not pairs:
+            continue
+        level = threshold if threshold is not None else threshold_of(task)
+        need = {m: [samples_needed(seeds[s][m], level) for s in pairs] for m in (a, b)}
+        budget = max(seeds[pairs[0]][m]["budget"] for m in (a, b))
+        # A run that never got there ranks after every run that did: budget + 1.
+        value = {m: np.array([n if not censored else budget + 1 for n, censored in need[m]]) for m in (a, b)}
+        faster = int(np.sum(value[a] < value[b]))
+        slower = int(np.sum(value[a] > value[b]))
+        untied = faster + slower
+        p = binomtest(faster, untied).pvalue if untied else 1.0
+        picks = rng.integers(0, len(pairs), size=(N_BOOTSTRAP, len(pairs)))
+        diffs = np.median(value[b][picks], axis=1) - np.median(value[a][picks], axis=1)
+        tail = (1 - LEVEL) / 2 * 100
+        out[task] = {
+            "seeds": len(pairs),
+            "threshold": level,
+            "a": _quartiles(need[a]), "b": _quartiles(need[b]),
+            "faster": faster, "tied": len(pairs) - untied, "slower": slower, "p": p,
+            "interval": tuple(np.percentile(diffs, [tail, 100 - tail])),
+        }
+    return out
+
+
+def _quartiles(need: list[tuple[int, bool]]) -> str:
+    q1, med, q3 = censored_quantiles([n for n, _ in need], [c for _, c in need])
+    return f"{med.format()} [{q1.format()}, {q3.format()}]"
+
+
+def table(rows: dict, a: str, b: str) -> str:
+    lines = [f"| task | seeds | threshold | `{a}` | `{b}` | `{a}` faster / tied / slower | sign test p "
+             f"| {LEVEL:.0%} interval of median {b} - {a} |",
+             "|---|---|---|---|---|---|---|---|"]
+    for task, r in rows.items():
+        low, high = r["interval"]
+        lines.append(f"| {task} | {r['seeds']} | {r['threshold']:.1%} | {r['a']} | {r['b']} | "
+                     f"{r['faster']} / {r['tied']} / {r['slower']} | {r['p']:.3g} | [{low:g}, {high:g}] |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="+", help="results folders written by 'lamoo bench'")
+    parser.add_argument("--a", required=True, help="method A (a method label of the folders)")
+    parser.add_argument("--b", required=True, help="method B")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="fraction of the maximum hypervolume (default: 0.99 on NB201 tasks, 0.9 elsewhere)")
+    parser.add_argument("--seeds", default=None, help="only these seeds ('0-9', '0,3,7')")
+    args = parser.parse_args(argv)
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        parser.error(f"--threshold must be a fraction in (0, 1], got {args.threshold}")
+    seeds = set(parse_seeds(args.seeds)) if args.seeds else None
+    rows = compare(load_all(args.results, seeds), args.a, args.b, args.threshold)
+    if not rows:
+        raise InvalidInputError(f"no task has successful runs of both {args.a!r} and {args.b!r} on a common seed "
+                                f"in {', '.join(args.results)}")
+    print(table(rows, args.a, args.b))
+
+
+if __name__ == "__main__":
+    main()
