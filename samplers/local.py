@@ -16,6 +16,14 @@ distance 2. This sampler proposes exactly those neighbours.
   without replacement, so no proposal is wasted. When every front parent's neighbourhood is used
   up, the next non-dominated layer joins the parents, then the distance grows, up to
   ``max_distance``.
+- **Which child** (``children="ratio"``, the default): a parent's children are drawn with weights
+  that favour the values the region's good members hold: per dimension, the ratio of a value's
+  frequency among the good members (the first non-dominated layers holding at least ``gamma`` of
+  the members) to that among the others, TPE's ``l(x) / g(x)`` one dimension at a time
+  (:func:`samplers.mutation.value_ratios`); a child weighs the product, over its changed
+  dimensions, of its new value's ratio over its parent's. On the four NAS-Bench-201 tasks (30
+  seeds, ``benchmarks/results/nb201-seeds30/``) this reached 99% of the maximum hypervolume
+  sooner than uniform children (``children="uniform"``) on 18 to 21 of 30 seeds per task.
 - **Children with continuous dimensions** (or ``parents="tournament"``): random one-dimension
   mutations (:func:`samplers.mutation.mutate_one`: another value of a discrete dimension, or a
   Gaussian step of ``sigma`` of a continuous dimension's range, reflected into the bounds),
@@ -37,9 +45,11 @@ from lamoo.pareto import hypervolume_contributions
 from lamoo.proposal import NewPoints, Proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
-from samplers.mutation import front_layers, hamming_neighbours, mutate_one, neighbourhood_size, tournament_winner
+from samplers.mutation import (change_weights, front_layers, hamming_neighbours, mutate_one, neighbourhood_size,
+                               tournament_winner, value_ratios)
 
 PARENTS = ("front", "tournament")
+CHILDREN = ("ratio", "uniform")
 
 
 class LocalSearchSampler(Sampler):
@@ -51,6 +61,10 @@ class LocalSearchSampler(Sampler):
         hvc_weight: share of a front parent's selection weight that is proportional to its
             exclusive hypervolume contribution (the rest is uniform); 0: uniform parents.
         tournament_size: members drawn per tournament (``parents="tournament"``).
+        children: how a front parent's enumerated children are drawn: ``"ratio"`` (weighted by
+            per-dimension value ratios, see above) or ``"uniform"``.
+        gamma: share of the region's members, taken by whole non-dominated layers, that count as
+            good for ``children="ratio"``.
         max_distance: largest Hamming distance enumerated on all-discrete spaces.
         max_enumerate: a neighbourhood of more points than this per parent is sampled instead of
             enumerated.
@@ -72,8 +86,11 @@ class LocalSearchSampler(Sampler):
     region_policy = RegionPolicy(global_fraction=1.0)
 
     def __init__(self, *, parents: str = "front", hvc_weight: float = 0.5, tournament_size: int = 5,
-                 max_distance: int = 2, max_enumerate: int = 20_000, sigma: float = 0.1, max_tries: int = 20):
+                 children: str = "ratio", gamma: float = 0.1, max_distance: int = 2, max_enumerate: int = 20_000,
+                 sigma: float = 0.1, max_tries: int = 20):
         check_choice(parents, "parents", PARENTS)
+        check_choice(children, "children", CHILDREN)
+        check_number(gamma, "gamma", low=0, high=1, low_open=True)
         check_number(hvc_weight, "hvc_weight", low=0, high=1)
         check_int(tournament_size, "tournament_size", 1)
         check_int(max_distance, "max_distance", 1)
@@ -83,6 +100,8 @@ class LocalSearchSampler(Sampler):
         self.parents = parents
         self.hvc_weight = hvc_weight
         self.tournament_size = tournament_size
+        self.children = children
+        self.gamma = gamma
         self.max_distance = max_distance
         self.max_enumerate = max_enumerate
         self.sigma = sigma
@@ -116,6 +135,16 @@ class LocalSearchSampler(Sampler):
         w = (1 - self.hvc_weight) / k + self.hvc_weight * contribution / contribution.sum()
         return w / w.sum()
 
+    def good(self, F: np.ndarray) -> np.ndarray:
+        """``(k,)`` bool: the rows of ``F`` (``k x m``, minimized) in the first non-dominated
+        layers that together hold at least ``gamma`` of them."""
+        good = np.zeros(len(F), dtype=bool)
+        for layer in front_layers(F):
+            good[layer] = True
+            if good.sum() >= self.gamma * len(F):
+                break
+        return good
+
     def _enumerated(self, points: NewPoints, archive: Archive, members: np.ndarray, rng: np.random.Generator,
                     info: dict) -> None:
         """Draw new in-region neighbours of the front parents until ``points`` is full; when
@@ -123,6 +152,7 @@ class LocalSearchSampler(Sampler):
         distance further."""
         space, ref = archive.space, archive.reference_F()
         F = archive.F[members]
+        ratios = value_ratios(archive.X[members], self.good(F), space) if self.children == "ratio" else None
         for distance in range(1, self.max_distance + 1):
             if neighbourhood_size(space, distance) > self.max_enumerate:
                 break
@@ -133,12 +163,18 @@ class LocalSearchSampler(Sampler):
                     continue
                 info["distance"], info["n_parents"] = distance, int(len(np.unique(owner)))
                 weights = self.parent_weights(archive.F[parents], ref)
+                child_weights = (None if ratios is None
+                                 else change_weights(children, archive.X[parents][owner], ratios, space))
                 while not points.full and len(children):
                     alive = np.unique(owner)
                     parent = rng.choice(alive, p=weights[alive] / weights[alive].sum())
-                    pick = rng.choice(np.flatnonzero(owner == parent))
+                    mine = np.flatnonzero(owner == parent)
+                    p = None if child_weights is None else child_weights[mine] / child_weights[mine].sum()
+                    pick = rng.choice(mine, p=p)
                     points.offer(children[pick:pick + 1])
                     children, owner = np.delete(children, pick, axis=0), np.delete(owner, pick)
+                    if child_weights is not None:
+                        child_weights = np.delete(child_weights, pick)
                 if points.full:
                     return
 

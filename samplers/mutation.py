@@ -5,7 +5,8 @@ non-dominated layers.
 A *one-dimension mutation* redraws one dimension, chosen uniformly among those that can change: a
 categorical or integer dimension takes another of its values, uniformly (for a NAS-Bench-201
 cell: another operation on one edge); a continuous one moves by a Gaussian step of ``sigma``
-times its range, reflected into the bounds.
+times its range, reflected into the bounds. *Value ratios* say which values of each discrete
+dimension the good points favour, so that mutants towards them can be preferred.
 """
 from __future__ import annotations
 
@@ -79,3 +80,31 @@ def front_layers(F: np.ndarray):
         mask = non_dominated_mask(F[left])
         yield left[mask]
         left = left[~mask]
+
+
+def value_ratios(X: np.ndarray, good: np.ndarray, space) -> list[np.ndarray]:
+    """Per dimension ``j`` of ``space`` (all dimensions discrete), ``(k_j,)`` how much more often
+    each of its ``k_j`` values occurs among the ``good`` rows of ``X`` (``n x d``; ``good``: ``(n,)``
+    bool) than among the others: the ratio of the two frequencies, each smoothed by one count per
+    value (TPE's ``l(x) / g(x)``, one dimension at a time)."""
+    out = []
+    for j in range(space.n_dims):
+        k = int(space.upper[j] - space.lower[j] + 1)
+        values = np.rint(X[:, j] - space.lower[j]).astype(np.int64)
+        in_good = (np.bincount(values[good], minlength=k) + 1) / (good.sum() + k)
+        in_rest = (np.bincount(values[~good], minlength=k) + 1) / ((~good).sum() + k)
+        out.append(in_good / in_rest)
+    return out
+
+
+def change_weights(children: np.ndarray, parents: np.ndarray, ratios: list[np.ndarray], space) -> np.ndarray:
+    """``(k,)`` for each row of ``children`` (``k x d``), mutants of the matching rows of
+    ``parents``: the product over its changed dimensions of the new value's ratio (from
+    :func:`value_ratios`) over the old value's."""
+    weights = np.ones(len(children))
+    for j, ratio in enumerate(ratios):
+        changed = children[:, j] != parents[:, j]
+        new = np.rint(children[changed, j] - space.lower[j]).astype(np.int64)
+        old = np.rint(parents[changed, j] - space.lower[j]).astype(np.int64)
+        weights[changed] *= ratio[new] / ratio[old]
+    return weights

@@ -1,17 +1,25 @@
-"""The local-search sampler: conformance, front neighbourhoods, parent weights."""
+"""The local-search sampler: conformance, front neighbourhoods, parent weights, child weights."""
 import numpy as np
 import pytest
 
 from lamoo import LaMOO, optimize
 from lamoo.exceptions import InvalidInputError
+from lamoo.archive import Archive
 from lamoo.region import Region
 from lamoo.testing import FiniteToyTask, MixedToyTask, SamplerConformance, ToyTask, filled_archive, half_region
 from samplers import LocalSearchSampler, get_sampler
-from samplers.mutation import front_layers, hamming_neighbours, neighbourhood_size
+from lamoo.space import SearchSpace
+from lamoo.task import ObjectiveSpec
+from samplers.mutation import change_weights, front_layers, hamming_neighbours, neighbourhood_size, value_ratios
 
 
 class TestLocalConformance(SamplerConformance):
     sampler_name = "local"
+
+
+class TestUniformChildrenConformance(SamplerConformance):
+    def make_sampler(self):
+        return LocalSearchSampler(children="uniform")
 
 
 class TestTournamentConformance(SamplerConformance):
@@ -90,8 +98,53 @@ def test_neighbourhood_helpers_count_and_enumerate():
         assert len({r.tobytes() for r in nb}) == len(nb)
 
 
+def test_value_ratios_compare_smoothed_frequencies_among_good_and_other_points():
+    space = SearchSpace([(1, 3), (0, 1)], kinds=["integer", "categorical"])  # values 1..3 and 0..1
+    X = np.array([[1, 0], [1, 0], [2, 1], [3, 1], [3, 1]], dtype=float)
+    good = np.array([True, True, False, False, False])
+    first, second = value_ratios(X, good, space)
+    # dimension 0 among the good: (2+1, 0+1, 0+1) / (2+3); among the rest: (0+1, 1+1, 2+1) / (3+3)
+    np.testing.assert_allclose(first, np.array([3, 1, 1]) / 5 / (np.array([1, 2, 3]) / 6))
+    np.testing.assert_allclose(second, np.array([3, 1]) / 4 / (np.array([1, 4]) / 5))
+
+
+def test_change_weights_multiply_the_ratio_changes_of_the_changed_dimensions():
+    space = SearchSpace([(1, 3), (0, 1)], kinds=["integer", "categorical"])
+    ratios = [np.array([2.0, 1.0, 0.5]), np.array([1.0, 4.0])]
+    parents = np.array([[2, 0], [2, 0], [2, 0]], dtype=float)
+    children = np.array([[1, 0], [3, 0], [1, 1]], dtype=float)
+    np.testing.assert_allclose(change_weights(children, parents, ratios, space), [2.0, 0.5, 8.0])
+
+
+def test_good_members_are_whole_layers_holding_gamma_of_them():
+    F = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    np.testing.assert_array_equal(LocalSearchSampler(gamma=0.1).good(F), [True, True, False, False, False])
+    np.testing.assert_array_equal(LocalSearchSampler(gamma=0.5).good(F), [True, True, True, False, False])
+
+
+def test_ratio_children_keep_the_values_of_the_good_members():
+    """The three front cells all hold option 2 in dimension 0 and no other cell does; the other
+    dimensions are balanced. Their children that change dimension 0 weigh 1/24 of the others, so
+    they are drawn first about 1 time in 70 instead of 1 in 4."""
+    space = SearchSpace.categorical(4, ["a", "b", "c"])
+    good = np.array([[2, 0, 0, 0], [2, 1, 1, 1], [2, 2, 2, 2]], dtype=float)
+    rest = np.array([[0 if i < 5 else 1, i % 3, (i // 3) % 3, (i % 3 + i // 3) % 3] for i in range(9)], dtype=float)
+    archive = Archive(space, (ObjectiveSpec("accuracy", "maximize"), ObjectiveSpec("cost", "minimize")),
+                      np.array([0.0, 10.0]))
+    archive.append(np.vstack([good, rest]), np.array([[10, 1], [11, 2], [12, 3]] + [[5, 5]] * 9, dtype=float),
+                   sources=["init"] * 12)
+
+    def share_changing_dimension_0(children):
+        first = [propose(LocalSearchSampler(children=children), archive, n=1, seed=s).X[0] for s in range(300)]
+        return np.mean([x[0] != 2 for x in first])
+
+    assert share_changing_dimension_0("ratio") < 0.06
+    assert 0.1 < share_changing_dimension_0("uniform") < 0.35
+
+
 @pytest.mark.parametrize("kwargs, match", [
-    ({"parents": "best"}, "parents"), ({"hvc_weight": 2}, "hvc_weight"), ({"max_distance": 0}, "max_distance"),
+    ({"parents": "best"}, "parents"), ({"children": "best"}, "children"), ({"gamma": 0}, "gamma"),
+    ({"hvc_weight": 2}, "hvc_weight"), ({"max_distance": 0}, "max_distance"),
     ({"sigma": 0}, "sigma"), ({"tournament_size": 0}, "tournament_size"),
 ])
 def test_bad_arguments_are_named(kwargs, match):
