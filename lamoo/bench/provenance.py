@@ -14,17 +14,20 @@ from lamoo.bench.specs import seeds_text
 
 
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout lamoo runs from (site-packages when installed)
+RESULTS = "benchmarks/results"
+"""Benchmark outputs: changes there do not make the code dirty (a grid appends its command to a
+committed ``grid.json`` when it starts, and a re-made report replaces committed files)."""
 
 
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The commit of :data:`CODE_ROOT` (``-dirty`` when tracked files are modified); None
-    outside a git checkout."""
+    """The commit of :data:`CODE_ROOT` (``-dirty`` when tracked files outside :data:`RESULTS` are
+    modified); None outside a git checkout."""
     root = str(CODE_ROOT)
     try:
         out = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                f":(exclude){RESULTS}"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
