@@ -7,6 +7,9 @@ is slower than one that does; two such runs tie), the two-sided sign test p-valu
 seeds, and a percentile bootstrap interval (seeds resampled in pairs) of the difference of medians
 B - A (positive: A needs fewer samples). A censored run counts as the budget plus one in the
 bootstrap, so an interval that involves censored runs understates the censored method's need.
+Then the end of the runs: the seeds where A ends closer to the maximum hypervolume (a lower final
+log10(max HV - HV)), tied and farther, the sign test p-value, and the median over seeds of the
+paired difference of final log10 gaps B - A (positive: A ends closer).
 
     python -m benchmarks.paired_seeds benchmarks/results/nb201-seeds30 --a local --b optuna-motpe
 
@@ -31,7 +34,7 @@ LEVEL = 0.95
 
 def samples_needed(run: dict, threshold: float) -> tuple[int, bool]:
     """Samples until ``run`` first reaches ``threshold`` of its task's maximum hypervolume, and
-    whether it was censored (then the budget is returned)."""
+    whether it was censored (then the length of its hypervolume trace, the samples it made)."""
     target = threshold * run["max_hypervolume"]
     return samples_to_reach(run["hypervolume_trace"], target)
 
@@ -40,7 +43,9 @@ def compare(runs: list[dict], a: str, b: str, threshold: float | None = None,
             rng: np.random.Generator | None = None) -> dict:
     """``{task: row}`` for the tasks where both methods ran; ``row`` holds ``seeds``, ``a``/``b``
     (quartile strings), ``faster``/``tied``/``slower`` (counts for A), ``p`` (sign test) and
-    ``interval`` (the bootstrap interval of the median difference B - A, samples)."""
+    ``interval`` (the bootstrap interval of the median difference B - A, samples), and for the
+    final log10 gaps ``closer``/``same``/``farther`` (counts for A), ``final_p`` (sign test) and
+    ``final_diff`` (median over seeds of B's gap - A's)."""
     rng = rng if rng is not None else np.random.default_rng(0)
     by_task = defaultdict(dict)
     for run in runs:
@@ -63,14 +68,25 @@ def compare(runs: list[dict], a: str, b: str, threshold: float | None = None,
         picks = rng.integers(0, len(pairs), size=(N_BOOTSTRAP, len(pairs)))
         diffs = np.median(value[b][picks], axis=1) - np.median(value[a][picks], axis=1)
         tail = (1 - LEVEL) / 2 * 100
+        gap = {m: np.array([final_log10_gap(seeds[s][m]) for s in pairs]) for m in (a, b)}
+        closer, farther = int(np.sum(gap[a] < gap[b])), int(np.sum(gap[a] > gap[b]))
         out[task] = {
             "seeds": len(pairs),
             "threshold": level,
             "a": _quartiles(need[a]), "b": _quartiles(need[b]),
             "faster": faster, "tied": len(pairs) - untied, "slower": slower, "p": p,
             "interval": tuple(np.percentile(diffs, [tail, 100 - tail])),
+            "closer": closer, "same": len(pairs) - closer - farther, "farther": farther,
+            "final_p": binomtest(closer, closer + farther).pvalue if closer + farther else 1.0,
+            "final_diff": float(np.median(gap[b] - gap[a])),
         }
     return out
+
+
+def final_log10_gap(run: dict) -> float:
+    """``log10(max HV - final HV)`` of ``run`` (``-inf`` once it holds the maximum)."""
+    with np.errstate(divide="ignore"):
+        return float(np.log10(max(run["max_hypervolume"] - run["hypervolume_trace"][-1], 0.0)))
 
 
 def _quartiles(need: list[tuple[int, bool]]) -> str:
@@ -80,12 +96,14 @@ def _quartiles(need: list[tuple[int, bool]]) -> str:
 
 def table(rows: dict, a: str, b: str) -> str:
     lines = [f"| task | seeds | threshold | `{a}` | `{b}` | `{a}` faster / tied / slower | sign test p "
-             f"| {LEVEL:.0%} interval of median {b} - {a} |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"| {LEVEL:.0%} interval of median {b} - {a} | final gap: `{a}` closer / same / farther | sign test p "
+             f"| median final gap {b} - {a} |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for task, r in rows.items():
         low, high = r["interval"]
         lines.append(f"| {task} | {r['seeds']} | {r['threshold']:.1%} | {r['a']} | {r['b']} | "
-                     f"{r['faster']} / {r['tied']} / {r['slower']} | {r['p']:.3g} | [{low:g}, {high:g}] |")
+                     f"{r['faster']} / {r['tied']} / {r['slower']} | {r['p']:.3g} | [{low:g}, {high:g}] | "
+                     f"{r['closer']} / {r['same']} / {r['farther']} | {r['final_p']:.3g} | {r['final_diff']:+.3f} |")
     return "\n".join(lines)
 
 

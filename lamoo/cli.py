@@ -111,6 +111,9 @@ def add_lamoo_arguments(parser: argparse.ArgumentParser) -> None:
                    help="expected fraction of each batch proposed in the whole space (default: auto)")
     g.add_argument("--global-every", type=_auto_or(int), default="auto",
                    help="propose every k-th batch in the whole space, 0 never (default: auto)")
+    g.add_argument("--mixing", default="auto", choices=["auto", "fixed", "yield"],
+                   help="whole-space share of a batch: --global-fraction (fixed) or following the recent success "
+                        "rates of whole-space and regional points (yield) (default: auto)")
     g.add_argument("--features", default="auto", choices=["auto", "raw", "onehot"],
                    help="classifier inputs: unit-scaled coordinates (raw), one-hot categoricals (onehot), or "
                         "one-hot when the space has categorical dimensions (auto, the default)")
@@ -120,7 +123,7 @@ def lamoo_kwargs(args) -> dict:
     return {"cp": args.cp, "cp_fraction": args.cp_fraction, "leaf_size": args.leaf_size, "max_depth": args.max_depth,
             "kernel": args.kernel, "C": args.svm_c, "gamma": args.gamma, "selection": args.selection,
             "features": args.features, "policy": args.policy, "score": args.score, "min_share": args.min_share,
-            "global_fraction": args.global_fraction, "global_every": args.global_every}
+            "global_fraction": args.global_fraction, "global_every": args.global_every, "mixing": args.mixing}
 
 
 def build_sampler(args):

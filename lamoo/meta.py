@@ -16,14 +16,17 @@ from lamoo.archive import Archive
 from lamoo.checks import check_choice, check_int, check_number, check_sampler
 from lamoo.exceptions import InvalidInputError
 from lamoo.partition import BAD, GOOD, SVMConfig
-from lamoo.policy import AUTO, RegionPolicy, resolve_policy
+from lamoo.mixing import REPORT_KEY as GLOBAL_X
+from lamoo.mixing import global_share
+from lamoo.policy import AUTO, YIELD_SHARE, RegionPolicy, resolve_policy
 from lamoo.proposal import Proposal, as_proposal
 from lamoo.region import Region
 from lamoo.sampler import Sampler
 from lamoo.tree import PartitionTree
 
 FEATURES = ("auto", "raw", "onehot")
-POLICY_ARGS = ("score", "selection", "cp_fraction", "leaf_size", "min_share", "global_fraction", "global_every")
+POLICY_ARGS = ("score", "selection", "cp_fraction", "leaf_size", "min_share", "global_fraction", "global_every",
+               "mixing")
 
 
 class LaMOO(Sampler):
@@ -41,8 +44,12 @@ class LaMOO(Sampler):
 
     - random: small regions scored by exclusive hypervolume, leaf selection, Cp 1% of the
       hypervolume;
-    - NSGA-II: a region of at least 25% of the samples and 20% of each batch from the whole space;
-    - CMA-ES: every other batch from the whole space;
+    - NSGA-II: a region of at least 25% of the samples, and a share of each batch from the whole
+      space of at least 20% that follows the recent success of whole-space and regional points
+      (``mixing="yield"``, :mod:`lamoo.mixing`);
+    - CMA-ES: every other batch from the whole space; in the others, at least half of the points
+      from the whole space (``mixing="yield"``) and the rest from a region of at least 25% of
+      the samples;
     - qEHVI, regularized evolution and local search declare none, so they get LaMOO as published
       (``"classic"``); the local search is best used alone (in LaMOO it lost final hypervolume in
       the research grids).
@@ -76,6 +83,9 @@ class LaMOO(Sampler):
             region (stochastic rounding: the inner sampler is then called twice).
         global_every: *policy*; every ``k``-th batch (by batch number in the archive) is
             proposed in the whole given region.
+        mixing: *policy*; ``"fixed"`` (``global_fraction`` of each batch from the whole given
+            region) or ``"yield"`` (a share that follows the recent success rates of whole-space
+            and regional points: :mod:`lamoo.mixing`).
         policy: where the *policy* arguments left at ``"auto"`` come from: ``"auto"`` (the inner
             sampler's ``region_policy``), ``"classic"`` (LaMOO as published:
             :data:`lamoo.policy.CLASSIC`) or a :class:`~lamoo.policy.RegionPolicy`.
@@ -103,7 +113,7 @@ class LaMOO(Sampler):
                  leaf_size: int | str = AUTO, max_depth: int | None = 6, kernel: str = "rbf", C: float = 1.0,
                  gamma: str | float = "scale", degree: int = 3, selection: str = AUTO, features: str = "auto",
                  classifier=None, min_samples: int | None = None, score: str = AUTO, min_share: float | str = AUTO,
-                 global_fraction: float | str = AUTO, global_every: int | str = AUTO,
+                 global_fraction: float | str = AUTO, global_every: int | str = AUTO, mixing: str = AUTO,
                  policy: str | RegionPolicy = AUTO, max_fit: int | None = 500):
         check_sampler(sampler)
         if isinstance(cp, str) and cp != "auto":
@@ -139,6 +149,7 @@ class LaMOO(Sampler):
         self.min_share = min_share
         self.global_fraction = global_fraction
         self.global_every = global_every
+        self.mixing = mixing
         self.policy = policy
         self.max_fit = max_fit
         #: the resolved :class:`RegionPolicy`
@@ -215,6 +226,8 @@ class LaMOO(Sampler):
             "n_nodes": len(tree.nodes), "n_leaves": len(tree.leaves),
             "inner": dict((local if local is not None else glob).info),
         }
+        if self.policy_.mixing == "yield" and target is not region:
+            info[GLOBAL_X] = [] if glob is None else glob.X.tolist()
         if local is None:
             return Proposal(glob.X, region, info)
         if glob is None:
@@ -247,7 +260,11 @@ class LaMOO(Sampler):
         every = policy.global_every
         if every and _next_batch(archive) % every == every - 1:
             return n
-        expected = policy.global_fraction * n
+        share = policy.global_fraction
+        if policy.mixing == "yield":
+            share = global_share(archive, policy.mixing_window, max(policy.global_fraction, YIELD_SHARE[0]),
+                                 YIELD_SHARE[1])
+        expected = share * n
         k = math.floor(expected)
         if expected > k and rng.random() < expected - k:
             k += 1

@@ -19,6 +19,9 @@ from lamoo.exceptions import InvalidInputError
 from lamoo.tree import SCORES, SELECTIONS
 
 AUTO = "auto"
+MIXINGS = ("fixed", "yield")
+#: bounds of the whole-space share under ``mixing="yield"`` (the lower one raised to ``global_fraction``)
+YIELD_SHARE = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class RegionPolicy:
             the count is rounded stochastically (0: none).
         global_every: every ``k``-th batch (by batch number) is proposed in the whole region
             LaMOO was given (0: never).
+        mixing: ``"fixed"`` (the whole-space share is ``global_fraction``) or ``"yield"`` (it
+            follows the recent success rates of whole-space and regional points, within
+            ``[max(global_fraction, 0.1), 0.9]``: :mod:`lamoo.mixing`).
+        mixing_window: the recent batches ``mixing="yield"`` counts.
     """
 
     score: str = "hv"
@@ -50,6 +57,8 @@ class RegionPolicy:
     min_share: float = 0.0
     global_fraction: float = 0.0
     global_every: int = 0
+    mixing: str = "fixed"
+    mixing_window: int = 10
 
     def __post_init__(self):
         check_choice(self.score, "score", SCORES)
@@ -59,6 +68,8 @@ class RegionPolicy:
         check_number(self.min_share, "min_share", low=0, high=1)
         check_number(self.global_fraction, "global_fraction", low=0, high=1)
         check_int(self.global_every, "global_every", 0)
+        check_choice(self.mixing, "mixing", MIXINGS)
+        check_int(self.mixing_window, "mixing_window", 1)
         if self.global_every == 1:
             raise InvalidInputError("global_every must be 0 (never) or >= 2 (1 would never use the selected region)")
 

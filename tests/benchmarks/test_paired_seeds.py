@@ -26,6 +26,18 @@ def test_counts_sign_test_and_interval(folder):
     assert row["a"] == "4 [4, 4.25]" and row["b"] == "6 [6, 6]"
     low, high = row["interval"]
     assert 0 <= low <= high <= BUDGET + 1 - 4
+    # every run ends at 90% of the maximum but random's seed 7, which never gets there
+    assert (row["closer"], row["same"], row["farther"], row["final_p"]) == (0, 7, 1, 1.0)
+    assert row["final_diff"] == 0.0
+
+
+def test_final_gaps_pair_up_by_seed(tmp_path):
+    runs = [record(TASK, "random", s, trace_reaching({0.9: 4, 0.99: 6 if s < 5 else 0})) for s in range(6)]
+    runs += [record(TASK, "cmaes", s, trace_reaching({0.9: 4})) for s in range(6)]
+    row = compare(load_runs(write_records(tmp_path, runs)), "random", "cmaes")[TASK]
+    assert (row["closer"], row["same"], row["farther"]) == (5, 1, 0)
+    assert row["final_p"] == pytest.approx(2 / 32)
+    assert row["final_diff"] == pytest.approx(1.0)  # log10(10% of max) - log10(1% of max)
 
 
 def test_threshold_and_reversed_roles(folder):

@@ -74,6 +74,8 @@ def test_lamoo_options_reach_lamoo():
     assert (build_sampler(args).cp, build_sampler(args).gamma) == (0.5, 2.0)
     args = make_parser().parse_args(["optimize", "--lamoo"])
     assert (build_sampler(args).cp, build_sampler(args).gamma) == ("auto", "scale")
+    args = make_parser().parse_args(["optimize", "--lamoo", "--mixing", "yield", "--global-fraction", "0.3"])
+    assert (build_sampler(args).policy_.mixing, build_sampler(args).policy_.global_fraction) == ("yield", 0.3)
 
 
 @pytest.mark.parametrize("extra, message", [

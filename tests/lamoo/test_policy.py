@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lamoo import LaMOO, RegionPolicy, Study
+from lamoo.archive import Archive
 from lamoo.exceptions import InvalidInputError
 from lamoo.policy import CLASSIC, DEFAULT_POLICY, policy_of, resolve_policy
 from lamoo.region import Region
@@ -15,7 +16,7 @@ from tests.toys import FiniteToyTask, ToyTask, filled_archive
 @pytest.mark.parametrize("kwargs, match", [
     ({"score": "best"}, "score"), ({"selection": "any"}, "selection"), ({"cp_fraction": -1}, "cp_fraction"),
     ({"leaf_size": 0}, "leaf_size"), ({"min_share": 1.5}, "min_share"), ({"global_fraction": -0.1}, "global_fraction"),
-    ({"global_every": 1}, "global_every"), ({"global_every": -2}, "global_every"),
+    ({"global_every": 1}, "global_every"), ({"global_every": -2}, "global_every"), ({"mixing": "bandit"}, "mixing"),
 ])
 def test_bad_policies_are_named(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
@@ -117,6 +118,56 @@ def test_mixing_runs_resume_exactly(tmp_path, task, sampler):
     resumed.optimize(40, 5)
     np.testing.assert_array_equal(resumed.archive.X, whole.archive.X)
     assert max(n_global) > 0
+
+
+def _two_arm_archive(global_wins: bool) -> Archive:
+    """Two objectives on [0, 1]^2 (``F = X``), batch 0 an initial design; in batches 1-3 two
+    whole-space points (listed in the batch's report) and two regional ones, of which the
+    winning part enters the front (no earlier point weakly dominates it) and the other does not."""
+    from lamoo.space import SearchSpace
+    from lamoo.task import ObjectiveSpec
+
+    space = SearchSpace.box([0.0, 0.0], [1.0, 1.0])
+    archive = Archive(space, [ObjectiveSpec("f1"), ObjectiveSpec("f2")], ref_point=[1.1, 1.1])
+    archive.append(np.array([[0.5, 0.5], [0.6, 0.4]]), np.array([[0.5, 0.5], [0.6, 0.4]]), batch=0)
+    for batch in (1, 2, 3):
+        good = np.array([[0.4 - 0.1 * batch, 0.45], [0.45, 0.35 - 0.1 * batch]])  # new front points
+        bad = np.array([[0.9, 0.9], [0.8, 0.95]]) - 0.01 * batch  # dominated by batch 0
+        glob, regional = (good, bad) if global_wins else (bad, good)
+        archive.append(np.vstack([regional, glob]), np.vstack([regional, glob]), batch=batch)
+        archive.record_report(batch, {"n_global": 2, "global_X": glob.tolist()})
+    return archive
+
+
+def test_yield_mixing_follows_the_part_that_enters_the_front():
+    from lamoo.mixing import global_share
+
+    empty = Archive(ToyTask(d=2).space, ToyTask(d=2).objectives)
+    assert global_share(empty, 10, 0.1, 0.9) == 0.5  # no mixed batch yet: the prior's midpoint
+    wins, loses = _two_arm_archive(True), _two_arm_archive(False)
+    # 6 of 6 whole-space points entered the front, 0 of 6 regional ones: rates 7/8 and 1/8
+    assert global_share(wins, 10, 0.1, 0.95) == pytest.approx(0.875)
+    assert global_share(wins, 10, 0.1, 0.8) == 0.8 and global_share(loses, 10, 0.1, 0.9) == pytest.approx(0.125)
+    assert global_share(loses, 10, 0.3, 0.9) == 0.3  # the lower bound (global_fraction) holds
+    assert global_share(wins, 1, 0.0, 1.0) == pytest.approx(0.75)  # the last batch only: rates 3/4 and 1/4
+
+
+def test_yield_mixing_records_the_whole_space_points_and_resumes_exactly(tmp_path):
+    task = ToyTask(d=2)
+    make = lambda: LaMOO(NSGA2Sampler(), leaf_size=4, mixing="yield")  # noqa: E731
+    assert make().policy_ == RegionPolicy(min_share=0.25, global_fraction=0.2, leaf_size=4, mixing="yield")
+    reports = []
+    whole = Study(task, make(), seed=4, n_init=10)
+    whole.optimize(60, 5, callback=lambda study, X, Y: reports.append(
+        None if study.last_proposal is None else study.last_proposal.info))
+    mixed = [r for r in reports if r is not None and "global_X" in r]
+    assert mixed and all(len(r["global_X"]) == r["n_global"] for r in mixed)
+    assert {r["n_global"] for r in mixed} != {0}
+    part = Study(task, make(), seed=4, n_init=10, journal=tmp_path / "run.jsonl")
+    part.optimize(35, 5)
+    resumed = Study.load(tmp_path / "run.jsonl", task, make())
+    resumed.optimize(60, 5)
+    np.testing.assert_array_equal(resumed.archive.X, whole.archive.X)
 
 
 def test_lamoo_local_proposes_in_the_whole_space_as_local_search_alone_does():

@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 from lamoo import LaMOO, optimize
-from lamoo.exceptions import InvalidInputError
 from lamoo.archive import Archive
+from lamoo.exceptions import InvalidInputError
 from lamoo.region import Region
-from lamoo.testing import FiniteToyTask, MixedToyTask, SamplerConformance, ToyTask, filled_archive, half_region
-from samplers import LocalSearchSampler, get_sampler
 from lamoo.space import SearchSpace
 from lamoo.task import ObjectiveSpec
+from lamoo.testing import FiniteToyTask, MixedToyTask, SamplerConformance, ToyTask, filled_archive, half_region
+from samplers import LocalSearchSampler, get_sampler
 from samplers.mutation import change_weights, front_layers, hamming_neighbours, neighbourhood_size, value_ratios
 
 
