@@ -8,7 +8,8 @@ class declares the policy measured best for it as its ``region_policy`` attribut
 always wins. The policy in use is recorded in ``LaMOO.config()``, hence in every journal and
 benchmark record.
 
-The measurements behind each sampler's policy are in ``benchmarks/results/lamoo-policy/``.
+The measurements behind each sampler's policy are in ``benchmarks/results/lamoo-policy/``
+(and, for ``mixing``, ``benchmarks/results/lamoo-mixing/``).
 """
 from __future__ import annotations
 
