@@ -3,8 +3,9 @@
 LaMOO's region speeds a sampler up early and can starve it late: on nb201-c10-params-raspi4
 LaMOO(NSGA-II) is ahead of NSGA-II for its first 100 samples and behind from 150 on (30 seeds).
 With ``mixing="yield"`` the share of each batch proposed in the whole given region follows what
-each part of the recent batches achieved: a point *succeeds* when no point of an earlier batch
-weakly dominates it (it entered the front when it was told). Over the last ``window`` batches
+each part of the recent batches achieved: a point *succeeds* when it meets the constraints (if
+any) and no feasible point of an earlier batch weakly dominates it (it entered the front when it
+was told); failed evaluations are not counted. Over the last ``window`` batches
 that mixed, the success rates of whole-space and regional points, each with a uniform prior
 (``(successes + 1) / (points + 2)``), give the whole-space share ``r_global / (r_global +
 r_regional)``, clipped to ``[low, high]`` so that neither part stops being measured.
@@ -29,21 +30,20 @@ def global_share(archive: Archive, window: int, low: float, high: float) -> floa
     succeeded = np.zeros(2)  # [regional, whole-space]
     told = np.zeros(2)
     batches = archive.batches
-    valid = ~archive.failed
+    valid, feasible = ~archive.failed, archive.feasible
     F = archive.F
     for batch, report in _mixed_reports(archive)[-window:]:
         rows = np.flatnonzero((batches == batch) & valid)
         if len(rows) == 0:
             continue
-        earlier = F[(batches < batch) & valid]
-        new = F[rows]
-        dominated = (earlier[None, :, :] <= new[:, None, :]).all(axis=2).any(axis=1) if len(earlier) else \
-            np.zeros(len(rows), dtype=bool)
+        earlier = F[(batches < batch) & feasible]
+        dominated = (earlier[None, :, :] <= F[rows][:, None, :]).all(axis=2).any(axis=1)
+        succeeded_rows = feasible[rows] & ~dominated
         is_global = _rows_in(archive.X[rows], np.asarray(report[REPORT_KEY], dtype=float))
         for part in (0, 1):
             mine = is_global == bool(part)
             told[part] += mine.sum()
-            succeeded[part] += (~dominated[mine]).sum()
+            succeeded[part] += succeeded_rows[mine].sum()
     rate = (succeeded + 1) / (told + 2)
     return float(np.clip(rate[1] / rate.sum(), low, high))
 

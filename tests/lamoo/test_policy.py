@@ -120,21 +120,25 @@ def test_mixing_runs_resume_exactly(tmp_path, task, sampler):
     assert max(n_global) > 0
 
 
-def _two_arm_archive(global_wins: bool) -> Archive:
-    """Two objectives on [0, 1]^2 (``F = X``), batch 0 an initial design; in batches 1-3 two
-    whole-space points (listed in the batch's report) and two regional ones, of which the
-    winning part enters the front (no earlier point weakly dominates it) and the other does not."""
+def _two_arm_archive(global_wins: bool, winners_feasible: bool = True) -> Archive:
+    """Two objectives on [0, 1]^2 (``F = X``) and one constraint ``g <= 0``, batch 0 an initial
+    design; in batches 1-3 two whole-space points (listed in the batch's report) and two
+    regional ones, of which the winning part enters the front (no earlier point weakly dominates
+    it; infeasible unless ``winners_feasible``) and the other does not."""
     from lamoo.space import SearchSpace
     from lamoo.task import ObjectiveSpec
 
     space = SearchSpace.box([0.0, 0.0], [1.0, 1.0])
-    archive = Archive(space, [ObjectiveSpec("f1"), ObjectiveSpec("f2")], ref_point=[1.1, 1.1])
-    archive.append(np.array([[0.5, 0.5], [0.6, 0.4]]), np.array([[0.5, 0.5], [0.6, 0.4]]), batch=0)
+    archive = Archive(space, [ObjectiveSpec("f1"), ObjectiveSpec("f2")], ref_point=[1.1, 1.1], constraints="g<=0")
+    start = np.array([[0.5, 0.5], [0.6, 0.4]])
+    archive.append(start, start, batch=0, C=np.zeros((2, 1)))
     for batch in (1, 2, 3):
         good = np.array([[0.4 - 0.1 * batch, 0.45], [0.45, 0.35 - 0.1 * batch]])  # new front points
         bad = np.array([[0.9, 0.9], [0.8, 0.95]]) - 0.01 * batch  # dominated by batch 0
         glob, regional = (good, bad) if global_wins else (bad, good)
-        archive.append(np.vstack([regional, glob]), np.vstack([regional, glob]), batch=batch)
+        g = [0.0, 0.0, 0.0, 0.0] if winners_feasible else ([0, 0, 1, 1] if global_wins else [1, 1, 0, 0])
+        archive.append(np.vstack([regional, glob]), np.vstack([regional, glob]), batch=batch,
+                       C=np.array(g, dtype=float)[:, None])
         archive.record_report(batch, {"n_global": 2, "global_X": glob.tolist()})
     return archive
 
@@ -150,6 +154,7 @@ def test_yield_mixing_follows_the_part_that_enters_the_front():
     assert global_share(wins, 10, 0.1, 0.8) == 0.8 and global_share(loses, 10, 0.1, 0.9) == pytest.approx(0.125)
     assert global_share(loses, 10, 0.3, 0.9) == 0.3  # the lower bound (global_fraction) holds
     assert global_share(wins, 1, 0.0, 1.0) == pytest.approx(0.75)  # the last batch only: rates 3/4 and 1/4
+    assert global_share(_two_arm_archive(True, winners_feasible=False), 10, 0.1, 0.9) == 0.5  # no part succeeds
 
 
 def test_yield_mixing_records_the_whole_space_points_and_resumes_exactly(tmp_path):
