@@ -1,5 +1,6 @@
 """The grid runner end to end on tiny budgets: files, schema, resume, failures, workers, CLI."""
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,28 @@ def test_spawned_workers_limit_threads(tmp_path):
     assert len(records) == 2
     for r in records:
         assert r["status"] == "ok" and r["threads"] == "1" and r["torch_threads"] == 1
+
+
+def test_limit_threads_reaches_libraries_already_loaded():
+    import numpy  # noqa: F401 - its BLAS is loaded before the limit, as in a workers=0 grid
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from lamoo.bench.pool import THREAD_VARS, limit_threads
+
+    env = {var: os.environ.get(var) for var in THREAD_VARS}
+    before = {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()}
+    try:
+        limit_threads(1)
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    finally:
+        threadpool_limits(limits=before)
+        for var, value in env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+    assert {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()} == before
 
 
 def test_lamoo_cli_commands(tmp_path, capsys):
