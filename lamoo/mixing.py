@@ -54,8 +54,7 @@ def _mixed_reports(archive: Archive) -> list[tuple[int, Mapping]]:
 
 
 def _rows_in(X: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """``(k,)`` bool: the rows of ``X`` (``k x d``) that are rows of ``G`` (``g x d``)."""
-    if G.size == 0:
-        return np.zeros(len(X), dtype=bool)
-    G = G.reshape(-1, X.shape[1])
-    return (np.abs(X[:, None, :] - G[None, :, :]) <= 1e-9 * (1 + np.abs(G[None, :, :]))).all(axis=2).any(axis=1)
+    """``(k,)`` bool: the rows of ``X`` (``k x d``) that are rows of ``G`` (``g x d``), matched
+    exactly as the archive matches points (-0.0 equals 0.0)."""
+    keys = {row.tobytes() for row in G.reshape(-1, X.shape[1]) + 0.0}
+    return np.array([row.tobytes() in keys for row in X + 0.0], dtype=bool)
