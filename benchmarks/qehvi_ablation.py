@@ -35,6 +35,7 @@ from lamoo.archive import Archive
 from lamoo.pareto import hypervolume
 from lamoo.problems import get_problem
 from lamoo.region import Region
+from samplers._common import unit_to_space
 from samplers.botorch_acq import make_acquisition
 from samplers.botorch_gp import fit_gp, gp_state, quiet_warnings
 from samplers.botorch_select import select_continuous
@@ -105,8 +106,7 @@ def propose(kind: str, acq, archive: Archive, q: int, seed: int, options: dict) 
     U, _ = optimize_acqf(acq, bounds=bounds, q=q, num_restarts=options["num_restarts"],
                          raw_samples=options["raw_samples"], sequential=True,
                          options={"batch_limit": 5, "maxiter": options["maxiter"]})
-    U = U.detach().numpy()
-    return space.lower + U * (space.upper - space.lower)
+    return unit_to_space(space, U.detach().numpy())
 
 
 def main(argv=None) -> None:
