@@ -167,7 +167,9 @@ class LocalSearchSampler(Sampler):
                                  else change_weights(children, archive.X[parents][owner], ratios, space))
                 while not points.full and len(children):
                     alive = np.unique(owner)
-                    parent = rng.choice(alive, p=weights[alive] / weights[alive].sum())
+                    w = weights[alive]
+                    # with hvc_weight 1 the parents left with children may all contribute nothing
+                    parent = rng.choice(alive, p=w / w.sum() if w.sum() > 0 else None)
                     mine = np.flatnonzero(owner == parent)
                     p = None if child_weights is None else child_weights[mine] / child_weights[mine].sum()
                     pick = rng.choice(mine, p=p)

@@ -88,6 +88,21 @@ def test_parent_weights_mix_uniform_and_hypervolume_contribution():
     np.testing.assert_allclose(half, 0.5 * uniform + 0.5 * weighted)
 
 
+def test_parents_left_with_children_that_contribute_nothing_are_drawn_uniformly():
+    # A alone contributes (B and C are duplicates: no exclusive volume) and every neighbour of A
+    # is evaluated, so with hvc_weight=1 the parents left weigh 0 in total
+    space = FiniteToyTask().space
+    A, B, C = np.zeros(4), np.full(4, 2.0), np.array([2.0, 2.0, 2.0, 1.0])
+    X = np.vstack([A, B, C, hamming_neighbours(A, space, 1)])
+    Y = np.vstack([[5.0, 0.5], [0.5, 5.0], [0.5, 5.0], np.full((8, 2), 9.0)])
+    objectives = [ObjectiveSpec("f1", "minimize"), ObjectiveSpec("f2", "minimize")]
+    archive = Archive(space, objectives, np.array([10.0, 10.0]))
+    archive.append(X, Y, sources=["init"] * len(X))
+    proposal = propose(LocalSearchSampler(hvc_weight=1.0), archive, n=4)
+    distance = (proposal.X[:, None, :] != np.vstack([B, C])[None]).sum(-1).min(axis=1)
+    assert (distance == 1).all() and proposal.info["n_uniform"] == 0
+
+
 def test_neighbourhood_helpers_count_and_enumerate():
     space = FiniteToyTask().space  # 4 dims x 3 options
     assert neighbourhood_size(space, 1) == 8 and neighbourhood_size(space, 2) == 24
