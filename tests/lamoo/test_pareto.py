@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from lamoo.pareto import (dominance_number, hypervolume, hypervolume_contributions, hypervolume_trace,
-                          non_dominated_mask)
+from lamoo.pareto import (dominance_number, hypervolume, hypervolume_contributions, hypervolume_gradient,
+                          hypervolume_trace, non_dominated_mask)
 
 
 def random_F(n, m, seed=0):
@@ -72,3 +72,26 @@ def test_contributions_are_exclusive_volumes():
 def test_hypervolume_rejects_a_reference_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         hypervolume(np.zeros((3, 2)), [1.0, 1.0, 1.0])
+
+
+def test_gradient_of_a_two_objective_front_is_each_steps_height_and_width():
+    F = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [3.0, 3.0], [np.nan, 0.0]])
+    g = hypervolume_gradient(F, [5.0, 4.0])
+    assert g.tolist() == [[1.0, 1.0], [1.0, 1.0], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_gradient_matches_one_sided_differences(m):
+    F = np.round(random_F(12, m, seed=m), 3)  # values on a 0.001 grid: steps of 1e-4 cross nothing
+    F[3] = F[4]  # a duplicate
+    F[5] = F[6] + 0.01  # strictly dominated
+    ref = np.full(m, 1.1)
+    g = hypervolume_gradient(F, ref)
+    eps = 1e-4
+    base = hypervolume(F, ref)
+    for i in range(len(F)):
+        for j in range(m):
+            G = F.copy()
+            G[i, j] -= eps
+            assert g[i, j] == pytest.approx((hypervolume(G, ref) - base) / eps, rel=1e-6, abs=1e-8), (i, j)
+    assert (g[5] == 0).all() and (g >= 0).all()

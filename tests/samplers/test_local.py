@@ -88,6 +88,16 @@ def test_parent_weights_mix_uniform_and_hypervolume_contribution():
     np.testing.assert_allclose(half, 0.5 * uniform + 0.5 * weighted)
 
 
+def test_gradient_parent_weights_follow_each_steps_scaled_height_and_width():
+    F = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    ref = np.array([2.0, 2.0])
+    # (height, width): (1, 0.5), (0.5, 0.5), (0.5, 1); both objectives scaled by 2 - 0
+    weighted = LocalSearchSampler(hvc_weight=1.0, contribution="gradient").parent_weights(F, ref)
+    np.testing.assert_allclose(weighted, [3 / 8, 2 / 8, 3 / 8])
+    half = LocalSearchSampler(contribution="gradient").parent_weights(F, ref)
+    np.testing.assert_allclose(half, 0.5 / 3 + 0.5 * weighted)
+
+
 def test_parents_left_with_children_that_contribute_nothing_are_drawn_uniformly():
     # A alone contributes (B and C are duplicates: no exclusive volume) and every neighbour of A
     # is evaluated, so with hvc_weight=1 the parents left weigh 0 in total
@@ -159,7 +169,8 @@ def test_ratio_children_keep_the_values_of_the_good_members():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"parents": "best"}, "parents"), ({"children": "best"}, "children"), ({"gamma": 0}, "gamma"),
-    ({"hvc_weight": 2}, "hvc_weight"), ({"max_distance": 0}, "max_distance"),
+    ({"hvc_weight": 2}, "hvc_weight"), ({"contribution": "shapley"}, "contribution"),
+    ({"max_distance": 0}, "max_distance"),
     ({"sigma": 0}, "sigma"), ({"tournament_size": 0}, "tournament_size"),
 ])
 def test_bad_arguments_are_named(kwargs, match):
