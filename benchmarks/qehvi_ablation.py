@@ -14,8 +14,8 @@ finished run (a ``lamoo bench`` run record), cuts its history at a few sizes and
 - with the ``--models`` given (default ``list``, so only the optimizer differs), builds one batch
   of ``q`` points with each optimizer, ``select`` and ``optimize_acqf``, ``--repeats`` times
   (the acquisition's QMC seed and the starts vary), and scores each batch twice: its joint
-  qLogNEHVI value under one fixed judge (the ``list`` model, 512 QMC samples, seed 0; the value
-  each optimizer tries to raise) and the hypervolume it truly adds (the task evaluated at its
+  qLogNEHVI value under one fixed judge per cut (the ``list`` model, 512 QMC samples, seed 0,
+  built once under its own torch seed; the value each optimizer tries to raise) and the hypervolume it truly adds (the task evaluated at its
   points: the outcome of that step).
 
     python -m benchmarks.qehvi_ablation RECORD.json --cuts 50 100 --repeats 4
@@ -145,6 +145,7 @@ def main(argv=None) -> None:
             _, mll, fit_s = models[name]
             print(f"  model {name:5}: mll/pt {mll:7.3f}, fit {fit_s:5.1f} s")
         U = torch.as_tensor(task.space.to_unit(X[:n]))
+        judge = make_judge(models["list"][0], U, F[:n], ref)
         for name in args.models:
             for kind in args.optimizers:
                 gains, values, secs = [], [], []
@@ -157,12 +158,22 @@ def main(argv=None) -> None:
                         start = time.perf_counter()
                         B = propose(kind, acq, archive, args.q, seed, options)
                         secs.append(time.perf_counter() - start)
-                        judge = make_acquisition("qlognehvi", models["list"][0], U, F[:n], ref, mc_samples=512, seed=0)
                         with torch.no_grad():
                             values.append(float(judge(torch.as_tensor(task.space.to_unit(B))[None])))
                     gains.append(hypervolume(np.vstack([F[:n], task.evaluate(B)]), ref) - hv0)
                 print(f"  {name:5} {kind:13} | batch log-acq {_fmt(values, 3)} | HV gain {_fmt(gains, 4)} | "
                       f"{np.mean(secs):.0f} s", flush=True)
+
+
+def make_judge(model, U, F: np.ndarray, ref: np.ndarray):
+    """The fixed judge of every batch at one cut: qLogNEHVI on ``model`` with 512 QMC samples,
+    seed 0, built under its own torch seed (``prune_baseline`` draws from torch's global
+    generator), so it is the same whatever ran before it."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]), quiet_warnings():
+        torch.manual_seed(0)
+        return make_acquisition("qlognehvi", model, U, F, ref, mc_samples=512, seed=0)
 
 
 def _fmt(values, digits: int) -> str:

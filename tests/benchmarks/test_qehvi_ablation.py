@@ -43,3 +43,26 @@ def test_every_model_is_fitted_on_exactly_the_history_up_to_the_cut():
         assert inputs.shape[-2] == 13, name
         np.testing.assert_allclose(inputs.reshape(-1, 13, 5)[0].numpy(), task.space.to_unit(X[:13]))
         assert np.isfinite(mll)
+
+
+def test_the_judge_is_built_under_its_own_seed_and_leaves_torchs_global_generator_alone():
+    # qLogNEHVI's prune_baseline seeds its sampler from torch's global generator: a judge built
+    # inside a repeat's seeded generator used to depend on the repeat (and advance it)
+    import torch
+
+    task = get_problem("vehicle-safety")
+    X = task.space.sample_uniform(14, np.random.default_rng(1))
+    F = task.evaluate(X)
+    model = qehvi_ablation.fit_models(task.space, X, F, 14, batch=2, n_init=8)["list"][0]
+    U = torch.as_tensor(task.space.to_unit(X))
+    batch = torch.as_tensor(task.space.to_unit(task.space.sample_uniform(3, np.random.default_rng(2))))[None]
+    values = []
+    for seed in (5, 6):
+        torch.manual_seed(seed)
+        judge = qehvi_ablation.make_judge(model, U, F, task.ref_point)
+        after = torch.rand(1)
+        torch.manual_seed(seed)
+        assert after == torch.rand(1)
+        with torch.no_grad():
+            values.append(float(judge(batch)))
+    assert np.isfinite(values[0]) and values[0] == values[1]
