@@ -1,8 +1,9 @@
-"""A results folder written by ``lamoo bench`` -> ``REPORT.md`` and ``plots/<task>.png``.
+"""A results folder written by ``lamoo bench`` -> ``REPORT.md``, ``runs.csv`` and ``plots/<task>.png``.
 
 The report opens with the commands that reproduce it (:mod:`lamoo.bench.reproduce`), then one
 section per task (:mod:`lamoo.bench.tables`, numbers from :mod:`lamoo.bench.summary`, plot from
-:mod:`lamoo.bench.plots`), then the failed runs.
+:mod:`lamoo.bench.plots`), then the failed runs. ``runs.csv`` (:mod:`lamoo.bench.runs_table`)
+keeps one row per run, so that later grids can be paired seed by seed with a committed one.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from lamoo.bench.plots import plot_task
 from lamoo.bench.records import load_runs
 from lamoo.bench.reproduce import reproduce_commands
+from lamoo.bench.runs_table import write_runs_table
 from lamoo.bench.specs import filename_part
 from lamoo.bench.summary import GAP_FLOOR, THRESHOLDS, task_summary
 from lamoo.bench.tables import task_section
@@ -29,15 +31,17 @@ HOW_TO_READ = (
 
 
 def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path:
-    """Write ``folder/REPORT.md`` (or ``out``) and ``folder/plots/*.png`` from the run records
-    of ``folder``; returns the report's path."""
+    """Write ``folder/REPORT.md`` (or ``out``), the per-run table beside it (``runs.csv``, or for
+    ``out`` ``REPORT-x.md`` ``runs-x.csv``, else ``out`` with ``.csv``) and ``folder/plots/*.png``
+    from the run records of ``folder``; returns the report's path."""
     folder = Path(folder)
     runs = load_runs(folder)
     out = Path(out) if out is not None else folder / "REPORT.md"
     by_task = defaultdict(list)
     for r in runs:
         by_task[r["task"]].append(r)
-    lines = _header(folder, runs, thresholds, n_tasks=len(by_task))
+    table = runs_table_path(out)
+    lines = _header(folder, runs, thresholds, n_tasks=len(by_task), table_name=table.name)
     for task in sorted(by_task):
         summary = task_summary(by_task[task], thresholds)
         plot = plot_task(task, by_task[task], summary, folder / "plots" / f"{filename_part(task)}.png")
@@ -45,10 +49,19 @@ def write_report(folder, out: Path | None = None, thresholds=THRESHOLDS) -> Path
         lines += task_section(task, summary, rel)
     lines += _failed_runs(runs)
     out.write_text("\n".join(lines))
+    write_runs_table(runs, table, thresholds)
     return out
 
 
-def _header(folder: Path, runs: list[dict], thresholds, n_tasks: int) -> list[str]:
+def runs_table_path(report: Path) -> Path:
+    """``runs.csv`` beside ``REPORT.md``, ``runs-x.csv`` beside ``REPORT-x.md``, else the
+    report's path with ``.csv``."""
+    if report.stem == "REPORT" or report.stem.startswith("REPORT-"):
+        return report.with_name("runs" + report.stem[len("REPORT"):] + ".csv")
+    return report.with_suffix(".csv")
+
+
+def _header(folder: Path, runs: list[dict], thresholds, n_tasks: int, table_name: str) -> list[str]:
     reproduce = f"lamoo bench-report {shlex.quote(str(folder))}"
     if tuple(thresholds) != THRESHOLDS:
         reproduce += " --thresholds " + ",".join(f"{t:g}" for t in thresholds)
@@ -61,7 +74,8 @@ def _header(folder: Path, runs: list[dict], thresholds, n_tasks: int) -> list[st
             f"write {json_dir}/; a command run again resumes, skipping finished runs; add `--workers N` to run N "
             f"at a time), then `lamoo bench-report`:", "",
             "```bash", *reproduce_commands(runs, folder), reproduce, "```", "",
-            f"{len(runs)} runs ({n_bad} failed), {n_tasks} task(s). Versions: {versions}.", "",
+            f"{len(runs)} runs ({n_bad} failed), {n_tasks} task(s). Versions: {versions}. One row per run "
+            f"(final gap, samples to each threshold, seconds, commit): `{table_name}`.", "",
             HOW_TO_READ, ""]
 
 

@@ -1,5 +1,6 @@
 """``lamoo bench-report RESULTS`` / ``python -m lamoo.bench.report_command RESULTS``: a results
-folder written by ``lamoo bench`` -> ``RESULTS/REPORT.md`` and ``RESULTS/plots/<task>.png``.
+folder written by ``lamoo bench`` -> ``RESULTS/REPORT.md``, ``RESULTS/runs.csv`` (one row per run:
+:mod:`lamoo.bench.runs_table`) and ``RESULTS/plots/<task>.png``.
 
 Per task: median and interquartile range of the final hypervolume, of ``log10(max HV - HV)`` and
 of the samples needed to reach 99% and 99.9% of the maximum hypervolume (censored runs handled
@@ -22,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``lamoo bench-report``."""
     from lamoo.bench.summary import THRESHOLDS
 
-    p.description = (HELP + ". Reads RESULTS/json/*.json and writes RESULTS/REPORT.md and RESULTS/plots/<task>.png: per "
+    p.description = (HELP + ". Reads RESULTS/json/*.json and writes RESULTS/REPORT.md, RESULTS/runs.csv (one row per run: final gap, "
+                     "samples to 90, 95, 99 and 99.9% and each threshold, seconds, commit) and RESULTS/plots/<task>.png: per "
                      "task, medians and interquartile ranges of the final hypervolume, of log10(max HV - HV) and of "
                      "the samples needed to reach 99% and 99.9% of the maximum hypervolume (censored runs "
                      "handled honestly), the ratio X / LaMOO(X), and optimizer time per iteration near 200 samples.")
@@ -37,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     """Write the report; prints its path."""
     from lamoo.bench.report import write_report
 
-    print(f"wrote {write_report(args.results, args.output, args.thresholds)}")
+    from lamoo.bench.report import runs_table_path
+
+    report = write_report(args.results, args.output, args.thresholds)
+    print(f"wrote {report} and {runs_table_path(report)}")
     return 0
 
 

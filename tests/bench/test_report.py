@@ -219,3 +219,25 @@ def test_a_bench_run_on_a_task_with_a_known_front_records_its_indicators():
                    batch_size=2, n_init=4, path="unused")
     out = run_method(KnownFront(), plan, spec)
     assert set(out["indicators"]) == {"igd", "igd_plus", "epsilon_additive"} and out["indicators"]["igd"] >= 0
+
+
+def test_the_runs_table_keeps_one_row_per_run_with_samples_to_each_threshold(folder):
+    import csv
+
+    write_report(folder)
+    rows = list(csv.DictReader((folder / "runs.csv").open()))
+    assert [(r["method"], r["seed"]) for r in rows] == [
+        ("lamoo-random", str(s)) for s in range(4)] + [("pymoo-nsga2", "0"), ("pymoo-nsga2", "1")] + [
+        ("random", str(s)) for s in range(4)]
+    by = {(r["method"], int(r["seed"])): r for r in rows}
+    assert by[("lamoo-random", 1)]["samples_to_99%"] == "4" and by[("lamoo-random", 1)]["samples_to_99.9%"] == "9"
+    assert by[("random", 2)]["samples_to_99%"] == "" and by[("random", 2)]["n_evaluations"] == str(BUDGET)
+    assert by[("random", 0)]["samples_to_90%"] == "6"  # the trace jumps from 50% to 99% after 6
+    assert float(by[("random", 2)]["final_log10_gap"]) == pytest.approx(np.log10(50.0))
+    assert float(by[("pymoo-nsga2", 0)]["final_hypervolume"]) == MAX_HV
+    assert by[("pymoo-nsga2", 1)]["status"] == "error" and by[("pymoo-nsga2", 1)]["error"] == "RuntimeError: exploded"
+    assert "`runs.csv`" in (folder / "REPORT.md").read_text()
+    # another report of the same folder keeps its own table
+    write_report(folder, out=folder / "REPORT-other.md", thresholds=(0.5,))
+    other = list(csv.DictReader((folder / "runs-other.csv").open()))
+    assert len(other) == len(rows) and other[0]["samples_to_50%"] == "1"
