@@ -15,8 +15,8 @@ finished run (a ``lamoo bench`` run record), cuts its history at a few sizes and
   of ``q`` points with each optimizer, ``select`` and ``optimize_acqf``, ``--repeats`` times
   (the acquisition's QMC seed and the starts vary), and scores each batch twice: its joint
   qLogNEHVI value under one fixed judge per cut (the ``list`` model, 512 QMC samples, seed 0,
-  built once under its own torch seed; the value each optimizer tries to raise) and the hypervolume it truly adds (the task evaluated at its
-  points: the outcome of that step).
+  built once under its own torch seed; the value each optimizer tries to raise) and the
+  hypervolume it truly adds (the task evaluated at its points: the outcome of that step).
 
     python -m benchmarks.qehvi_ablation RECORD.json --cuts 50 100 --repeats 4
 

@@ -23,11 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``lamoo bench-report``."""
     from lamoo.bench.summary import THRESHOLDS
 
-    p.description = (HELP + ". Reads RESULTS/json/*.json and writes RESULTS/REPORT.md, RESULTS/runs.csv (one row per run: final gap, "
-                     "samples to 90, 95, 99 and 99.9% and each threshold, seconds, commit) and RESULTS/plots/<task>.png: per "
-                     "task, medians and interquartile ranges of the final hypervolume, of log10(max HV - HV) and of "
-                     "the samples needed to reach 99% and 99.9% of the maximum hypervolume (censored runs "
-                     "handled honestly), the ratio X / LaMOO(X), and optimizer time per iteration near 200 samples.")
+    p.description = (HELP + ". Reads RESULTS/json/*.json and writes RESULTS/REPORT.md, RESULTS/runs.csv (one row "
+                     "per run: final gap, samples to 90, 95, 99 and 99.9% and each threshold, seconds, commit) and "
+                     "RESULTS/plots/<task>.png: per task, medians and interquartile ranges of the final "
+                     "hypervolume, of log10(max HV - HV) and of the samples needed to reach 99% and 99.9% of the "
+                     "maximum hypervolume (censored runs handled honestly), the ratio X / LaMOO(X), and optimizer "
+                     "time per iteration near 200 samples.")
     p.add_argument("results", type=Path, help="a results folder written by 'lamoo bench'")
     p.add_argument("--output", type=Path, default=None, help="report path (default: RESULTS/REPORT.md)")
     p.add_argument("--thresholds", type=fractions, default=THRESHOLDS,
@@ -37,9 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report; prints its path."""
-    from lamoo.bench.report import write_report
-
-    from lamoo.bench.report import runs_table_path
+    from lamoo.bench.report import runs_table_path, write_report
 
     report = write_report(args.results, args.output, args.thresholds)
     print(f"wrote {report} and {runs_table_path(report)}")
