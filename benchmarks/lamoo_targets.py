@@ -37,12 +37,12 @@ def threshold_of(task: str) -> float:
     return 0.99 if task.startswith("nb201-") else 0.9
 
 
-def load_all(folders, seeds=None) -> list[dict]:
-    """The run records of every folder (only those of ``seeds`` when given);
-    :class:`InvalidInputError` when one run (task, method, seed) is in two of them."""
+def load_all(folders, seeds=None, loader=load_runs) -> list[dict]:
+    """The run records of every folder, as ``loader`` reads a folder (only those of ``seeds`` when
+    given); :class:`InvalidInputError` when one run (task, method, seed) is in two of them."""
     runs, seen = [], {}
     for folder in folders:
-        for run in load_runs(folder):
+        for run in loader(folder):
             if seeds is not None and run["seed"] not in seeds:
                 continue
             key = (run["task"], run["method"], run["seed"])

@@ -13,28 +13,55 @@ paired difference of final log10 gaps B - A (positive: A ends closer).
 
     python -m benchmarks.paired_seeds benchmarks/results/nb201-seeds30 --a local --b optuna-motpe
 
+A folder without its JSON records (``json/``, not committed) but with ``runs.csv`` (written by
+``lamoo bench-report`` since the per-run table exists) is read from that table, so a new grid
+can be paired with a committed one at the thresholds the table has (90, 95, 99, 99.9% and the
+report's).
+
 Run from the repository root (``benchmarks`` is not installed).
 """
 from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from scipy.stats import binomtest
 
 from benchmarks.lamoo_targets import load_all, threshold_of
+from lamoo.bench.records import load_runs
+from lamoo.bench.runs_table import read_runs_table
 from lamoo.bench.specs import parse_seeds
 from lamoo.bench.stats import censored_quantiles, samples_to_reach
+from lamoo.bench.summary import GAP_FLOOR
 from lamoo.exceptions import InvalidInputError
 
 N_BOOTSTRAP = 10_000
 LEVEL = 0.95
 
 
+def load_pairable(folder) -> list[dict]:
+    """The run records of ``folder``, or, when it has no ``json/`` but a ``runs.csv`` (a committed
+    folder whose records are gone), that table's rows (:func:`lamoo.bench.runs_table.read_runs_table`)."""
+    folder = Path(folder)
+    if not (folder / "json").is_dir() and (folder / "runs.csv").is_file():
+        return read_runs_table(folder / "runs.csv")
+    return load_runs(folder)
+
+
 def samples_needed(run: dict, threshold: float) -> tuple[int, bool]:
     """Samples until ``run`` first reaches ``threshold`` of its task's maximum hypervolume, and
-    whether it was censored (then the length of its hypervolume trace, the samples it made)."""
+    whether it was censored (then the length of its hypervolume trace, the samples it made).
+    A row of a runs table answers for the thresholds it has a column of."""
+    if "hypervolume_trace" not in run:
+        samples = run["samples_to"]
+        if round(threshold, 9) not in samples:
+            have = ", ".join(f"{100 * f:g}%" for f in sorted(samples))
+            raise InvalidInputError(f"{run['_path']} has no samples to {100 * threshold:g}% (its thresholds: {have}); "
+                                    f"make its runs again for another threshold")
+        k = samples[round(threshold, 9)]
+        return (run["n_evaluations"], True) if k is None else (k, False)
     target = threshold * run["max_hypervolume"]
     return samples_to_reach(run["hypervolume_trace"], target)
 
@@ -84,9 +111,12 @@ def compare(runs: list[dict], a: str, b: str, threshold: float | None = None,
 
 
 def final_log10_gap(run: dict) -> float:
-    """``log10(max HV - final HV)`` of ``run`` (``-inf`` once it holds the maximum)."""
-    with np.errstate(divide="ignore"):
-        return float(np.log10(max(run["max_hypervolume"] - run["hypervolume_trace"][-1], 0.0)))
+    """``log10(max HV - final HV)`` of ``run``, floored at ``GAP_FLOOR`` times the maximum (as in
+    the report and the runs table, which holds it)."""
+    if "hypervolume_trace" not in run:
+        return run["final_log10_gap"]
+    top = run["max_hypervolume"]
+    return float(np.log10(max(top - run["hypervolume_trace"][-1], GAP_FLOOR * top)))
 
 
 def _quartiles(need: list[tuple[int, bool]]) -> str:
@@ -119,7 +149,7 @@ def main(argv=None) -> None:
     if args.threshold is not None and not 0 < args.threshold <= 1:
         parser.error(f"--threshold must be a fraction in (0, 1], got {args.threshold}")
     seeds = set(parse_seeds(args.seeds)) if args.seeds else None
-    rows = compare(load_all(args.results, seeds), args.a, args.b, args.threshold)
+    rows = compare(load_all(args.results, seeds, loader=load_pairable), args.a, args.b, args.threshold)
     if not rows:
         raise InvalidInputError(f"no task has successful runs of both {args.a!r} and {args.b!r} on a common seed "
                                 f"in {', '.join(args.results)}")

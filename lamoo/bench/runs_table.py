@@ -8,6 +8,8 @@ maximum hypervolume, the final gap ``log10(max HV - HV)`` (floored at ``GAP_FLOO
 in the report), the samples until the hypervolume first reached each threshold fraction of the
 maximum (empty when the run never did: censored at ``n_evaluations``), the optimizer and wall
 seconds, and the commit the run was made at. Failed runs keep their identity, status and error.
+:func:`read_runs_table` reads it back for ``benchmarks.paired_seeds``, which pairs a folder that
+has only its table with others seed by seed.
 """
 from __future__ import annotations
 
@@ -62,3 +64,27 @@ def write_runs_table(runs: list[dict], path: Path, thresholds=()) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def read_runs_table(path) -> list[dict]:
+    """The rows of a runs table ``path`` as run summaries: ``task``, ``method``, ``seed`` (int),
+    ``status``, ``budget`` (int), and for successful runs ``n_evaluations`` (int),
+    ``max_hypervolume`` and ``final_log10_gap`` (floats, None when unknown) and ``samples_to``
+    (``{fraction: samples, or None if censored}``); ``_path`` names the file."""
+    path = Path(path)
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        fractions = {c: float(c[len("samples_to_"):-1]) / 100 for c in reader.fieldnames or ()
+                     if c.startswith("samples_to_") and c.endswith("%")}
+        rows = []
+        for row in reader:
+            run = {"task": row["task"], "method": row["method"], "seed": int(row["seed"]), "status": row["status"],
+                   "budget": int(row["budget"]), "_path": str(path)}
+            if row["status"] == "ok":
+                run.update({"n_evaluations": int(row["n_evaluations"]),
+                            "max_hypervolume": float(row["max_hypervolume"]) if row["max_hypervolume"] else None,
+                            "final_log10_gap": float(row["final_log10_gap"]) if row["final_log10_gap"] else None,
+                            "samples_to": {round(fraction, 9): int(row[c]) if row[c] else None
+                                           for c, fraction in fractions.items()}})
+            rows.append(run)
+    return rows

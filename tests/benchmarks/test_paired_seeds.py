@@ -56,3 +56,20 @@ def test_cli(folder, capsys):
     with pytest.raises(SystemExit):
         main([str(folder), "--a", "random", "--b", "lamoo-random", "--threshold", "1.5"])
     assert "got 1.5" in capsys.readouterr().err
+
+
+def test_a_folder_with_only_its_runs_table_pairs_as_its_records_did(folder, tmp_path, capsys):
+    import shutil
+
+    from lamoo.bench.report import write_report
+
+    main([str(folder), "--a", "random", "--b", "lamoo-random"])
+    from_records = capsys.readouterr().out
+    write_report(folder)
+    shutil.rmtree(folder / "json")  # what a committed folder keeps: REPORT.md and runs.csv
+    main([str(folder), "--a", "random", "--b", "lamoo-random"])
+    assert capsys.readouterr().out == from_records
+    main([str(folder), "--a", "random", "--b", "lamoo-random", "--threshold", "0.99"])
+    assert "| 99.0% |" in capsys.readouterr().out
+    with pytest.raises(InvalidInputError, match=r"runs.csv has no samples to 80%.*90%, 95%, 99%, 99.9%"):
+        main([str(folder), "--a", "random", "--b", "lamoo-random", "--threshold", "0.8"])
