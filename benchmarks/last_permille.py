@@ -131,6 +131,8 @@ def run_hits(run: dict, space, members: np.ndarray, threshold: float, budget: in
     """``(first, reached)``: the 1-based sample at which ``run`` first evaluated a cell of
     ``members`` (None if never), and whether its hypervolume reached ``threshold`` of the
     maximum within ``budget`` samples."""
+    if "X" not in run:
+        raise InvalidInputError(f"{run.get('_path', 'a run record')} holds no points: its run was made with --no-points")
     idx = space.candidate_index(np.asarray(run["X"], dtype=float))
     hit = np.flatnonzero((idx >= 0) & members[np.maximum(idx, 0)])
     trace = np.asarray(run["hypervolume_trace"], dtype=float)[:budget]

@@ -46,9 +46,12 @@ def test_neighbours_differ_in_one_dimension_and_descent_ends_at_local_optima():
     assert ends[np.argmin(F[:, 0])] == np.argmin(F[:, 0])
 
 
-def test_tasks_it_cannot_enumerate_are_named():
+def test_tasks_it_cannot_enumerate_and_runs_without_points_are_named():
     with pytest.raises(InvalidInputError, match="ToyTask has no finite candidate set"):
         last_permille.canonical_table(ToyTask())
+    space = FiniteToyTask().space
+    with pytest.raises(InvalidInputError, match="r.json holds no points"):
+        last_permille.run_hits({"_path": "r.json"}, space, np.zeros(81, dtype=bool), 0.99, 10)
 
 
 def test_the_script_reports_sets_and_runs_on_a_small_nb201_table(tmp_path, monkeypatch, capsys):
