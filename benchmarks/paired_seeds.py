@@ -34,7 +34,7 @@ from lamoo.bench.records import load_runs
 from lamoo.bench.runs_table import read_runs_table
 from lamoo.bench.specs import parse_seeds
 from lamoo.bench.stats import censored_quantiles, samples_to_reach
-from lamoo.bench.summary import GAP_FLOOR
+from lamoo.bench.summary import floored_log10_gap
 from lamoo.exceptions import InvalidInputError
 
 N_BOOTSTRAP = 10_000
@@ -55,12 +55,12 @@ def samples_needed(run: dict, threshold: float) -> tuple[int, bool]:
     whether it was censored (then the length of its hypervolume trace, the samples it made).
     A row of a runs table answers for the thresholds it has a column of."""
     if "hypervolume_trace" not in run:
-        samples = run["samples_to"]
-        if round(threshold, 9) not in samples:
+        samples, key = run["samples_to"], round(threshold, 9)
+        if key not in samples:
             have = ", ".join(f"{100 * f:g}%" for f in sorted(samples))
             raise InvalidInputError(f"{run['_path']} has no samples to {100 * threshold:g}% (its thresholds: {have}); "
                                     f"make its runs again for another threshold")
-        k = samples[round(threshold, 9)]
+        k = samples[key]
         return (run["n_evaluations"], True) if k is None else (k, False)
     target = threshold * run["max_hypervolume"]
     return samples_to_reach(run["hypervolume_trace"], target)
@@ -111,12 +111,11 @@ def compare(runs: list[dict], a: str, b: str, threshold: float | None = None,
 
 
 def final_log10_gap(run: dict) -> float:
-    """``log10(max HV - final HV)`` of ``run``, floored at ``GAP_FLOOR`` times the maximum (as in
-    the report and the runs table, which holds it)."""
+    """``log10(max HV - final HV)`` of ``run``, floored as in the report and the runs table (which
+    holds it): :func:`lamoo.bench.summary.floored_log10_gap`."""
     if "hypervolume_trace" not in run:
         return run["final_log10_gap"]
-    top = run["max_hypervolume"]
-    return float(np.log10(max(top - run["hypervolume_trace"][-1], GAP_FLOOR * top)))
+    return floored_log10_gap(run["max_hypervolume"], run["hypervolume_trace"][-1])
 
 
 def _quartiles(need: list[tuple[int, bool]]) -> str:

@@ -4,12 +4,12 @@ The per-run JSON records (``json/``) hold every point and are not committed, so 
 could not be paired seed by seed with a committed one. This table keeps, per run, what the
 reports and the paired comparisons (``benchmarks.paired_seeds``, ``benchmarks.lamoo_targets``)
 read: the task, method and seed, the status, the budget and evaluations made, the final and
-maximum hypervolume, the final gap ``log10(max HV - HV)`` (floored at ``GAP_FLOOR`` x max HV, as
-in the report), the samples until the hypervolume first reached each threshold fraction of the
-maximum (empty when the run never did: censored at ``n_evaluations``), the optimizer and wall
-seconds, and the commit the run was made at. Failed runs keep their identity, status and error.
-:func:`read_runs_table` reads it back for ``benchmarks.paired_seeds``, which pairs a folder that
-has only its table with others seed by seed.
+maximum hypervolume, the final gap ``log10(max HV - HV)`` (floored as in the report:
+:func:`lamoo.bench.summary.floored_log10_gap`), the samples until the hypervolume first reached
+each threshold fraction of the maximum (empty when the run never did: censored at
+``n_evaluations``), the optimizer and wall seconds, and the commit the run was made at. Failed
+runs keep their identity, status and error. :func:`read_runs_table` reads it back for
+``benchmarks.paired_seeds``, which pairs a folder that has only its table with others seed by seed.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lamoo.bench.stats import samples_to_reach
-from lamoo.bench.summary import GAP_FLOOR
+from lamoo.bench.summary import floored_log10_gap
 
 TABLE_THRESHOLDS = (0.9, 0.95, 0.99, 0.999)
 """Thresholds every table has: 90% is issue 12's synthetic threshold, 99% its NB201 one."""
@@ -41,7 +41,7 @@ def run_row(run: dict, thresholds) -> dict:
     row.update({"n_evaluations": len(trace), "final_hypervolume": repr(final),
                 "max_hypervolume": "" if max_hv is None else repr(float(max_hv))})
     if max_hv is not None:
-        row["final_log10_gap"] = repr(float(np.log10(max(max_hv - final, GAP_FLOOR * max_hv))))
+        row["final_log10_gap"] = repr(floored_log10_gap(max_hv, final))
         for fraction in thresholds:
             k, censored = samples_to_reach(trace, fraction * max_hv)
             row[threshold_column(fraction)] = "" if censored else k

@@ -23,6 +23,12 @@ TIME_WINDOW = 5  # iterations averaged around it
 GAP_FLOOR = 1e-12  # relative to the maximum hypervolume: a gap this small counts as the maximum reached
 
 
+def floored_log10_gap(max_hv: float, hv: float) -> float:
+    """``log10(max_hv - hv)``, floored at ``GAP_FLOOR * max_hv``: one run's final gap as the report,
+    ``runs.csv`` and the paired comparisons read it."""
+    return float(np.log10(max(max_hv - hv, GAP_FLOOR * max_hv)))
+
+
 def method_order(runs: list[dict]) -> list[str]:
     """The method labels of ``runs``: samplers alone then wrapped, family by family (``random``
     first), then the peers."""
