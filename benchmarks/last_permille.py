@@ -20,7 +20,7 @@ every other cell together stays below the threshold. It then prints
     python -m benchmarks.last_permille                                   # nb201-c10-flops, 99.9%, 150
     python -m benchmarks.last_permille --tasks nb201-c10-flops nb201-c100-params RESULTS_FOLDER...
 
-Run from the repository root, with the NB201 table at ``--table`` (default: the shared one).
+Run from the repository root; ``--table`` names another NB201 table than the shared one.
 Unconstrained finite tasks only. Objectives are read in canonical (minimized) form: "best" is
 the highest accuracy and the lowest cost.
 """
@@ -34,8 +34,6 @@ import numpy as np
 from lamoo.exceptions import InvalidInputError
 from lamoo.pareto import hypervolume
 from lamoo.task import to_minimization
-
-DEFAULT_TABLE = "../shared/data/nb201/nb201_cifar.csv"
 
 
 def canonical_table(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,7 +184,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", nargs="*", help="results folders written by 'lamoo bench' (optional)")
     parser.add_argument("--tasks", nargs="+", default=["nb201-c10-flops"])
-    parser.add_argument("--table", default=DEFAULT_TABLE, help="NB201 table of the nb201-* tasks")
+    parser.add_argument("--table", default=None,
+                        help="NB201 table of the nb201-* tasks (default: the tasks' own, the shared table)")
     parser.add_argument("--threshold", type=float, default=0.999, help="fraction of the maximum hypervolume")
     parser.add_argument("--budget", type=int, default=150, help="samples the threshold is asked within")
     args = parser.parse_args(argv)
@@ -195,7 +194,7 @@ def main(argv=None) -> None:
     from lamoo.plugins import get_task
 
     for name in args.tasks:
-        task = get_task(name, table=args.table) if name.startswith("nb201") else get_task(name)
+        task = get_task(name, **({"table": args.table} if args.table else {}))
         report_task(task, name, args.threshold, args.budget, args.results)
 
 
