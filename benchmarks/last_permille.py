@@ -13,9 +13,9 @@ every other cell together stays below the threshold. It then prints
   the best neighbour while it is better) ends inside the set;
 - for each results folder given (``lamoo bench`` records of the task), per method: how far the
   runs are from the threshold after ``--budget`` samples (their hypervolume's shortfall from the
-  maximum, in units of what the threshold leaves: 1 or less reaches it), and per set the runs
-  that evaluated one of its cells within ``--budget`` and within their whole budget, the median
-  samples to the first such cell, and the runs that reached the threshold within ``--budget``.
+  maximum, in units of what the threshold leaves: 1 or less reaches it) and how many reached it,
+  and per set the runs that evaluated one of its cells within ``--budget`` and within their whole
+  budget, and the median samples to the first such cell.
 
     python -m benchmarks.last_permille                                   # nb201-c10-flops, 99.9%, 150
     python -m benchmarks.last_permille --tasks nb201-c10-flops nb201-c100-params RESULTS_FOLDER...
@@ -125,16 +125,14 @@ def descent(values: np.ndarray, neighbours: np.ndarray) -> tuple[np.ndarray, np.
     return np.flatnonzero(optima), ends
 
 
-def run_hits(run: dict, space, members: np.ndarray, threshold: float, budget: int) -> tuple[int | None, bool]:
-    """``(first, reached)``: the 1-based sample at which ``run`` first evaluated a cell of
-    ``members`` (None if never), and whether its hypervolume reached ``threshold`` of the
-    maximum within ``budget`` samples."""
+def first_hit(run: dict, space, members: np.ndarray) -> int | None:
+    """The 1-based sample at which ``run`` first evaluated a cell of ``members`` (a bool mask over
+    the candidates of ``space``), or None if it never did."""
     if "X" not in run:
         raise InvalidInputError(f"{run.get('_path', 'a run record')} holds no points: its run was made with --no-points")
     idx = space.candidate_index(np.asarray(run["X"], dtype=float))
     hit = np.flatnonzero((idx >= 0) & members[np.maximum(idx, 0)])
-    trace = np.asarray(run["hypervolume_trace"], dtype=float)[:budget]
-    return (int(hit[0]) + 1 if len(hit) else None), bool((trace >= threshold * run["max_hypervolume"]).any())
+    return int(hit[0]) + 1 if len(hit) else None
 
 
 def report_task(task, name: str, threshold: float, budget: int, folders: list[str]) -> None:
@@ -142,17 +140,18 @@ def report_task(task, name: str, threshold: float, budget: int, folders: list[st
 
     X, F, ref = canonical_table(task)
     n_cells, total = len(F), hypervolume(F, ref)
+    allowance = total * (1 - threshold)
     print(f"{name}: {n_cells} cells, maximum hypervolume {total:.6g}; {100 * threshold:g}% leaves "
-          f"{total * (1 - threshold):.4g} of it")
+          f"{allowance:.4g} of it")
     neighbours = neighbour_table(task.space)
     runs = [r for folder in folders for r in load_runs(folder) if r.get("task") == name and r.get("status") == "ok"]
-    allowance = total * (1 - threshold)
     for method in sorted({r["method"] for r in runs}):
-        gaps = [(r["max_hypervolume"] - r["hypervolume_trace"][min(budget, len(r["hypervolume_trace"])) - 1])
-                for r in runs if r["method"] == method]
+        gaps = np.array([r["max_hypervolume"] - r["hypervolume_trace"][min(budget, len(r["hypervolume_trace"])) - 1]
+                         for r in runs if r["method"] == method])
         q1, q2, q3 = np.percentile(gaps, [25, 50, 75]) / allowance
         print(f"  {method}: {len(gaps)} runs; hypervolume short of the maximum after {budget} samples, in units of "
-              f"what {100 * threshold:g}% leaves: median {q2:.2f} [{q1:.2f}, {q3:.2f}]")
+              f"what {100 * threshold:g}% leaves: median {q2:.2f} [{q1:.2f}, {q3:.2f}]; {100 * threshold:g}% within "
+              f"{budget}: {int((gaps <= allowance).sum())}")
     for j, objective in enumerate(task.objectives):
         needed = necessary_set(F, ref, threshold, j)
         if needed is None:
@@ -169,15 +168,14 @@ def report_task(task, name: str, threshold: float, budget: int, folders: list[st
               f"steepest descent ends in the set from {100 * needed.members[ends].mean():.1f}% of the cells")
         by_method: dict[str, list] = {}
         for run in runs:
-            by_method.setdefault(run["method"], []).append(run_hits(run, task.space, needed.members, threshold,
-                                                                    budget))
-        for method, hits in sorted(by_method.items()):
-            firsts = np.array([np.inf if f is None else f for f, _ in hits])
+            hit = first_hit(run, task.space, needed.members)
+            by_method.setdefault(run["method"], []).append(np.inf if hit is None else hit)
+        for method, firsts in sorted(by_method.items()):
+            firsts = np.array(firsts)
             median = np.median(firsts)
-            print(f"    {method}: {len(hits)} runs; one of the set within {budget}: {(firsts <= budget).sum()}, "
+            print(f"    {method}: {len(firsts)} runs; one of the set within {budget}: {(firsts <= budget).sum()}, "
                   f"at all: {np.isfinite(firsts).sum()} (median first at "
-                  f"{'> budget' if np.isinf(median) else f'{median:g}'}); {100 * threshold:g}% within {budget}: "
-                  f"{sum(reached for _, reached in hits)}")
+                  f"{'> budget' if np.isinf(median) else f'{median:g}'})")
 
 
 def main(argv=None) -> None:

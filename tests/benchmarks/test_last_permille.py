@@ -51,7 +51,7 @@ def test_tasks_it_cannot_enumerate_and_runs_without_points_are_named():
         last_permille.canonical_table(ToyTask())
     space = FiniteToyTask().space
     with pytest.raises(InvalidInputError, match="r.json holds no points"):
-        last_permille.run_hits({"_path": "r.json"}, space, np.zeros(81, dtype=bool), 0.99, 10)
+        last_permille.first_hit({"_path": "r.json"}, space, np.zeros(81, dtype=bool))
 
 
 def test_the_script_reports_sets_and_runs_on_a_small_nb201_table(tmp_path, monkeypatch, capsys):
