@@ -129,7 +129,8 @@ def first_hit(run: dict, space, members: np.ndarray) -> int | None:
     """The 1-based sample at which ``run`` first evaluated a cell of ``members`` (a bool mask over
     the candidates of ``space``), or None if it never did."""
     if "X" not in run:
-        raise InvalidInputError(f"{run.get('_path', 'a run record')} holds no points: its run was made with --no-points")
+        where = run.get("_path", "a run record")
+        raise InvalidInputError(f"{where} holds no points: its run was made with --no-points")
     idx = space.candidate_index(np.asarray(run["X"], dtype=float))
     hit = np.flatnonzero((idx >= 0) & members[np.maximum(idx, 0)])
     return int(hit[0]) + 1 if len(hit) else None
