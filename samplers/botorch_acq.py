@@ -3,8 +3,9 @@
 ``qehvi`` (q-expected hypervolume improvement, Daulton et al. 2020), ``qlogehvi`` (its log
 variant, Ament et al. 2023) and ``qlognehvi`` (the noisy log variant: it integrates over the
 uncertain values of the evaluated points and keeps pending points in its cached box
-decompositions). All are Monte-Carlo estimates with a fixed quasi-random ``SobolQMCNormalSampler``
-(common random numbers: every candidate is scored on the same draws).
+decompositions, computed by :mod:`samplers.botorch_boxes`). All are Monte-Carlo estimates with a
+fixed quasi-random ``SobolQMCNormalSampler`` (common random numbers: every candidate is scored on
+the same draws).
 """
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ def make_acquisition(name: str, model, train_X, F, ref_F, *, mc_samples: int, se
     sampler = SobolQMCNormalSampler(sample_shape=torch.Size([mc_samples]), seed=seed)
     kwargs = _constraint_arguments(len(ref), n_constraints)
     if name == "qlognehvi":
-        from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+        from samplers.botorch_boxes import QLogNEHVI
 
-        return qLogNoisyExpectedHypervolumeImprovement(model=model, ref_point=ref, X_baseline=train_X,
-                                                       sampler=sampler, prune_baseline=True, **kwargs)
+        return QLogNEHVI(model=model, ref_point=ref, X_baseline=train_X, sampler=sampler, prune_baseline=True,
+                         **kwargs)
     from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 
     partitioning = FastNondominatedPartitioning(ref_point=ref, Y=torch.as_tensor(-F, dtype=torch.float64))

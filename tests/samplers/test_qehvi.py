@@ -203,7 +203,7 @@ def test_the_default_hamming_kernel_models_categorical_dimensions_without_an_ord
 @pytest.mark.parametrize("name, acq_class", [
     ("qehvi", "botorch.acquisition.multi_objective.monte_carlo:qExpectedHypervolumeImprovement"),
     ("qlogehvi", "botorch.acquisition.multi_objective.logei:qLogExpectedHypervolumeImprovement"),
-    ("qlognehvi", "botorch.acquisition.multi_objective.logei:qLogNoisyExpectedHypervolumeImprovement"),
+    ("qlognehvi", "samplers.botorch_boxes:QLogNEHVI"),  # BoTorch's, with the NumPy box decompositions
 ])
 def test_registry_names_build_their_own_acquisition_class(name, acq_class):
     import importlib
