@@ -32,7 +32,6 @@ from samplers.botorch_acq import make_acquisition, score
 from samplers.botorch_discrete import select_discrete_analytic
 from samplers.botorch_select import select_discrete
 
-DEFAULT_TABLE = "../shared/data/nb201/nb201_cifar.csv"
 
 
 def time_batch(method: str, archive: Archive, model, train_X, U, q: int, seed: int) -> tuple[float, float, float]:
@@ -95,7 +94,8 @@ def measure(task, archive_sizes, candidates, methods, batch_size: int) -> list[s
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="nb201-c10-flops")
-    parser.add_argument("--table", default=DEFAULT_TABLE)
+    parser.add_argument("--table", default=None,
+                        help="NB201 table of the nb201-* tasks (default: the tasks' own, the shared table)")
     parser.add_argument("--methods", nargs="+", default=["analytic", "qlogehvi", "qlognehvi"],
                         help="analytic (EHVI, Kriging believer) and/or Monte-Carlo acquisitions")
     parser.add_argument("--archive", type=int, nargs="+", default=[100], help="evaluated cells (n)")

@@ -18,7 +18,6 @@ import argparse
 
 import numpy as np
 
-DEFAULT_TABLE = "../shared/data/nb201/nb201_cifar.csv"
 KERNELS = ("hamming", "ordinal")
 
 
@@ -46,7 +45,8 @@ def rank_quality(task, n: int, seed: int, kernel: str, n_test: int = 3000) -> tu
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="+", default=["nb201-c10-flops"])
-    parser.add_argument("--table", default=DEFAULT_TABLE)
+    parser.add_argument("--table", default=None,
+                        help="NB201 table of the nb201-* tasks (default: the tasks' own, the shared table)")
     parser.add_argument("--archive", type=int, nargs="+", default=[100], help="cells the GP is fitted on (n)")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args(argv)

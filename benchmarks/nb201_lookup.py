@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nas_tasks.nb201.presets import DEFAULT_NB201_TABLE
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "nb201" / "nb201_cifar.csv"
 OBJECTIVES = ["cifar10_test_acc", "flops", "params"]
 
 _STARTUP = """
@@ -54,13 +55,13 @@ def synthetic_table(folder: Path) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--table", default=None, help=f"benchmark table (default: {SHARED} if present)")
+    parser.add_argument("--table", default=None, help=f"benchmark table (default: {DEFAULT_NB201_TABLE} if present)")
     parser.add_argument("--n", type=int, default=100_000, help="cells per look-up batch (default: 100000)")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions, best kept (default: 5)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
-        table = args.table or (str(SHARED) if SHARED.is_file() else synthetic_table(Path(tmp)))
+        table = args.table or (str(DEFAULT_NB201_TABLE) if DEFAULT_NB201_TABLE.is_file() else synthetic_table(Path(tmp)))
         cache = str(Path(tmp) / "cache")
         cold = startup_seconds(table, cache)
         cached = min(startup_seconds(table, cache) for _ in range(3))
