@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lamoo.bench.provenance import git_commit
 from lamoo.bench.specs import parse_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pruning"
@@ -79,7 +80,7 @@ def run_one(task, method: str, seed: int, args) -> dict:
                  for o in res.objectives}} for x, y in zip(res.X[mask], res.Y[mask])]
     ensemble = FrontEnsemble.from_result(task, res).evaluate()
     return {"method": method, "seed": seed, "hypervolume": float(res.hypervolume()),
-            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "commit": _commit(), "n_front": int(mask.sum()),
+            "hv_trace": [float(v) for v in res.hypervolume_trace], "seconds": seconds, "commit": git_commit(), "n_front": int(mask.sum()),
             "front": front, "ensemble": ensemble, "regions": regions}
 
 
@@ -98,17 +99,8 @@ def setting(task, args) -> dict:
             "training": task.training.to_dict(), "objectives": [repr(o) for o in task.objective_plugins],
             "ref_point": task.ref_point.tolist(), "splits": task.splits.info, "budget": args.budget,
             "n_init": args.n_init, "batch_size": args.batch_size, "pop_size": args.pop_size,
-            "threads": os.environ.get("OMP_NUM_THREADS"), "commit": _commit()}
+            "threads": os.environ.get("OMP_NUM_THREADS"), "commit": git_commit()}
 
-
-def _commit() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def cmd_run(args) -> None:

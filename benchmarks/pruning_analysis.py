@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.pruning import RESULTS, _commit, make_sampler
+from benchmarks.pruning import RESULTS, make_sampler
+from lamoo.bench.provenance import git_commit
 
 ROOT_KEYS = ("n", "train_accuracy", "cv_accuracy", "density_corr", "label_density_corr", "good_density",
              "bad_density")
@@ -65,7 +66,7 @@ def analyze(out: Path, gradcam_run: str | None) -> dict:
     setting = data["setting"]
     task = _task(setting)
     found = journals(out)
-    result = {"n_bits": setting["layout"]["length"], "commit": _commit(), "partitions": {}, "yield": {}, "windows": {},
+    result = {"n_bits": setting["layout"]["length"], "commit": git_commit(), "partitions": {}, "yield": {}, "windows": {},
               "ensembles": {}}
     for (method, seed), path in found.items():
         key = f"{method}-s{seed}"
