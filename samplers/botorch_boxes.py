@@ -4,8 +4,8 @@ qLogNEHVI decomposes the space that the baseline's front leaves free once per Mo
 (128 by default) when it is built and again after each pending point of a batch. With three or more
 objectives BoTorch does each decomposition alone (``FastNondominatedPartitioning``: Lacour et al.
 2017's incremental algorithm, applied twice as in Yang et al. 2019), one small tensor operation per
-front point and local upper bound; at 100 evaluations on VehicleSafety that was half of the
-optimizer's time (``benchmarks/results/vehicle-safety-peers/``).
+front point and local upper bound; on VehicleSafety that was half of a greedy batch's time
+(``benchmarks/results/measurements/box_decomposition.txt``).
 
 :class:`NumpyNondominatedPartitioning` is that class with the same two passes of the same
 algorithm written over NumPy arrays, whose per-call cost is a fraction of a small tensor
