@@ -5,14 +5,14 @@ after each of the ``q - 1`` pending points of a greedy batch; with three or more
 does each decomposition alone. This script builds the acquisition both ways on the same model, the
 same baseline and the same QMC draws: BoTorch's ``qLogNoisyExpectedHypervolumeImprovement`` and
 lamoo's ``samplers.botorch_boxes.QLogNEHVI`` (the same class with the exact decomposition in NumPy).
-For each problem, kind of archive (``uniform``: ``n`` uniform points; ``nsga2``: the ``n`` points of a
-pymoo NSGA-II run, many near the front, as late in a run) and size (the qEHVI sampler's GP fitted on
-the archive) it
-prints the seconds to build the acquisition and add the pending points, their ratio, the baseline
-after pruning, the most cells of one sample's decomposition, whether the cells are equal bit for bit, and the largest difference between the two acquisitions' values at 256
-uniform points. ``--batch`` also times one whole greedy batch (``select_continuous``, the sampler's
-default restarts and draws unless given) with each, from the same seeds, and says whether the two
-batches are the same points.
+For each problem, kind of archive (``uniform``: ``n`` uniform points; ``nsga2``: the ``n`` points
+of a pymoo NSGA-II run, many near the front, as late in a run) and size, with the qEHVI sampler's
+GP fitted on the archive, it prints the baseline after pruning, the most cells of one sample's
+decomposition, the seconds to build the acquisition and add the pending points each way and their
+ratio, whether the cells are equal bit for bit, and the largest difference between the two
+acquisitions' values at 256 uniform points. ``--batch`` also times one whole greedy batch
+(``select_continuous``, the sampler's default restarts and draws unless given) with each, from
+the same seeds, and says whether the two batches are the same points.
 
     python -m benchmarks.box_decomposition                          # vehicle-safety, dtlz2 (4 objectives)
     python -m benchmarks.box_decomposition --sizes 100 --batch      # and one greedy batch each
@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from lamoo.archive import Archive
-from lamoo.driver import optimize
 from lamoo.bench.provenance import git_commit
+from lamoo.driver import optimize
 from lamoo.plugins import get_sampler
 from lamoo.problems import get_problem
 from lamoo.region import Region
@@ -87,6 +87,8 @@ def main(argv=None) -> None:
     for n in args.sizes:
         if n < 2:
             parser.error(f"--sizes: every archive size must be at least 2, got {n}")
+    if args.q < 1:
+        parser.error(f"--q: the batch size must be at least 1, got {args.q}")
 
     import torch
     from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
