@@ -21,6 +21,16 @@ from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolu
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 
 
+def start_bounds(upper: np.ndarray, ideal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The local upper bounds ``U`` (``1 x m``) and defining points ``Z`` (``1 x m x m``) before
+    any point is added (minimization): the one bound ``upper``, defined in objective ``j`` by the
+    dummy point that is ``ideal`` (``m,``) but ``upper[j]`` in ``j`` (Lacour et al. 2017, section 2.1)."""
+    m = len(upper)
+    Z = np.broadcast_to(ideal, (1, m, m)).copy()
+    Z[0, np.arange(m), np.arange(m)] = upper
+    return upper[None].copy(), Z
+
+
 def local_upper_bounds(front: np.ndarray, U: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Add the points of ``front`` (``k x m``, minimized) one by one to the local upper bounds
     ``U`` (``n x m``) and their defining points ``Z`` (``n x m x m``; ``Z[u, j]`` is the point
@@ -65,17 +75,13 @@ def cell_bounds(U: np.ndarray, Z: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 class NumpyNondominatedPartitioning(FastNondominatedPartitioning):
     """BoTorch's ``FastNondominatedPartitioning`` (maximization; ``ref_point`` ``(m,)``, ``Y``
-    ``n x m``) with the decomposition's loops in NumPy. Used for three or more objectives without
-    batch dimensions, the case where BoTorch decomposes one front at a time; two objectives and
-    batched fronts keep BoTorch's own (vectorized) path."""
+    ``n x m``) with the decomposition's loops in NumPy, for three or more objectives without batch
+    dimensions (the case where BoTorch decomposes one front at a time); two objectives keep
+    BoTorch's vectorized path (BoTorch refuses batched fronts of three or more before this)."""
 
     def _partition_space(self) -> None:
         neg_ref = self._neg_ref_point.detach().cpu().numpy()
-        m = len(neg_ref)
-        U = neg_ref[None].copy()
-        Z = np.zeros((1, m, m))
-        Z[0] = -np.inf
-        Z[0, np.arange(m), np.arange(m)] = neg_ref
+        U, Z = start_bounds(neg_ref, np.full_like(neg_ref, -np.inf))
         U, Z = local_upper_bounds(self._neg_pareto_Y.detach().cpu().numpy(), U, Z)
         self.register_buffer("_U", torch.from_numpy(U).to(self._neg_ref_point))  # as BoTorch's
         self._Z = torch.from_numpy(Z).to(self._neg_ref_point)
@@ -86,12 +92,9 @@ class NumpyNondominatedPartitioning(FastNondominatedPartitioning):
         # of a minimization problem whose reference point is +inf, the cells of the space they
         # dominate are the cells of the space the front does not.
         ref = self.ref_point.detach().cpu().numpy()
-        m = len(ref)
-        U2 = np.full((1, m), np.inf)
-        Z2 = np.broadcast_to(ref, (1, m, m)).copy()
-        Z2[0, np.arange(m), np.arange(m)] = np.inf
-        U2, Z2 = local_upper_bounds(-self._U.detach().cpu().numpy(), U2, Z2)
-        bounds = cell_bounds(U2, Z2, np.full(m, np.inf))
+        inf = np.full_like(ref, np.inf)
+        U2, Z2 = local_upper_bounds(-self._U.detach().cpu().numpy(), *start_bounds(inf, ref))
+        bounds = cell_bounds(U2, Z2, inf)
         self.hypercell_bounds = torch.from_numpy(bounds).to(self.ref_point)
 
 
