@@ -1,11 +1,11 @@
 """lamoo's qEHVI sampler at its defaults against BoTorch's own tutorial loop, seed by seed.
 
 Both methods run in one ``lamoo bench`` grid with the same initial design, budget and batch size:
-``qlognehvi`` (``samplers.QEHVISampler()`` at its defaults: qLogNEHVI, 128 QMC samples, 10
-restarts, 256 raw samples, 200 L-BFGS-B iterations, GP fits warm-started from the previous fit;
+``qlognehvi`` (``samplers.QEHVISampler()`` at its defaults: qLogNEHVI, 128 QMC samples, 20
+restarts, 512 raw samples, 200 L-BFGS-B iterations, GP fits warm-started from the previous fit;
 exact analytic-EHVI greedy over every candidate on finite spaces) and the ``botorch-qlognehvi``
-peer (BoTorch's multi-objective tutorial loop: ``optimize_acqf`` with the same settings, a fresh
-fit each iteration; ``optimize_acqf_discrete`` over every unevaluated candidate on finite
+peer (BoTorch's multi-objective tutorial loop: ``optimize_acqf`` with 10 restarts from 256 raw
+samples and otherwise the same settings, a fresh fit each iteration; ``optimize_acqf_discrete`` over every unevaluated candidate on finite
 spaces). This script reads the grid's run records and prints, per task and seed, each method's
 final ``log10(max HV - HV)``, the samples it needed to reach 99% of the maximum hypervolume
 (``> n`` when it did not) and its median optimizer seconds per batch, then the medians and how

@@ -253,10 +253,11 @@ def test_the_gp_sees_unit_scaled_inputs_and_standardized_outcomes(task_class):
 # ---------------------------------------------------------------------------------------------
 # warm starts, exact discrete maximization
 
-def test_the_default_is_the_recommended_log_noisy_variant_with_the_tutorials_settings():
+def test_the_default_is_the_log_noisy_variant_with_twice_the_tutorials_starts():
     sampler = QEHVISampler()
     assert sampler.acquisition == "qlognehvi" and get_sampler("qehvi").acquisition == "qehvi"
-    assert (sampler.mc_samples, sampler.num_restarts, sampler.maxiter, sampler.fit_maxiter) == (128, 10, 200, None)
+    assert (sampler.mc_samples, sampler.maxiter, sampler.fit_maxiter) == (128, 200, None)
+    assert (sampler.num_restarts, sampler.raw_samples) == (20, 512)
 
 
 def test_each_fit_starts_from_the_previous_one_recorded_in_the_archive():
