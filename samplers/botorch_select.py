@@ -55,7 +55,9 @@ def select_continuous(acq, region: Region, n: int, rng: np.random.Generator, *, 
     """Up to ``n`` new in-region points ``(k x d)`` by sequential greedy optimization, with a
     report: ``n_optimized`` / ``n_raw`` (picks from L-BFGS-B / from the draws), ``n_pulled_back``
     / ``n_dropped`` (optimized points that had left the region) and ``fallback`` (a reason, or
-    ``None``)."""
+    ``None``). The region's :attr:`~lamoo.region.Region.pending` points (handed out, not yet told:
+    other workers' evaluations, or the part of a LaMOO batch proposed elsewhere) are pending in the
+    acquisition from the first step, as the batch's own picks are after theirs."""
     import torch
     from botorch.generation.gen import gen_candidates_scipy
     from botorch.optim.initializers import initialize_q_batch
@@ -63,6 +65,9 @@ def select_continuous(acq, region: Region, n: int, rng: np.random.Generator, *, 
     space = region.space
     points = NewPoints(region, n)
     lo, hi = (torch.as_tensor(b) for b in _unit_box(region))
+    pending_U = space.to_unit(region.pending) if len(region.pending) else np.empty((0, space.n_dims))
+    if len(pending_U):
+        acq.set_X_pending(torch.as_tensor(pending_U, dtype=torch.float64))
     stats = {"n_optimized": 0, "n_raw": 0, "n_pulled_back": 0, "n_dropped": 0, "fallback": None}
     for _ in range(n):
         raw = region.sample(raw_samples, rng)
@@ -95,7 +100,8 @@ def select_continuous(acq, region: Region, n: int, rng: np.random.Generator, *, 
             points.offer(raw[best_raw][None])
             stats["n_raw"] += 1
         if len(points) < n:
-            acq.set_X_pending(torch.as_tensor(space.to_unit(points.array()), dtype=torch.float64))
+            chosen_U = np.vstack([pending_U, space.to_unit(points.array())])
+            acq.set_X_pending(torch.as_tensor(chosen_U, dtype=torch.float64))
     return points.array(), stats
 
 

@@ -58,6 +58,29 @@ def upper_half(archive):
     return whole.refine(clf, 1 - GOOD, members, leaf_id=2, features=features)
 
 
+@pytest.mark.parametrize("acquisition", ["qlognehvi", "qehvi"])
+def test_pending_points_of_the_region_are_pending_in_the_acquisition_on_continuous_spaces(acquisition, monkeypatch):
+    # other workers' points in flight (or the rest of a LaMOO batch) count as chosen from the
+    # first greedy step; the batch's own picks follow them
+    import samplers.qehvi as qehvi_module
+
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(make_acquisition(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(qehvi_module, "make_acquisition", recording)
+    archive = filled_archive(SlopeTask(), 12, seed=1)
+    P = np.array([[0.0, 0.3], [0.05, 0.8]])
+    X = QEHVISampler(acquisition, **SMALL).propose(Region.whole(archive, pending=P), archive, 2,
+                                                   np.random.default_rng(3)).X
+    X_pending = made[-1].X_pending.detach().numpy()  # set before the batch's second pick
+    assert X_pending.shape == (3, 2)
+    np.testing.assert_allclose(X_pending[:2], archive.space.to_unit(P))
+    np.testing.assert_allclose(X_pending[2], archive.space.to_unit(X[:1])[0])
+
+
 @pytest.mark.parametrize("acquisition", ["qehvi", "qlogehvi"])
 def test_proposals_stay_in_the_region_when_the_optimum_lies_outside(acquisition):
     archive = filled_archive(SlopeTask(), 20, seed=0)
