@@ -64,21 +64,27 @@ def test_pending_points_of_the_region_are_pending_in_the_acquisition_on_continuo
     # first greedy step; the batch's own picks follow them
     import samplers.qehvi as qehvi_module
 
-    made = []
+    calls = []  # what set_X_pending was given (qLogNEHVI folds it into its baseline, so read the calls)
 
     def recording(*args, **kwargs):
-        made.append(make_acquisition(*args, **kwargs))
-        return made[-1]
+        acq = make_acquisition(*args, **kwargs)
+        original = acq.set_X_pending
+
+        def set_X_pending(X_pending=None):
+            calls.append(None if X_pending is None else X_pending.detach().numpy().copy())
+            return original(X_pending)
+
+        acq.set_X_pending = set_X_pending
+        return acq
 
     monkeypatch.setattr(qehvi_module, "make_acquisition", recording)
     archive = filled_archive(SlopeTask(), 12, seed=1)
     P = np.array([[0.0, 0.3], [0.05, 0.8]])
     X = QEHVISampler(acquisition, **SMALL).propose(Region.whole(archive, pending=P), archive, 2,
                                                    np.random.default_rng(3)).X
-    X_pending = made[-1].X_pending.detach().numpy()  # set before the batch's second pick
-    assert X_pending.shape == (3, 2)
-    np.testing.assert_allclose(X_pending[:2], archive.space.to_unit(P))
-    np.testing.assert_allclose(X_pending[2], archive.space.to_unit(X[:1])[0])
+    assert len(calls) == 2  # before the first pick, then before the second
+    np.testing.assert_allclose(calls[0], archive.space.to_unit(P))
+    np.testing.assert_allclose(calls[1], np.vstack([archive.space.to_unit(P), archive.space.to_unit(X[:1])]))
 
 
 @pytest.mark.parametrize("acquisition", ["qehvi", "qlogehvi"])
