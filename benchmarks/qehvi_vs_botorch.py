@@ -6,10 +6,11 @@ restarts, 512 raw samples, 200 L-BFGS-B iterations, GP fits warm-started from th
 exact analytic-EHVI greedy over every candidate on finite spaces) and the ``botorch-qlognehvi``
 peer (BoTorch's multi-objective tutorial loop: ``optimize_acqf`` with 10 restarts from 256 raw
 samples and otherwise the same settings, a fresh fit each iteration; ``optimize_acqf_discrete``
-over every unevaluated candidate on finite spaces). This script reads the grid's run records and prints, per task and seed, each method's
-final ``log10(max HV - HV)``, the samples it needed to reach 99% of the maximum hypervolume
-(``> n`` when it did not) and its median optimizer seconds per batch, then the medians and how
-many seeds each method won. ``--run`` first runs (or resumes) the grid:
+over every unevaluated candidate on finite spaces). This script reads the grid's run records and
+prints, per task and seed, each method's final ``log10(max HV - HV)``, the samples it needed to
+reach 99% of the maximum hypervolume (``> n`` when it did not) and its median optimizer seconds
+per batch, then the medians and how many seeds each method won. ``--run`` first runs (or
+resumes) the grid:
 
     python -m benchmarks.qehvi_vs_botorch --run --tasks vehicle-safety --seeds 0-9 --budget 30
     python -m benchmarks.qehvi_vs_botorch            # the records already in --out

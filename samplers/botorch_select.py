@@ -65,7 +65,7 @@ def select_continuous(acq, region: Region, n: int, rng: np.random.Generator, *, 
     space = region.space
     points = NewPoints(region, n)
     lo, hi = (torch.as_tensor(b) for b in _unit_box(region))
-    pending_U = space.to_unit(region.pending) if len(region.pending) else np.empty((0, space.n_dims))
+    pending_U = space.to_unit(region.pending)  # (p x d); p = 0 when nothing is in flight
     if len(pending_U):
         acq.set_X_pending(torch.as_tensor(pending_U, dtype=torch.float64))
     stats = {"n_optimized": 0, "n_raw": 0, "n_pulled_back": 0, "n_dropped": 0, "fallback": None}
