@@ -12,6 +12,8 @@ single-point limit of qEHVI, on the candidates' posterior marginals
 batch is built greedily: after each pick the GP is conditioned on the pick at its posterior mean
 ("Kriging believer": the mean is unchanged and the variance near the pick shrinks, a rank-one
 update) and the pick's mean joins the front, so the next step favours other parts of the front.
+Pending points (handed out, not yet told: other workers' evaluations, or the part of a LaMOO batch
+proposed elsewhere) are believed the same way before the first step.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ import numpy as np
 from samplers.botorch_marginals import Marginals
 
 
-def select_discrete_analytic(model, train_Y, ref, U, n: int, chunk: int = 4096) -> tuple[np.ndarray, dict]:
+def select_discrete_analytic(model, train_Y, ref, U, n: int, pending_U=None,
+                             chunk: int = 4096) -> tuple[np.ndarray, dict]:
     """Indices (``k,``, ``k = min(n, len(U))``) of the greedy batch among candidates ``U``.
 
     Args:
@@ -29,6 +32,8 @@ def select_discrete_analytic(model, train_Y, ref, U, n: int, chunk: int = 4096) 
         ref: ``(m,)`` tensor, the reference point in the same frame.
         U: ``(N x d)`` tensor of unit-scaled candidates.
         n: batch size.
+        pending_U: ``(p x d)`` tensor of unit-scaled points in flight, or ``None``: conditioned on
+            at their posterior means, and their means join the front, before the first pick.
         chunk: candidates per kernel block of :class:`~samplers.botorch_marginals.Marginals`.
 
     Returns the indices with a report: ``n_candidates``, ``n_scored`` (EHVI evaluations) and
@@ -37,11 +42,14 @@ def select_discrete_analytic(model, train_Y, ref, U, n: int, chunk: int = 4096) 
     import torch
 
     N = len(U)
-    available = np.ones(N, dtype=bool)
+    p = 0 if pending_U is None else len(pending_U)
+    available = np.r_[np.ones(N, dtype=bool), np.zeros(p, dtype=bool)]  # pending rows follow U's
     chosen: list[int] = []
-    marginals = Marginals(model, U, chunk=chunk)
-    front, n_scored = train_Y, 0
-    mean = marginals.mean  # (N x m): conditioning on picks at their mean leaves it unchanged
+    marginals = Marginals(model, U if not p else torch.cat([U, pending_U]), chunk=chunk)
+    mean = marginals.mean  # (N + p x m): conditioning on points at their mean leaves it unchanged
+    for i in range(N, N + p):
+        marginals.condition_on(i)
+    front, n_scored = torch.cat([train_Y, mean[N:]]), 0
     for _ in range(min(n, N)):
         idx = np.flatnonzero(available)
         values = ehvi(model, front, ref, mean[idx], marginals.variance[idx]).numpy()

@@ -27,13 +27,17 @@ from samplers._common import unit_to_space
 from samplers.botorch_acq import score
 
 
-def select_discrete(acq, U, n: int) -> tuple[np.ndarray, dict]:
+def select_discrete(acq, U, n: int, pending_U=None) -> tuple[np.ndarray, dict]:
     """Indices (``k,``, ``k = min(n, len(U))``) of the greedy batch among candidates ``U``
     (``N x d`` tensor, unit scale): every step scores every candidate not chosen yet, with the
-    chosen ones pending (BoTorch's ``optimize_acqf_discrete``). Returns them with a report:
-    ``n_candidates`` and ``n_scored`` (acquisition evaluations)."""
+    chosen ones pending (BoTorch's ``optimize_acqf_discrete``), after the points in flight
+    ``pending_U`` (``p x d`` tensor, or ``None``). Returns them with a report: ``n_candidates`` and
+    ``n_scored`` (acquisition evaluations)."""
     import torch
 
+    pending_U = U[:0] if pending_U is None else pending_U
+    if len(pending_U):
+        acq.set_X_pending(pending_U)
     N = len(U)
     available = np.ones(N, dtype=bool)
     chosen: list[int] = []
@@ -46,7 +50,7 @@ def select_discrete(acq, U, n: int) -> tuple[np.ndarray, dict]:
         chosen.append(best)
         available[best] = False
         if len(chosen) < min(n, N):
-            acq.set_X_pending(U[torch.as_tensor(chosen)])
+            acq.set_X_pending(torch.cat([pending_U, U[torch.as_tensor(chosen)]]))
     return np.asarray(chosen, dtype=np.int64), {"n_candidates": N, "n_scored": n_scored}
 
 

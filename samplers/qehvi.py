@@ -205,13 +205,14 @@ class QEHVISampler(Sampler):
         if len(C) > self.max_candidates:
             C = C[np.sort(rng.choice(len(C), self.max_candidates, replace=False))]
         U = torch.as_tensor(region.space.to_unit(C), dtype=torch.float64)
+        pending_U = torch.as_tensor(region.space.to_unit(region.pending), dtype=torch.float64)  # (p x d)
         if self.discrete == "analytic" and not n_constraints:
             chosen, stats = select_discrete_analytic(model, torch.as_tensor(-F, dtype=torch.float64),
-                                                     torch.as_tensor(-ref_F, dtype=torch.float64), U, n)
+                                                     torch.as_tensor(-ref_F, dtype=torch.float64), U, n, pending_U)
         else:
             acq = make_acquisition(self.acquisition, model, train_X, F, ref_F, mc_samples=self.mc_samples, seed=seed,
                                    n_constraints=n_constraints)
-            chosen, stats = select_discrete(acq, U, n)
+            chosen, stats = select_discrete(acq, U, n, pending_U)
             stats["discrete"] = "mc"
         info.update(stats, n_optimized=len(chosen), n_raw=0)
         return C[chosen]

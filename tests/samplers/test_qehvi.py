@@ -422,6 +422,59 @@ def test_the_kriging_believer_batch_does_not_pick_a_copy_of_its_first_pick():
     assert info == {"n_candidates": 201, "n_scored": 201 + 200, "discrete": "analytic"}
 
 
+def test_the_analytic_batch_believes_pending_points_as_it_believes_its_own_picks():
+    # a point in flight counts as the batch's first pick: with it pending, the one pick left is
+    # the greedy batch's second
+    import torch
+
+    from samplers.botorch_discrete import select_discrete_analytic
+
+    archive = filled_archive(SlopeTask(), 12, seed=0)
+    model, _, _ = _same_fit(QEHVISampler(**SMALL), archive, 0)
+    Y, ref = torch.as_tensor(-archive.F), torch.as_tensor(-archive.reference_F())
+    U = torch.as_tensor(np.random.default_rng(1).random((200, 2)))
+    (first, second), _ = select_discrete_analytic(model, Y, ref, U, 2)
+    rest = np.flatnonzero(np.arange(200) != first)
+    alone, _ = select_discrete_analytic(model, Y, ref, U[rest], 1)
+    assert rest[alone[0]] != second  # ignoring the point in flight picks its neighbour
+    after, info = select_discrete_analytic(model, Y, ref, U[rest], 1, pending_U=U[first:first + 1])
+    assert rest[after[0]] == second
+    assert info == {"n_candidates": 199, "n_scored": 199, "discrete": "analytic"}
+
+
+@pytest.mark.parametrize("discrete", ["analytic", "mc"])
+def test_pending_cells_steer_the_finite_batch(discrete, monkeypatch):
+    # a region whose best cell is in flight: the proposal differs from the one without it, and on
+    # the Monte-Carlo path the acquisition holds it pending from the first step
+    import samplers.qehvi as qehvi_module
+
+    calls = []
+
+    def recording(*args, **kwargs):
+        acq = make_acquisition(*args, **kwargs)
+        original = acq.set_X_pending
+
+        def set_X_pending(X_pending=None):
+            calls.append(None if X_pending is None else X_pending.detach().numpy().copy())
+            return original(X_pending)
+
+        acq.set_X_pending = set_X_pending
+        return acq
+
+    monkeypatch.setattr(qehvi_module, "make_acquisition", recording)
+    archive = filled_archive(FiniteToyTask(), 20, seed=0)  # a case where ignoring it picks another cell
+    sampler = QEHVISampler(discrete=discrete, **SMALL)
+    free = sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(0)).X
+    calls.clear()
+    P = free[:1]
+    held = sampler.propose(Region.whole(archive, pending=P), archive, 1, np.random.default_rng(0)).X
+    assert not (held == P).all(axis=1).any()
+    np.testing.assert_array_equal(held[0], free[1])  # the greedy batch's second pick
+    if discrete == "mc":
+        assert len(calls) == 1
+        np.testing.assert_allclose(calls[0], archive.space.to_unit(P))
+
+
 def test_warm_start_must_be_a_boolean_and_discrete_a_known_method():
     with pytest.raises(ValueError, match="warm_start must be True or False, got 1"):
         QEHVISampler(warm_start=1)
