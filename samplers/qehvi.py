@@ -198,7 +198,9 @@ class QEHVISampler(Sampler):
         """Exact greedy over the region's unevaluated candidates (a uniform subsample of
         ``max_candidates`` when there are more): analytic EHVI with Kriging-believer batches, or
         the Monte-Carlo acquisition with the batch's earlier picks pending (``discrete="mc"``,
-        and always with constraints). ``F``: ``(n x m)`` canonical values of the feasible points."""
+        and always with constraints). The region's pending points (in flight on other workers, or
+        the part of a LaMOO batch proposed elsewhere) come first: believed at their posterior means,
+        or pending in the acquisition. ``F``: ``(n x m)`` canonical values of the feasible points."""
         import torch
 
         C = region.candidates()
