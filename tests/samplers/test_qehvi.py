@@ -58,13 +58,12 @@ def upper_half(archive):
     return whole.refine(clf, 1 - GOOD, members, leaf_id=2, features=features)
 
 
-@pytest.mark.parametrize("acquisition", ["qlognehvi", "qehvi"])
-def test_pending_points_of_the_region_are_pending_in_the_acquisition_on_continuous_spaces(acquisition, monkeypatch):
-    # other workers' points in flight (or the rest of a LaMOO batch) count as chosen from the
-    # first greedy step; the batch's own picks follow them
+def record_pending(monkeypatch) -> list:
+    """The arrays the sampler's acquisitions are given as ``X_pending``, in order (read from the
+    calls: qLogNEHVI folds pending points into its baseline and leaves ``X_pending`` None)."""
     import samplers.qehvi as qehvi_module
 
-    calls = []  # what set_X_pending was given (qLogNEHVI folds it into its baseline, so read the calls)
+    calls = []
 
     def recording(*args, **kwargs):
         acq = make_acquisition(*args, **kwargs)
@@ -78,6 +77,14 @@ def test_pending_points_of_the_region_are_pending_in_the_acquisition_on_continuo
         return acq
 
     monkeypatch.setattr(qehvi_module, "make_acquisition", recording)
+    return calls
+
+
+@pytest.mark.parametrize("acquisition", ["qlognehvi", "qehvi"])
+def test_pending_points_of_the_region_are_pending_in_the_acquisition_on_continuous_spaces(acquisition, monkeypatch):
+    # other workers' points in flight (or the rest of a LaMOO batch) count as chosen from the
+    # first greedy step; the batch's own picks follow them
+    calls = record_pending(monkeypatch)
     archive = filled_archive(SlopeTask(), 12, seed=1)
     P = np.array([[0.0, 0.3], [0.05, 0.8]])
     X = QEHVISampler(acquisition, **SMALL).propose(Region.whole(archive, pending=P), archive, 2,
@@ -444,24 +451,9 @@ def test_the_analytic_batch_believes_pending_points_as_it_believes_its_own_picks
 
 @pytest.mark.parametrize("discrete", ["analytic", "mc"])
 def test_pending_cells_steer_the_finite_batch(discrete, monkeypatch):
-    # a region whose best cell is in flight: the proposal differs from the one without it, and on
+    # a region whose best cell is in flight: the one pick left is the greedy batch's second, and on
     # the Monte-Carlo path the acquisition holds it pending from the first step
-    import samplers.qehvi as qehvi_module
-
-    calls = []
-
-    def recording(*args, **kwargs):
-        acq = make_acquisition(*args, **kwargs)
-        original = acq.set_X_pending
-
-        def set_X_pending(X_pending=None):
-            calls.append(None if X_pending is None else X_pending.detach().numpy().copy())
-            return original(X_pending)
-
-        acq.set_X_pending = set_X_pending
-        return acq
-
-    monkeypatch.setattr(qehvi_module, "make_acquisition", recording)
+    calls = record_pending(monkeypatch)
     archive = filled_archive(FiniteToyTask(), 20, seed=0)  # a case where ignoring it picks another cell
     sampler = QEHVISampler(discrete=discrete, **SMALL)
     free = sampler.propose(Region.whole(archive), archive, 2, np.random.default_rng(0)).X
