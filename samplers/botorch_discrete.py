@@ -41,11 +41,11 @@ def select_discrete_analytic(model, train_Y, ref, U, n: int, pending_U=None,
     """
     import torch
 
-    N = len(U)
-    p = 0 if pending_U is None else len(pending_U)
+    pending_U = U[:0] if pending_U is None else pending_U
+    N, p = len(U), len(pending_U)
     available = np.r_[np.ones(N, dtype=bool), np.zeros(p, dtype=bool)]  # pending rows follow U's
     chosen: list[int] = []
-    marginals = Marginals(model, U if not p else torch.cat([U, pending_U]), chunk=chunk)
+    marginals = Marginals(model, torch.cat([U, pending_U]), chunk=chunk)
     mean = marginals.mean  # (N + p x m): conditioning on points at their mean leaves it unchanged
     for i in range(N, N + p):
         marginals.condition_on(i)
